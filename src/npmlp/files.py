@@ -1,0 +1,166 @@
+"""Model files and atomic writes.
+
+A model is one ``.npz`` archive (no pickle) holding:
+
+- the parameters ``W1, b1, W3, b3, ..., WL, bL`` in the model's dtype;
+- ``classes``: the (C,) class labels (numbers or text);
+- ``preprocessing_shift`` and ``preprocessing_scale`` when the model scales its inputs;
+- ``metadata``: a JSON text with the format version, the architecture, the dtype, the seed,
+  the preprocessing kind, the training settings, any caller-given entries and the version of
+  npmlp that wrote it.
+
+Files are read with ``allow_pickle=False``. Every write goes to a temporary file in the target
+folder that is renamed over the target only when complete, so a crash never leaves a
+half-written file and never destroys the previous one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelFileError
+from .graph import check_architecture, fc_indices, layer_sizes
+from .model import MLP
+from .preprocessing import Preprocessing
+
+__all__ = ["save", "load", "atomic_write", "FORMAT_VERSION"]
+
+FORMAT = "npmlp-model"
+FORMAT_VERSION = 1
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb", **kwargs):
+    """Open a temporary file next to ``path``; on success rename it over ``path``.
+
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def save(net: MLP, path, **metadata) -> None:
+    """Write ``net`` to ``path`` (``.npz``) atomically. Extra keyword entries go in metadata.
+
+    Metadata values must be JSON-serialisable.
+    """
+    classes = np.asarray(net.classes)
+    if classes.dtype.kind not in "iufUb":
+        classes = classes.astype(str)
+    meta = dict(net.metadata)
+    meta.update(metadata)
+    meta.update({
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "npmlp_version": _version(),
+        "architecture": {"D": net.D, "H": net.H, "L": net.L, "C": net.C},
+        "dtype": net.dtype.name,
+        "seed": net.seed,
+        "preprocessing": net.preprocessing.kind if net.preprocessing is not None else None,
+    })
+    arrays = dict(net.params)
+    arrays["classes"] = classes
+    if net.preprocessing is not None:
+        arrays["preprocessing_shift"] = net.preprocessing.shift
+        arrays["preprocessing_scale"] = net.preprocessing.scale
+    arrays["metadata"] = np.array(json.dumps(meta, default=_json_default))
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"metadata value {o!r} is not JSON-serialisable")
+
+
+def _bad(path, why: str) -> ModelFileError:
+    return ModelFileError(f"{path}: {why}")
+
+
+def load(path) -> MLP:
+    """Read a model written by :func:`save`; raises :class:`ModelFileError` on any problem."""
+    path = Path(path)
+    if not path.exists():
+        raise _bad(path, "model file not found; train one with 'npmlp train --out DIR'")
+    if path.is_dir():
+        raise _bad(path, "is a folder; give the model file inside it (e.g. DIR/model.npz)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except ValueError as e:
+        if "pickle" in str(e).lower():
+            raise _bad(path, "holds pickled objects, which npmlp refuses to load because "
+                             "they can run code; re-save the model with npmlp") from None
+        raise _bad(path, f"is not a readable npmlp model file ({e})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as e:
+        raise _bad(path, f"is truncated or corrupted ({type(e).__name__}: {e}); "
+                         "train or copy it again") from None
+    if not isinstance(arrays, dict) or "metadata" not in arrays:
+        raise _bad(path, "is not an npmlp model file (no metadata entry)")
+    try:
+        meta = json.loads(str(arrays.pop("metadata")))
+    except json.JSONDecodeError as e:
+        raise _bad(path, f"has corrupted metadata ({e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _bad(path, "is not an npmlp model file (wrong format tag)")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise _bad(path, f"uses model format version {version}, but npmlp {_version()} reads "
+                         f"version {FORMAT_VERSION}; re-train or convert it with a matching "
+                         "npmlp")
+    try:
+        arch = meta["architecture"]
+        D, H, L, C = (int(arch[k]) for k in "DHLC")
+        check_architecture(D, H, L, C)
+        net = MLP(D, H, L, C, dtype=meta["dtype"], seed=int(meta["seed"]))
+        sizes = layer_sizes(D, H, L, C)
+        for i in fc_indices(L):
+            for key, shape in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (1, sizes[i]))):
+                a = arrays[key]
+                if a.shape != shape or a.dtype != net.dtype:
+                    raise ValueError(f"{key} has shape {a.shape} and dtype {a.dtype}, "
+                                     f"expected {shape} {net.dtype}")
+                net.params[key] = a
+        classes = arrays["classes"]
+        if classes.shape != (C,):
+            raise ValueError(f"classes has shape {classes.shape}, expected ({C},)")
+        net.classes = classes
+        if meta.get("preprocessing"):
+            shift, scale = arrays["preprocessing_shift"], arrays["preprocessing_scale"]
+            if shift.shape != (D,) or scale.shape != (D,):
+                raise ValueError("preprocessing arrays do not match D")
+            net.preprocessing = Preprocessing(meta["preprocessing"], shift, scale)
+    except (KeyError, ValueError, TypeError) as e:
+        raise _bad(path, f"is inconsistent ({type(e).__name__}: {e}); train or copy it "
+                         "again") from None
+    for k in ("format", "format_version", "architecture", "dtype", "seed", "preprocessing"):
+        meta.pop(k, None)
+    net.metadata = meta
+    return net

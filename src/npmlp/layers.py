@@ -1,0 +1,127 @@
+"""The seed's two layers, FC and ReLU, as pure forward/backward function pairs.
+
+Every function works on a batch of ``N`` rows (the seed's section 4). ``dX`` always means
+``dl/dX`` and has the shape of ``X``. Each function accepts optional ``out`` buffers so the
+training loop can run without allocating per batch; with no buffers they return new arrays.
+
+ReLU at 0
+---------
+``max(0, x)`` has no derivative at ``x = 0`` (the left derivative is 0, the right one is 1).
+npmlp uses the subgradient **0** there: ``relu_backward`` keeps ``dZ`` only where ``x > 0``.
+Because ``relu(x) > 0`` exactly when ``x > 0``, the mask can be read from the ReLU's input or
+from its output; the training loop applies ReLU in place and reads the mask from its output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["fc_forward", "fc_backward", "relu_forward", "relu_backward", "FC", "ReLU"]
+
+
+def fc_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray | None = None):
+    """Affine layer, seed eq. 22: ``Z = X W + 1_N b``.
+
+    Parameters
+    ----------
+    X : (N, D) input rows.
+    W : (D, H) weights.
+    b : (1, H) bias row.
+    out : optional (N, H) buffer that receives ``Z``.
+
+    Returns
+    -------
+    Z : (N, H)
+    """
+    Z = np.matmul(X, W, out=out)  # X W
+    Z += b  # + 1_N b (broadcast of the row b over the N rows)
+    return Z
+
+
+def fc_backward(
+    dZ: np.ndarray,
+    X: np.ndarray,
+    W: np.ndarray,
+    *,
+    need_dX: bool = True,
+    dX: np.ndarray | None = None,
+    dW: np.ndarray | None = None,
+    db: np.ndarray | None = None,
+):
+    """Backward of the affine layer, seed eqs. 23-25.
+
+    Parameters
+    ----------
+    dZ : (N, H) upstream gradient ``dl/dZ``.
+    X : (N, D) the layer's input, as seen by :func:`fc_forward`.
+    W : (D, H) weights.
+    need_dX : skip eq. 23 when ``False`` (the first layer's input gradient is never used).
+    dX, dW, db : optional buffers of shapes (N, D), (D, H), (1, H).
+
+    Returns
+    -------
+    dX : (N, D) or ``None``  -- eq. 23, ``dX = dZ W^T``
+    dW : (D, H)              -- eq. 24, ``dW = X^T dZ``
+    db : (1, H)              -- eq. 25, ``db = 1_N^T dZ`` (the sum of the rows of dZ)
+    """
+    dX = np.matmul(dZ, W.T, out=dX) if need_dX else None  # eq. 23
+    dW = np.matmul(X.T, dZ, out=dW)  # eq. 24
+    db = np.sum(dZ, axis=0, keepdims=True, out=db)  # eq. 25
+    return dX, dW, db
+
+
+def relu_forward(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """ReLU, seed eq. 14: ``Z = max(0, X)``, element-wise; ``out=X`` works in place.
+
+    X : (N, H) -> Z : (N, H)
+    """
+    return np.maximum(X, 0, out=out)
+
+
+def relu_backward(
+    dZ: np.ndarray, X: np.ndarray, out: np.ndarray | None = None, mask: np.ndarray | None = None
+) -> np.ndarray:
+    """Backward of ReLU: ``dX = dZ`` where ``X > 0``, else 0 (the subgradient 0 at ``X = 0``).
+
+    Parameters
+    ----------
+    dZ : (N, H) upstream gradient.
+    X : (N, H) the ReLU's input (or, equivalently, its output).
+    out : optional (N, H) buffer for ``dX``; ``out=dZ`` works in place.
+    mask : optional (N, H) boolean buffer for ``X > 0``.
+
+    Returns
+    -------
+    dX : (N, H)
+    """
+    mask = np.greater(X, 0, out=mask)
+    return np.multiply(dZ, mask, out=out)
+
+
+class FC:
+    """Affine layer ``x^(i) = x^(i-1) W^(i) + b^(i)`` (seed eq. 10), numbered as in the seed.
+
+    Shape: input (N, D_in), output (N, D_out); ``W`` is (D_in, D_out), ``b`` is (1, D_out).
+    """
+
+    def __init__(self, index: int, d_in: int, d_out: int):
+        self.index, self.d_in, self.d_out = index, d_in, d_out
+
+    @property
+    def n_params(self) -> int:
+        return self.d_in * self.d_out + self.d_out
+
+    def __repr__(self) -> str:
+        return f"FC{self.index}({self.d_in} -> {self.d_out})"
+
+
+class ReLU:
+    """ReLU layer ``x^(i) = max(0, x^(i-1))``. Shape: (N, H) -> (N, H); no parameters."""
+
+    n_params = 0
+
+    def __init__(self, index: int, width: int):
+        self.index, self.width = index, width
+
+    def __repr__(self) -> str:
+        return f"ReLU{self.index}({self.width})"

@@ -1,0 +1,118 @@
+"""One training job from data to files: what ``npmlp train`` does, usable from Python too.
+
+:func:`train_run` loads the data, splits it (stratified: train / validation / test, a given
+test set respected), fits the scaling on the training split only, trains, and evaluates every
+split. :func:`write_run` writes ``model.npz``, ``history.csv`` and ``metrics.json`` atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .data import Dataset, load_dataset
+from .files import atomic_write
+from .model import MLP
+from .preprocessing import Preprocessing
+from .training import History, TrainConfig, fit, stratified_split
+
+__all__ = ["RunSettings", "RunResult", "train_run", "write_run", "split_dataset"]
+
+
+@dataclass
+class RunSettings:
+    """What ``npmlp train`` takes. ``config`` holds the optimisation settings."""
+
+    data: str = "digits"
+    label: str | None = None
+    layers: int = 3
+    hidden: int = 256
+    test_fraction: float = 0.2
+    scaling: str = "standard"
+    dtype: str = "float32"
+    seed: int = 0
+    config: TrainConfig = field(default_factory=lambda: TrainConfig(
+        epochs=60, batch_size=64, lr=2e-3, optimizer="adam", weight_decay=1e-3,
+        val_fraction=0.1, early_stopping="val_loss", patience=15, seed=0))
+
+
+@dataclass
+class RunResult:
+    settings: RunSettings
+    dataset: Dataset
+    net: MLP
+    history: History
+    metrics: dict
+    splits: dict  # name -> (X, y_idx)
+
+
+def split_dataset(ds: Dataset, test_fraction: float, seed: int):
+    """Indices ``(train, test)`` of ``ds.X``; a given ``ds.X_test`` is respected (train = all)."""
+    y = ds.y
+    if ds.X_test is not None:
+        return np.arange(len(y)), None
+    return stratified_split(y, test_fraction, seed)
+
+
+def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> RunResult:
+    """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input."""
+    ds = dataset or load_dataset(s.data, label=s.label)
+    classes = ds.classes
+    train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
+    net = MLP(ds.n_features, s.hidden, s.layers, len(classes), dtype=s.dtype, seed=s.seed)
+    net.classes = classes
+    y_all = net.encode_labels(ds.y)
+    X_train, y_train = ds.X[train_idx], y_all[train_idx]
+    if ds.X_test is not None:
+        X_test, y_test = ds.X_test, net.encode_labels(ds.y_test)
+    else:
+        X_test, y_test = ds.X[test_idx], y_all[test_idx]
+    val_idx = None
+    if s.config.val_fraction > 0:
+        keep, val_idx = stratified_split(y_train, s.config.val_fraction, s.seed)
+        X_val, y_val = X_train[val_idx], y_train[val_idx]
+        X_train, y_train = X_train[keep], y_train[keep]
+    net.preprocessing = Preprocessing.fit(s.scaling, X_train)  # training split only
+    t0 = time.perf_counter()
+    history = fit(net, X_train, y_train, s.config,
+                  X_val=X_val if val_idx is not None else None,
+                  y_val=y_val if val_idx is not None else None, callback=callback)
+    seconds = time.perf_counter() - t0
+    splits = {"train": (X_train, y_train), "test": (X_test, y_test)}
+    if val_idx is not None:
+        splits["val"] = (X_val, y_val)
+    metrics = {"data": ds.name}
+    for name in ("train", "val", "test"):
+        if name in splits and len(splits[name][1]):
+            ev = net.evaluate(*splits[name])
+            metrics[f"{name}_loss"], metrics[f"{name}_accuracy"] = ev["loss"], ev["accuracy"]
+    metrics.update({
+        "epochs": len(history), "best_epoch": history.best_epoch,
+        "stopped_early": history.stopped_early, "n_parameters": net.n_params,
+        "train_seconds": seconds, "n_train": int(len(y_train)), "n_test": int(len(y_test)),
+        "architecture": {"D": net.D, "H": net.H, "L": net.L, "C": net.C},
+        "seed": s.seed,
+    })
+    net.metadata.update({"data": s.data, "label": s.label, "scaling": s.scaling,
+                         "target_names": ds.target_names, "image_shape": ds.image_shape,
+                         "metrics": {k: v for k, v in metrics.items() if k.endswith(
+                             ("_loss", "_accuracy"))}})
+    return RunResult(s, ds, net, history, metrics, splits)
+
+
+def write_run(result: RunResult, out: Path) -> list[Path]:
+    """Write the run's files into ``out`` (created if needed); returns their paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "model.npz", out / "history.csv", out / "metrics.json"]
+    result.net.save(written[0])
+    with atomic_write(written[1], "w", newline="") as f:
+        result.history.write_csv(f)
+    with atomic_write(written[2], "w") as f:
+        json.dump(result.metrics, f, indent=2)
+        f.write("\n")
+    return written

@@ -1,0 +1,274 @@
+"""Training by gradient descent on the mean loss over the training set (seed eq. 5).
+
+``fit(net, X, y, config)`` runs epochs of minibatch updates (``batch_size = N`` gives the seed's
+full-batch gradient descent). Each epoch shuffles an index array, never the caller's data;
+batches are gathered into a buffer allocated once per batch size, scaled in place by the
+model's preprocessing, and passed through :meth:`MLP.forward_backward`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from .errors import DataError, NpmlpError, TrainingDiverged
+from .model import MLP, Workspace
+from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
+
+__all__ = ["TrainConfig", "History", "fit", "stratified_split"]
+
+MONITORS = ("val_loss", "val_accuracy")
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run; saved in the model file's metadata.
+
+    batch_size : rows per update; ``0`` or ``None`` means the whole training set (full-batch
+        gradient descent, the seed's method).
+    optimizer : one of ``sgd``, ``momentum``, ``nesterov``, ``adam``.
+    weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded).
+    schedule : ``constant``, ``step`` (times ``gamma`` every ``step_size`` epochs) or
+        ``cosine`` (to ``min_lr`` at the last epoch).
+    val_fraction : share of the training rows held out (stratified) when no validation set is
+        given.
+    early_stopping : ``None``, ``"val_loss"`` or ``"val_accuracy"``; stops after ``patience``
+        epochs without an improvement of ``min_delta`` and restores the best weights.
+    """
+
+    epochs: int = 100
+    batch_size: int | None = 32
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    step_size: int = 30
+    gamma: float = 0.1
+    min_lr: float = 0.0
+    shuffle: bool = True
+    val_fraction: float = 0.0
+    early_stopping: str | None = None
+    patience: int = 10
+    min_delta: float = 0.0
+    restore_best: bool = True
+    seed: int | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`NpmlpError` naming the first bad setting."""
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            raise NpmlpError(f"epochs must be an integer >= 1, got {self.epochs!r}")
+        if self.batch_size is not None and (not isinstance(self.batch_size, int)
+                                            or self.batch_size < 0):
+            raise NpmlpError(f"batch size must be >= 1 (or 0 for the full training set), "
+                             f"got {self.batch_size!r}")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise NpmlpError(f"learning rate must be a positive number, got {self.lr!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise NpmlpError(f"unknown optimizer {self.optimizer!r}; choose one of "
+                             f"{', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise NpmlpError(f"unknown schedule {self.schedule!r}; choose one of "
+                             f"{', '.join(SCHEDULES)}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise NpmlpError(f"weight decay must be >= 0, got {self.weight_decay!r}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise NpmlpError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
+        if self.early_stopping is not None and self.early_stopping not in MONITORS:
+            raise NpmlpError(f"early stopping monitors one of {', '.join(MONITORS)}, "
+                             f"got {self.early_stopping!r}")
+        if self.patience < 1:
+            raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+HISTORY_COLUMNS = ("epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                   "seconds")
+
+
+@dataclass
+class History:
+    """Per-epoch records; ``train_*`` are running means over the epoch's batches.
+
+    ``best_epoch`` is the epoch whose weights the model holds at the end when early stopping
+    restored them (else the last epoch); ``stopped_early`` tells whether patience ran out.
+    """
+
+    records: list[dict] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+    def column(self, name: str) -> np.ndarray:
+        return np.array([r.get(name, np.nan) for r in self.records], dtype=float)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def write_csv(self, f) -> None:
+        """Write the records as CSV to an open text file (one row per epoch)."""
+        extra = [k for r in self.records[:1] for k in r if k not in HISTORY_COLUMNS]
+        writer = csv.DictWriter(f, fieldnames=list(HISTORY_COLUMNS) + extra, restval="",
+                                lineterminator="\n")
+        writer.writeheader()
+        for r in self.records:
+            writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
+
+
+def stratified_split(y: np.ndarray, fraction: float, seed: int | None):
+    """Indices ``(keep, held_out)`` with ``fraction`` of the rows held out, per class.
+
+    Falls back to a plain random split when a class has too few rows to stratify.
+    """
+    idx = np.arange(len(y))
+    if fraction <= 0:
+        return idx, idx[:0]
+    n_held = math.ceil(fraction * len(y))
+    counts = np.unique(y, return_counts=True)[1]
+    stratify = y if counts.min() >= 2 and n_held >= len(counts) else None
+    if n_held >= len(y):
+        raise DataError(f"a split of {fraction:g} leaves no training rows out of {len(y)}")
+    keep, held = train_test_split(idx, test_size=n_held, random_state=seed, stratify=stratify)
+    return np.sort(keep), np.sort(held)
+
+
+def _params_finite(params: dict) -> bool:
+    return all(math.isfinite(float(v.sum())) for v in params.values())
+
+
+def fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=None,
+        sample_weight=None, callback=None, optimizer=None) -> History:
+    """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
+
+    The model's :attr:`~MLP.preprocessing`, if set, is applied to every batch. Validation
+    rows come from ``X_val, y_val`` or, if ``config.val_fraction > 0``, a stratified split of
+    the training rows. ``sample_weight`` (N,) weights each row's loss and gradient.
+
+    ``callback(record, net)`` runs after every epoch with that epoch's record; returning
+    ``True`` stops training. ``optimizer`` continues with an existing optimiser state
+    (``partial_fit``); by default one is built from the config.
+
+    Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
+    parameter becomes non-finite. Returns the :class:`History`.
+    """
+    config = config or TrainConfig()
+    config.validate()
+    X = net._check_X(X, finite=True)
+    y = net.check_labels(y, X.shape[0])
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=net.dtype)
+        if sample_weight.shape != (X.shape[0],) or not np.all(np.isfinite(sample_weight)) \
+                or np.any(sample_weight < 0):
+            raise DataError(f"sample_weight must be {X.shape[0]} finite non-negative numbers")
+
+    train_idx = np.arange(X.shape[0])
+    if X_val is None and config.val_fraction > 0:
+        train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
+        X_val, y_val = X[val_idx], y[val_idx]
+    if X_val is not None:
+        X_val = net._check_X(X_val, finite=True)
+        y_val = net.check_labels(y_val, X_val.shape[0])
+    if config.early_stopping and X_val is None:
+        raise NpmlpError("early stopping needs validation rows: set a validation fraction > 0 "
+                         "or pass X_val and y_val")
+    n_train = train_idx.shape[0]
+    if n_train == 0:
+        raise DataError("no training rows")
+
+    B = n_train if not config.batch_size else min(config.batch_size, n_train)
+    n_batches = math.ceil(n_train / B)
+    workspaces = {B: Workspace(net, B)}  # one set of buffers per batch size, made once
+    if n_train % B:
+        workspaces[n_train % B] = Workspace(net, n_train % B)
+    w_buf = {n: np.empty(n, net.dtype) for n in workspaces} if sample_weight is not None else {}
+    opt = optimizer or make_optimizer(config.optimizer, net.params, momentum=config.momentum,
+                                      nesterov=config.nesterov)
+    rng = np.random.default_rng(config.seed)
+    order = train_idx.copy()
+    history = History()
+    best_value, best_params, wait = None, None, 0
+    sign = 1.0 if config.early_stopping == "val_accuracy" else -1.0
+    filled = False
+
+    for epoch in range(1, config.epochs + 1):
+        t0 = time.perf_counter()
+        lr = learning_rate(config.schedule, config.lr, epoch - 1, config.epochs,
+                           step_size=config.step_size, gamma=config.gamma, min_lr=config.min_lr)
+        if config.shuffle and n_batches > 1:
+            rng.shuffle(order)  # indices only; the caller's arrays are never reordered
+        snapshot = {k: v.copy() for k, v in net.params.items()}
+        loss_sum, correct = 0.0, 0
+        for b in range(n_batches):
+            rows = order[b * B:(b + 1) * B]
+            ws = workspaces[rows.shape[0]]
+            if not (filled and n_batches == 1):  # full batch: gather and scale only once
+                if X.dtype == net.dtype:
+                    np.take(X, rows, axis=0, out=ws.X, mode="clip")
+                else:
+                    np.copyto(ws.X, X[rows], casting="unsafe")
+                if net.preprocessing is not None:
+                    net.preprocessing.apply(ws.X, out=ws.X)
+                np.take(y, rows, out=ws.y)
+                filled = True
+            sw = None
+            if sample_weight is not None:
+                sw = np.take(sample_weight, rows, out=w_buf[rows.shape[0]])
+            loss, n_ok = net.forward_backward(ws, sw, config.weight_decay)
+            if not math.isfinite(loss):
+                if not _params_finite(net.params):
+                    net.set_params(snapshot)
+                raise TrainingDiverged(
+                    f"training diverged at epoch {epoch}, batch {b + 1}: the loss became "
+                    f"{loss}; the model keeps its last finite weights. Use a smaller learning "
+                    f"rate (now {lr:g}, try {lr / 10:g})", history)
+            opt.step(ws.grads, lr)
+            loss_sum += loss * rows.shape[0]
+            correct += n_ok
+        if not _params_finite(net.params):
+            net.set_params(snapshot)
+            raise TrainingDiverged(
+                f"training diverged at epoch {epoch}, batch {n_batches}: a parameter became "
+                f"non-finite; the model keeps its last finite weights. Use a smaller learning "
+                f"rate (now {lr:g}, try {lr / 10:g})", history)
+        record = {"epoch": epoch, "lr": lr, "train_loss": loss_sum / n_train,
+                  "train_accuracy": correct / n_train, "val_loss": None, "val_accuracy": None}
+        if X_val is not None:
+            ev = net.evaluate(X_val, y_val)
+            record["val_loss"], record["val_accuracy"] = ev["loss"], ev["accuracy"]
+        record["seconds"] = time.perf_counter() - t0
+        history.records.append(record)
+        history.best_epoch = epoch
+
+        stop = False
+        if config.early_stopping:
+            value = record[config.early_stopping]
+            if best_value is None or sign * (value - best_value) > config.min_delta:
+                best_value, wait = value, 0
+                best_params = {k: v.copy() for k, v in net.params.items()}
+                best_epoch = epoch
+            else:
+                wait += 1
+                stop = wait >= config.patience
+        if callback is not None and callback(record, net):
+            stop = True
+        if stop:
+            history.stopped_early = True
+            break
+
+    if config.early_stopping and config.restore_best and best_params is not None:
+        net.set_params(best_params)
+        history.best_epoch = best_epoch
+    net.metadata["training"] = config.to_dict()
+    return history
