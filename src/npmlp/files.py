@@ -77,7 +77,8 @@ def save(net: MLP, path, **metadata) -> None:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "npmlp_version": _version(),
-        "architecture": {"D": net.D, "H": net.H, "L": net.L, "C": net.C},
+        "architecture": {"D": net.D, "H": list(net.H) if isinstance(net.H, tuple) else net.H,
+                         "L": net.L, "C": net.C},
         "dtype": net.dtype.name,
         "seed": net.seed,
         "preprocessing": net.preprocessing.kind if net.preprocessing is not None else None,
@@ -137,7 +138,8 @@ def load(path) -> MLP:
                          "npmlp")
     try:
         arch = meta["architecture"]
-        D, H, L, C = (int(arch[k]) for k in "DHLC")
+        D, L, C = (int(arch[k]) for k in "DLC")
+        H = arch["H"] if isinstance(arch["H"], list) else int(arch["H"])
         check_architecture(D, H, L, C)
         net = MLP(D, H, L, C, dtype=meta["dtype"], seed=int(meta["seed"]))
         sizes = layer_sizes(D, H, L, C)

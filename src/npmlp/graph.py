@@ -13,15 +13,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .errors import NpmlpError
 
 __all__ = ["check_architecture", "n_parameters", "summarise", "Summary", "Variable"]
 
 
-def check_architecture(D: int, H: int, L: int, C: int) -> None:
-    """Raise :class:`NpmlpError` (a ValueError) unless D, H, L, C describe a seed MLP."""
-    for name, value in (("D", D), ("H", H), ("L", L), ("C", C)):
-        if isinstance(value, bool) or not isinstance(value, int):
+def _as_widths(H, L: int) -> list[int]:
+    """The widths of the (L-1)/2 hidden FC outputs: H repeated, or the sequence H itself."""
+    if isinstance(H, (list, tuple, np.ndarray)):
+        return [int(h) for h in H]
+    return [H] * ((L - 1) // 2)
+
+
+def check_architecture(D: int, H, L: int, C: int) -> None:
+    """Raise :class:`NpmlpError` (a ValueError) unless D, H, L, C describe a seed MLP.
+
+    H is one width for every hidden layer (the seed's case) or a sequence of (L-1)/2 widths.
+    """
+    for name, value in (("D", D), ("L", L), ("C", C)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise NpmlpError(f"{name} must be an integer, got {value!r}")
     if L < 3 or L % 2 == 0:
         raise NpmlpError(
@@ -30,8 +42,16 @@ def check_architecture(D: int, H: int, L: int, C: int) -> None:
         )
     if D < 1:
         raise NpmlpError(f"D (input size) must be >= 1, got D={D}")
-    if H < 1:
-        raise NpmlpError(f"H (hidden width) must be >= 1, got H={H}")
+    if isinstance(H, (list, tuple, np.ndarray)):
+        if len(H) != (L - 1) // 2:
+            raise NpmlpError(f"H lists {len(H)} hidden widths but L={L} has {(L - 1) // 2} "
+                             "hidden layers")
+        widths = list(H)
+    else:
+        widths = [H]
+    for h in widths:
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
+            raise NpmlpError(f"H (hidden width) must be an integer >= 1, got H={h!r}")
     if C < 2:
         raise NpmlpError(f"C (number of classes) must be >= 2, got C={C}")
 
@@ -41,14 +61,20 @@ def fc_indices(L: int) -> list[int]:
     return list(range(1, L + 1, 2))
 
 
-def layer_sizes(D: int, H: int, L: int, C: int) -> list[int]:
-    """Width of x^(0), x^(1), ..., x^(L): [D, H, ..., H, C]."""
-    return [D] + [H] * (L - 1) + [C]
+def layer_sizes(D: int, H, L: int, C: int) -> list[int]:
+    """Width of x^(0), x^(1), ..., x^(L): [D, H, ..., H, C] (each ReLU keeps its FC's width)."""
+    return [D] + [h for h in _as_widths(H, L) for _ in range(2)] + [C]
 
 
-def n_parameters(D: int, H: int, L: int, C: int) -> int:
-    """``D*H + H + (L-3)/2 * (H*H + H) + H*C + C``: the seed's "nombre de paramètres"."""
-    return D * H + H + (L - 3) // 2 * (H * H + H) + H * C + C
+def n_parameters(D: int, H, L: int, C: int) -> int:
+    """``D*H + H + (L-3)/2 * (H*H + H) + H*C + C``: the seed's "nombre de paramètres".
+
+    For unequal hidden widths, the sum of ``d_in * d_out + d_out`` over the FC layers.
+    """
+    if not isinstance(H, (list, tuple, np.ndarray)):
+        return D * H + H + (L - 3) // 2 * (H * H + H) + H * C + C
+    sizes = layer_sizes(D, H, L, C)
+    return sum(sizes[i - 1] * sizes[i] + sizes[i] for i in fc_indices(L))
 
 
 @dataclass
@@ -70,7 +96,7 @@ class Summary:
     """Variables of the forward and backward graph and the parameter count per layer."""
 
     D: int
-    H: int
+    H: int | tuple
     L: int
     C: int
     N: int
@@ -85,7 +111,7 @@ class Summary:
         return [v for v in self.variables if v.role == role]
 
     def __str__(self) -> str:
-        lines = [f"MLP D={self.D} H={self.H} L={self.L} C={self.C}, batch N={self.N}"]
+        lines = [f"MLP D={self.D} H={_h_text(self.H)} L={self.L} C={self.C}, batch N={self.N}"]
         for title, role in (("forward", "forward"), ("parameters", "param"),
                             ("backward", "backward")):
             lines.append(f"{title}:")
@@ -96,6 +122,10 @@ class Summary:
             lines.append(f"  {name:<14} {n}")
         lines.append(f"total parameters: {self.total_params}")
         return "\n".join(lines)
+
+
+def _h_text(H) -> str:
+    return ",".join(map(str, H)) if isinstance(H, (list, tuple)) else str(H)
 
 
 def summarise(D: int, H: int, L: int, C: int, N: int = 1) -> Summary:

@@ -48,11 +48,13 @@ class Workspace:
         self.N = N
         self.X = np.empty((N, net.D), dt)
         self.y = np.empty(N, np.intp)
+        sizes = layer_sizes(net.D, net.H, net.L, net.C)
         self.x = [self.X]
-        for i, width in enumerate(layer_sizes(net.D, net.H, net.L, net.C)[1:], start=1):
+        for i, width in enumerate(sizes[1:], start=1):
             self.x.append(np.empty((N, width), dt) if i % 2 else self.x[i - 1])
-        self.dx = [np.empty((N, net.H), dt) for _ in range(2 if net.L > 3 else 1)]
-        self.mask = np.empty((N, net.H), bool)
+        # dl/dx^(i-1) for each FC layer i > 1, and the ReLU mask of that width
+        self.dx = {i: np.empty((N, sizes[i - 1]), dt) for i in fc_indices(net.L) if i > 1}
+        self.mask = {i: np.empty((N, sizes[i - 1]), bool) for i in self.dx}
         self.grads = {k: np.empty_like(v) for k, v in net.params.items()}
 
 
@@ -62,7 +64,8 @@ class MLP:
     Parameters
     ----------
     D : input size (features per row).
-    H : hidden width, the size of x^(1) ... x^(L-1).
+    H : hidden width, the size of x^(1) ... x^(L-1); or a sequence of (L-1)/2 widths, one per
+        hidden FC layer (an extension of the seed; equal widths are stored as one int).
     L : number of layers, odd and >= 3 (L=3 is one hidden layer).
     C : number of classes.
     dtype : float32 (default) or float64; parameters and buffers keep it.
@@ -77,9 +80,12 @@ class MLP:
     metadata : dict saved with the model (training settings, data set...).
     """
 
-    def __init__(self, D: int, H: int, L: int, C: int, *, dtype=np.float32, seed=None):
+    def __init__(self, D: int, H, L: int, C: int, *, dtype=np.float32, seed=None):
         check_architecture(D, H, L, C)
-        self.D, self.H, self.L, self.C = D, H, L, C
+        if isinstance(H, (list, tuple, np.ndarray)):
+            H = tuple(int(h) for h in H)
+            H = H[0] if len(set(H)) == 1 else H
+        self.D, self.H, self.L, self.C = int(D), H, int(L), int(C)
         self.dtype = _check_dtype(dtype)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
@@ -115,7 +121,8 @@ class MLP:
 
     def __repr__(self) -> str:
         chain = " -> ".join(repr(layer) for layer in self.layers)
-        return f"MLP(D={self.D}, H={self.H}, L={self.L}, C={self.C}, {self.dtype.name}): {chain}"
+        return (f"MLP(D={self.D}, H={self.H}, L={self.L}, C={self.C}, {self.dtype.name}): "
+                f"{chain}")
 
     def copy(self, dtype=None) -> MLP:
         """A deep copy, optionally cast to another dtype (``float64`` for gradient checks)."""
@@ -208,12 +215,11 @@ class MLP:
         n_correct = int(np.count_nonzero(
             np.take_along_axis(S, ws.y[:, None], axis=1)[:, 0] >= S.max(axis=1)))
         loss, d = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
-        for k, i in enumerate(reversed(fc_indices(self.L))):
-            dX = ws.dx[k % len(ws.dx)] if i > 1 else None
-            dX, _, _ = fc_backward(d, x[i - 1], p[f"W{i}"], need_dX=i > 1, dX=dX,
+        for i in reversed(fc_indices(self.L)):
+            dX, _, _ = fc_backward(d, x[i - 1], p[f"W{i}"], need_dX=i > 1, dX=ws.dx.get(i),
                                    dW=g[f"W{i}"], db=g[f"b{i}"])  # eqs. 23-25
             if i > 1:
-                d = relu_backward(dX, x[i - 1], out=dX, mask=ws.mask)  # dl/dx^(i-2)
+                d = relu_backward(dX, x[i - 1], out=dX, mask=ws.mask[i])  # dl/dx^(i-2)
         if l2:
             for i in fc_indices(self.L):
                 W = p[f"W{i}"]
