@@ -126,7 +126,7 @@ def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, moment
     """
     from rich.console import Console
 
-    from .run import RunSettings, train_run, write_run
+    from .run import RunSettings, write_run
 
     if early_stopping != "off" and val_fraction == 0:
         raise NpmlpError("--early-stopping needs validation rows: set --val-fraction > 0 or "
@@ -138,8 +138,11 @@ def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, moment
     settings = RunSettings(data=data, label=label, layers=layers, hidden=hidden,
                            test_fraction=test_fraction, scaling=scaling, dtype=dtype, seed=seed,
                            config=config)
+    from .data import load_dataset
+
+    dataset = load_dataset(data, label=label)  # bad data fails before the progress bar shows
     console = Console(stderr=True, quiet=quiet or as_json)
-    result = _train_with_progress(settings, console)
+    result = _train_with_progress(settings, console, dataset)
     if out is not None:
         write_run(result, out)
     _print_result(result, out, quiet or as_json)
@@ -147,7 +150,7 @@ def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, moment
         click.echo(json.dumps(result.metrics))
 
 
-def _train_with_progress(settings, console):
+def _train_with_progress(settings, console, dataset):
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .run import train_run
@@ -163,7 +166,7 @@ def _train_with_progress(settings, console):
                 status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
             progress.update(task, completed=record["epoch"], status=status)
 
-        return train_run(settings, callback=on_epoch)
+        return train_run(settings, callback=on_epoch, dataset=dataset)
 
 
 def _print_result(result, out, quiet):
@@ -336,7 +339,9 @@ def gradcheck(D, H, L, C, N, seed, threshold, max_entries):
 def main(argv=None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     try:
-        rv = cli.main(args=argv, prog_name="npmlp", standalone_mode=False)
+        # Overflow in a diverging run is reported by the trainer itself, in one line.
+        with np.errstate(over="ignore", invalid="ignore"):
+            rv = cli.main(args=argv, prog_name="npmlp", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("npmlp: interrupted", err=True)
         return 130

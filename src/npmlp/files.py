@@ -112,6 +112,13 @@ def load(path) -> MLP:
         raise _bad(path, "model file not found; train one with 'npmlp train --out DIR'")
     if path.is_dir():
         raise _bad(path, "is a folder; give the model file inside it (e.g. DIR/model.npz)")
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic != b"PK\x03\x04":
+        if magic[:1] == b"\x80":  # the start of a pickle stream
+            raise _bad(path, "holds pickled objects, which npmlp refuses to load because "
+                             "they can run code; re-save the model with npmlp")
+        raise _bad(path, "is not an npmlp model file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

@@ -1,4 +1,6 @@
-"""The seed's multilayer perceptron: ``s = FC(ReLU(... FC(ReLU(FC(x; W1, b1)); W3, b3) ...); WL, bL)``.
+"""The seed's multilayer perceptron (eq. 2).
+
+``s = FC(ReLU(... FC(ReLU(FC(x; W1, b1)); W3, b3) ...); WL, bL)``.
 
 Parameters are numbered as in the seed: the FC layers are 1, 3, ..., L and their parameters are
 ``W1, b1, W3, b3, ..., WL, bL`` in the dict :attr:`MLP.params`. ``W^(i)`` is (size of x^(i-1)) x

@@ -33,7 +33,8 @@ def load_npz(path) -> Dataset:
     try:
         with np.load(path, allow_pickle=False) as z:
             if not isinstance(z, np.lib.npyio.NpzFile):
-                raise DataError(f"{path}: not an .npz archive; save it with np.savez(path, X=X, y=y)")
+                raise DataError(f"{path}: not an .npz archive; save it with "
+                                "np.savez(path, X=X, y=y)")
             missing = [k for k in ("X", "y") if k not in z.files]
             if missing:
                 raise DataError(f"{path}: no array named {' or '.join(missing)} (found: "

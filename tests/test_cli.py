@@ -1,0 +1,174 @@
+"""The npmlp command line: the main job, every command, and one-line errors with exit code 2."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from npmlp import load
+from npmlp.cli import main
+
+NPMLP = str(Path(sys.executable).with_name("npmlp"))
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def iris_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("iris")
+    assert main(["train", "--data", "iris", "-H", "16", "--epochs", "200", "--quiet",
+                 "--out", str(out)]) == 0
+    return out / "model.npz"
+
+
+def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys):
+    code, out, err = run(capsys, "train", "--out", str(tmp_path), "--json")
+    assert code == 0
+    metrics = json.loads(out.strip().splitlines()[-1])  # the last line of stdout
+    assert metrics["test_accuracy"] >= 0.975
+    assert metrics["n_parameters"] == 64 * 256 + 256 + 256 * 10 + 10
+    assert 1 <= metrics["epochs"] <= 60 and metrics["data"] == "digits"
+    assert {"train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy"} <= set(metrics)
+    assert sorted(os.listdir(tmp_path)) == ["history.csv", "metrics.json", "model.npz"]
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    rows = (tmp_path / "history.csv").read_text().splitlines()
+    assert rows[0] == "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds"
+    assert len(rows) == metrics["epochs"] + 1
+    net = load(tmp_path / "model.npz")
+    assert net.preprocessing.kind == "standard" and net.metadata["training"]["batch_size"] == 64
+
+
+def test_train_prints_a_table_and_the_test_accuracy(capsys):
+    code, out, err = run(capsys, "train", "--data", "iris", "-H", "8", "--epochs", "5",
+                         "--early-stopping", "off", "--seed", "3")
+    assert code == 0
+    assert "split" in out and "test" in out and "accuracy" in out
+    assert out.strip().splitlines()[-1].startswith("test accuracy: ")
+    assert "epoch 5/5" in err  # the progress bar
+
+
+def test_full_batch_gradient_descent_from_the_cli(capsys):
+    code, out, _ = run(capsys, "train", "--data", "iris", "--batch-size", "full",
+                       "--optimizer", "sgd", "--lr", "0.5", "--epochs", "50", "-H", "16",
+                       "--early-stopping", "off", "--json")
+    assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
+
+
+def test_evaluate_prints_accuracy_per_class_and_confusion(iris_model, capsys):
+    code, out, _ = run(capsys, "evaluate", str(iris_model), "--data", "iris", "--json")
+    assert code == 0
+    res = json.loads(out)
+    assert res["n"] == 150 and res["accuracy"] > 0.9
+    assert np.array(res["confusion_matrix"]).sum() == 150
+    assert set(res["per_class"]) == {"0", "1", "2"}
+    code, out, _ = run(capsys, "evaluate", str(iris_model), "--data", "iris")
+    assert out.startswith("accuracy: ") and "confusion matrix" in out and "precision" in out
+
+
+def test_predict_labels_and_probabilities(iris_model, tmp_path, capsys):
+    from sklearn.datasets import load_iris
+
+    X = load_iris().data[:5]
+    np.save(tmp_path / "rows.npy", X)
+    code, out, _ = run(capsys, "predict", str(iris_model), str(tmp_path / "rows.npy"))
+    assert code == 0 and out.split() == ["0"] * 5
+    (tmp_path / "rows.csv").write_text("a,b,c,d\n" + "\n".join(",".join(map(str, r)) for r in X))
+    code, out, _ = run(capsys, "predict", str(iris_model), str(tmp_path / "rows.csv"), "--proba")
+    lines = out.strip().splitlines()
+    assert lines[0] == "0,1,2" and len(lines) == 6
+    assert all(abs(sum(map(float, r.split(","))) - 1) < 1e-4 for r in lines[1:])
+
+
+def test_summary_and_gradcheck(capsys):
+    code, out, _ = run(capsys, "summary", "-D", "784", "-H", "512", "-L", "5", "-C", "10",
+                       "-N", "256")
+    assert code == 0 and "x^(0)          256 x 784" in out
+    assert out.strip().endswith(f"total parameters: {784*512+512+512*512+512+512*10+10}")
+    code, out, _ = run(capsys, "gradcheck", "-L", "7")
+    assert code == 0 and out.strip().splitlines()[-1].startswith("PASS")
+    code, out, _ = run(capsys, "gradcheck", "--threshold", "1e-30")
+    assert code == 1 and out.strip().splitlines()[-1].startswith("FAIL")
+
+
+@pytest.mark.parametrize("cmd", ["train", "evaluate", "predict", "summary", "gradcheck"])
+def test_every_command_has_help_with_examples(cmd, capsys):
+    code, out, _ = run(capsys, cmd, "--help")
+    assert code == 0 and "Example" in out and "npmlp " + cmd in out
+
+
+def write_csv(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "--data", "nope.csv"], "nope.csv: file not found; check the path"),
+    (["train", "--data", "mnistt"], "unknown data set 'mnistt'; use one of digits, iris, wine, "
+                                    "breast_cancer or a path to a .npz or .csv file"),
+    (["train", "-L", "4"], "Invalid value for '-L' / '--layers': L must be odd and >= 3 (FC and "
+                           "ReLU alternate, first and last layers are FC), got 4; use 3 for one "
+                           "hidden layer, 5 for two, ... (see 'npmlp train --help')"),
+    (["train", "--lr", "-1"], "Invalid value for '--lr': must be > 0, got -1.0 "
+                              "(see 'npmlp train --help')"),
+    (["train", "--batch-size", "many"], "Invalid value for '--batch-size': 'many' is not a batch "
+                                        "size; give a positive integer or 'full' "
+                                        "(see 'npmlp train --help')"),
+    (["train", "--val-fraction", "0", "--data", "iris"],
+     "--early-stopping needs validation rows: set --val-fraction > 0 or --early-stopping off"),
+    (["evaluate", "missing.npz", "--data", "iris"],
+     "missing.npz: model file not found; train one with 'npmlp train --out DIR'"),
+])
+def test_user_errors_are_one_line_with_exit_code_2(args, message, capsys, tmp_path,
+                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert err == f"npmlp: error: {message}\n"
+    assert os.listdir(tmp_path) == []  # nothing written
+
+
+def test_data_errors(tmp_path, capsys, iris_model):
+    nan = write_csv(tmp_path / "nan.csv", "a,b,label\n1,2,0\nnan,3,1\n4,5,1\n")
+    code, _, err = run(capsys, "train", "--data", nan, "--out", str(tmp_path / "run"))
+    assert code == 2
+    assert err == (f"npmlp: error: {nan}: 1 row(s) contain NaN or infinity (first: row 1); "
+                   "remove or impute those values\n")
+    assert not (tmp_path / "run").exists()
+    code, _, err = run(capsys, "evaluate", str(iris_model), "--data", "wine")
+    assert (code, err) == (2, "npmlp: error: wine has 13 features but the model expects D=4\n")
+    bad = write_csv(tmp_path / "bad.csv", "a,b,c,d,label\n1,2,3,4,7\n1,2,3,4,0\n")
+    code, _, err = run(capsys, "evaluate", str(iris_model), "--data", bad)
+    assert (code, err) == (2, "npmlp: error: labels 7 are not classes of this model (its "
+                              "classes: 0, 1, 2)\n")
+    rows = write_csv(tmp_path / "rows.csv", "1,2,3\n")
+    code, _, err = run(capsys, "predict", str(iris_model), rows)
+    assert (code, err) == (2, f"npmlp: error: {rows}: rows have 3 features but the model "
+                              "expects D=4\n")
+
+
+def test_divergence_is_one_line_and_writes_nothing(tmp_path, capsys):
+    code, _, err = run(capsys, "train", "--data", "iris", "--optimizer", "sgd", "--lr", "1e9",
+                       "--out", str(tmp_path / "run"), "--quiet", "--early-stopping", "off")
+    assert code == 2
+    assert re.fullmatch(r"npmlp: error: training diverged at epoch \d+, batch \d+: the loss "
+                        r"became nan; the model keeps its last finite weights\. Use a smaller "
+                        r"learning rate \(now 1e\+09, try 1e\+08\)\n", err)
+    assert not (tmp_path / "run").exists()
+
+
+def test_console_script_exits_2_without_traceback(tmp_path):
+    p = subprocess.run([NPMLP, "evaluate", str(tmp_path / "m.npz"), "--data", "iris"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr == (f"npmlp: error: {tmp_path / 'm.npz'}: model file not found; train one "
+                        "with 'npmlp train --out DIR'\n")
+    assert "Traceback" not in p.stderr

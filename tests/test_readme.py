@@ -1,0 +1,22 @@
+"""The README's Python example runs as written, and its Quickstart is the two make commands."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
+    code = re.search(r"## In Python\n\n```python\n(.*?)```", README.read_text(), re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert float(out.splitlines()[0]) > 0.9  # validation accuracy after 30 epochs
+    assert "PASS: max relative error" in out
+    assert (tmp_path / "digits.npz").exists()
+
+
+def test_quickstart_is_make_demo_and_make_test():
+    block = re.search(r"## Quickstart\n\n```bash\n(.*?)```", README.read_text(), re.S).group(1)
+    assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == [
+        "make demo", "make test"]

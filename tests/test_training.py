@@ -1,0 +1,148 @@
+"""Training by gradient descent (seed eq. 5): loop, splits, early stopping, divergence."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+import npmlp.training as training
+from npmlp import MLP, NpmlpError, TrainConfig, TrainingDiverged, fit
+from npmlp.training import stratified_split
+
+
+def blobs(n=300, seed=0):
+    X, y = make_blobs(n_samples=n, centers=3, n_features=4, random_state=seed)
+    return X.astype(np.float32), y
+
+
+def test_full_batch_gd_equals_manual_gradient_steps():
+    X, y = blobs(60)
+    a = MLP(4, 8, 5, 3, dtype=np.float64, seed=1)
+    b = a.copy()
+    fit(a, X, y, TrainConfig(epochs=3, batch_size=0, optimizer="sgd", lr=0.05, shuffle=False))
+    for _ in range(3):  # W <- W - lr dl/dW on the mean loss over all N rows
+        _, g = b.loss_and_grads(X, y)
+        for k in b.params:
+            b.params[k] -= 0.05 * g[k]
+    for k in a.params:
+        np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-12, atol=1e-14)
+
+
+def test_minibatch_training_learns_and_never_reorders_the_callers_arrays():
+    X, y = blobs()
+    X0, y0 = X.copy(), y.copy()
+    net = MLP(4, 16, 3, 3, seed=0)
+    hist = fit(net, X, y, TrainConfig(epochs=15, batch_size=16, lr=0.01, seed=0))
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    assert len(hist) == 15
+    assert hist.records[-1]["train_loss"] < 0.2 * hist.records[0]["train_loss"]
+    assert net.evaluate(X, y)["accuracy"] > 0.98
+
+
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "nesterov", "adam"])
+def test_every_optimizer_reduces_the_loss(opt):
+    X, y = blobs()
+    net = MLP(4, 16, 3, 3, seed=0)
+    lr = 1e-2 if opt == "adam" else 5e-2
+    hist = fit(net, X, y, TrainConfig(epochs=8, batch_size=32, optimizer=opt, lr=lr, seed=0,
+                                      weight_decay=1e-4, schedule="cosine"))
+    assert hist.records[-1]["train_loss"] < 0.5 * hist.records[0]["train_loss"]
+
+
+def test_buffers_are_allocated_once_per_batch_size(monkeypatch):
+    made = []
+    real = training.Workspace
+
+    def spy(net, N):
+        made.append(N)
+        return real(net, N)
+
+    monkeypatch.setattr(training, "Workspace", spy)
+    X, y = blobs(100)
+    fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=5, batch_size=32))
+    assert sorted(made) == [4, 32]  # 100 = 3 x 32 + 4, for all 5 epochs
+
+
+def test_stratified_validation_split_and_history():
+    X, y = blobs(300)
+    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=4, val_fraction=0.2, seed=3))
+    rec = hist.records[-1]
+    assert set(rec) == {"epoch", "lr", "train_loss", "train_accuracy", "val_loss",
+                        "val_accuracy", "seconds"}
+    assert 0 <= rec["val_accuracy"] <= 1 and rec["val_loss"] > 0
+    keep, held = stratified_split(y, 0.2, seed=3)
+    assert len(held) == 60 and len(np.intersect1d(keep, held)) == 0
+    assert np.bincount(y[held]).tolist() == [20, 20, 20]
+
+
+def test_early_stopping_restores_the_best_weights():
+    X, y = blobs(200)
+    rng = np.random.default_rng(0)
+    y_noisy = np.where(rng.random(200) < 0.3, rng.integers(0, 3, 200), y)
+    net = MLP(4, 64, 3, 3, seed=0)
+    seen = {}
+
+    def remember(record, net):
+        seen[record["epoch"]] = {k: v.copy() for k, v in net.params.items()}
+
+    cfg = TrainConfig(epochs=200, batch_size=8, lr=0.01, val_fraction=0.3, seed=0,
+                      early_stopping="val_loss", patience=5)
+    hist = fit(net, X, y_noisy, cfg, callback=remember)
+    assert hist.stopped_early and len(hist) < 200
+    val = hist.column("val_loss")
+    assert hist.best_epoch == int(np.argmin(val)) + 1
+    assert len(hist) == hist.best_epoch + 5
+    for k in net.params:
+        np.testing.assert_array_equal(net.params[k], seen[hist.best_epoch][k])
+
+
+def test_callback_can_stop_training():
+    X, y = blobs(50)
+    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=50),
+               callback=lambda rec, net: rec["epoch"] == 3)
+    assert len(hist) == 3
+
+
+def test_divergence_names_epoch_and_batch_and_keeps_finite_weights():
+    X, y = blobs(64)
+    X = X * 1e3
+    net = MLP(4, 32, 5, 3, seed=0)
+    with pytest.raises(TrainingDiverged) as e:
+        fit(net, X, y, TrainConfig(epochs=5, batch_size=16, optimizer="sgd", lr=1e6, seed=0))
+    msg = str(e.value)
+    assert msg.startswith("training diverged at epoch 1, batch ")
+    assert msg.endswith("Use a smaller learning rate (now 1e+06, try 100000)")
+    assert all(np.isfinite(p).all() for p in net.params.values())
+
+
+def test_early_stopping_without_validation_is_refused():
+    X, y = blobs(30)
+    with pytest.raises(NpmlpError, match="^early stopping needs validation rows"):
+        fit(MLP(4, 8, 3, 3), X, y, TrainConfig(early_stopping="val_loss"))
+
+
+@pytest.mark.parametrize("kw,message", [
+    ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
+    ({"lr": -1.0}, "learning rate must be a positive number, got -1.0"),
+    ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'; choose one of sgd, momentum, "
+                             "nesterov, adam"),
+    ({"schedule": "poly"}, "unknown schedule 'poly'; choose one of constant, step, cosine"),
+    ({"val_fraction": 1.0}, "validation fraction must be in [0, 1), got 1.0"),
+])
+def test_bad_settings(kw, message):
+    X, y = blobs(30)
+    with pytest.raises(NpmlpError) as e:
+        fit(MLP(4, 8, 3, 3), X, y, TrainConfig(**kw))
+    assert str(e.value) == message
+
+
+def test_sample_weight_zero_rows_are_ignored():
+    X, y = blobs(90)
+    w = np.ones(90, np.float32)
+    w[y == 2] = 0.0
+    a, b = MLP(4, 8, 3, 3, seed=0), MLP(4, 8, 3, 3, seed=0)
+    cfg = TrainConfig(epochs=2, batch_size=0, optimizer="sgd", lr=0.1)
+    fit(a, X, y, cfg, sample_weight=w)
+    fit(b, X[y != 2], y[y != 2], cfg)
+    for k in a.params:
+        np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-5, atol=1e-6)
