@@ -103,6 +103,7 @@ def test_callback_can_stop_training():
     assert len(hist) == 3
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow is the point of the test
 def test_divergence_names_epoch_and_batch_and_keeps_finite_weights():
     X, y = blobs(64)
     X = X * 1e3

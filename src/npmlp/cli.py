@@ -175,8 +175,8 @@ def _print_result(result, out, quiet):
 
     m = result.metrics
     if not quiet:
-        table = Table(title=f"npmlp on {m['data']}: {m['epochs']} epochs, "
-                            f"{m['n_parameters']} parameters")
+        click.echo(f"npmlp on {m['data']}: {m['epochs']} epochs, {m['n_parameters']} parameters")
+        table = Table()
         for col in ("split", "loss", "accuracy"):
             table.add_column(col, justify="right" if col != "split" else "left")
         for name in ("train", "val", "test"):
