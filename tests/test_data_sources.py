@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-from data_helpers import iris_csv, make_idx_set, write_csv
 
+from data_helpers import iris_csv, make_idx_set, write_csv
 from npmlp.cli import main
 from npmlp.data import SYNTHETIC, load_dataset
 from npmlp.data.idx import read_idx, write_idx

@@ -69,7 +69,7 @@ def info(spec, label, as_json):
     click.echo(f"features D={d['n_features']}, classes C={len(d['classes'])}"
                + (f", images {d['image_shape'][0]}x{d['image_shape'][1]}"
                   if d["image_shape"] and len(d["image_shape"]) == 2 else "")
-               + (" (memory-mapped)" if d["streamed"] else ""))
+               + (" (streamed from disk)" if d["streamed"] else ""))
     for part, p in d["parts"].items():
         click.echo(f"{part}: X {tuple(p['X_shape'])} {p['X_dtype']}, y {tuple(p['y_shape'])}, "
                    f"values in [{p['min']:.6g}, {p['max']:.6g}], rows with missing values: "

@@ -27,7 +27,7 @@ CHUNK = 4096  # rows per inference chunk: bounds memory for any N
 
 
 def _rows(X):
-    """X as an array, except a memory-mapped :class:`~npmlp.data.streaming.StreamedRows`."""
+    """X as an array, except a streamed-from-disk :class:`~npmlp.data.streaming.StreamedRows`."""
     return X if is_streamed(X) else np.asarray(X)
 
 

@@ -1,6 +1,6 @@
 """Reading the rows to predict: a ``.npy`` array or a CSV of D feature columns.
 
-A big ``.npy`` (256 MB or more) is memory-mapped and predicted block by block.
+A big ``.npy`` (256 MB or more) is streamed from disk and predicted block by block.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ class Preprocessing:
     @classmethod
     def fit(cls, kind: str, X: np.ndarray) -> Preprocessing:
         """Fit on the training rows X : (N, D). Constant features keep scale 1."""
-        if getattr(X, "is_streamed", False):  # memory-mapped: fit block by block
+        if getattr(X, "is_streamed", False):  # streamed from disk: fit block by block
             return cls._fit_by_blocks(kind, X)
         X = np.asarray(X)
         if kind == "standard":

@@ -68,7 +68,7 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
     net = MLP(ds.n_features, s.hidden, s.layers, len(classes), dtype=s.dtype, seed=s.seed)
     net.classes = classes
     y_all = net.encode_labels(ds.y)
-    # subset_rows: a lazy view of the rows when X is memory-mapped, else a copy
+    # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
     X_train, y_train = subset_rows(ds.X, train_idx), y_all[train_idx]
     if ds.X_test is not None:
         X_test, y_test = ds.X_test, net.encode_labels(ds.y_test)

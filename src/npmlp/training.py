@@ -177,7 +177,7 @@ def fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=
     train_idx = np.arange(X.shape[0])
     if X_val is None and config.val_fraction > 0:
         train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
-        X_val, y_val = subset_rows(X, val_idx), y[val_idx]  # lazy for a memory-mapped X
+        X_val, y_val = subset_rows(X, val_idx), y[val_idx]  # lazy for a streamed X
     if X_val is not None:
         X_val = net._check_X(X_val, finite=True)
         y_val = net.check_labels(y_val, X_val.shape[0])

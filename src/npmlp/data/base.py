@@ -16,7 +16,7 @@ __all__ = ["Dataset", "validate_xy", "describe"]
 class Dataset:
     """A classification data set.
 
-    X : (N, D) features (an array, or a memory-mapped :class:`~.streaming.StreamedRows`);
+    X : (N, D) features (an array, or a streamed-from-disk :class:`~.streaming.StreamedRows`);
     y : (N,) original labels (numbers or text).
     X_test, y_test : an optional given test set, respected by the splits.
     feature_names : D names or None; target_names : names of the classes, or None.
@@ -73,8 +73,8 @@ def validate_xy(X, y, where: str, min_classes: int = 2) -> tuple[np.ndarray, np.
         raise DataError(f"{where}: labels contain NaN or infinity; every row needs a label")
     classes = np.unique(y)
     if classes.size < min_classes:
-        raise DataError(f"{where}: only one class ({classes[0]!r}) in the labels; a classifier "
-                        "needs at least 2")
+        raise DataError(f"{where}: only one class ({classes[0].item()!r}) in the labels; "
+                        "a classifier needs at least 2")
     if X.shape[0] < classes.size:
         raise DataError(f"{where}: {X.shape[0]} rows for {classes.size} classes; need at least "
                         "one row per class")

@@ -1,5 +1,5 @@
 """Data from the user's files: CSV/TSV, ``.npz`` (X, y and optionally X_test, y_test) and a
-pair of ``.npy`` files (features and labels; a big features file is memory-mapped).
+pair of ``.npy`` files (features and labels; a big features file is streamed from disk).
 
 Nothing here unpickles: every NumPy file is read with ``allow_pickle=False``.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import struct
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -28,7 +29,7 @@ HEADER_CHOICES = {"auto": None, "yes": True, "no": False, "1": True, "0": False,
 # What NumPy may raise on a damaged file; each becomes one DataError line.
 _NUMPY_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, SyntaxError,
                  NotImplementedError, RuntimeError, struct.error, zlib.error, OverflowError,
-                 TypeError, MemoryError)
+                 TypeError, MemoryError, tokenize.TokenError)
 
 
 def check_file(path: Path) -> None:
@@ -62,8 +63,8 @@ def load_npz(path) -> Dataset:
     """``.npz`` with arrays ``X`` (N, D) and ``y`` (N,), optionally ``X_test`` and ``y_test``."""
     path = Path(path)
     check_file(path)
-    try:
-        with np.load(path, allow_pickle=False) as z:
+    try:  # our own handle: np.load leaks its file when the archive is damaged
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             if not isinstance(z, np.lib.npyio.NpzFile):
                 raise DataError(f"{path}: not an .npz archive; save it with "
                                 "np.savez(path, X=X, y=y)")
@@ -84,7 +85,7 @@ def load_npz(path) -> Dataset:
 
 
 def read_npy(path, *, stream: bool | None = None):
-    """One ``.npy`` array; memory-mapped (a StreamedRows) when ``stream`` or the file is big."""
+    """One ``.npy`` array, or a StreamedRows read from disk when ``stream`` or it is big."""
     path = Path(path)
     check_file(path)
     if stream is None:
@@ -92,7 +93,8 @@ def read_npy(path, *, stream: bool | None = None):
     try:
         if stream:
             return open_npy(path)
-        a = np.load(path, allow_pickle=False)
+        with open(path, "rb") as fh:
+            a = np.load(fh, allow_pickle=False)
     except _NUMPY_ERRORS as e:
         raise _numpy_error(path, e) from None
     if not isinstance(a, np.ndarray):
@@ -120,7 +122,7 @@ def load_npy_pair(X_path, y_path=None) -> Dataset:
 
     ``y_path`` defaults to a file next to X named like it with ``X`` -> ``y`` (``X.npy`` ->
     ``y.npy``, ``train_X.npy`` -> ``train_y.npy``), or ``features`` -> ``labels``. A features
-    file of 256 MB or more is memory-mapped and streamed, never read whole.
+    file of 256 MB or more is streamed from disk, never read whole.
     """
     X_path = Path(X_path)
     check_file(X_path)
@@ -171,7 +173,7 @@ def read_table(path, header: bool | None = None) -> tuple[list[str] | None, list
         delimiter = max((",", "\t", ";"), key=first.count)
     try:
         rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter)
-                if any(c.strip() for c in r)]
+                if r and (len(r) > 1 or r[0].strip())]  # skip blank lines only
     except csv.Error as e:
         raise DataError(f"{path}: malformed CSV ({e})") from None
     if not rows:

@@ -14,7 +14,7 @@ FILE_FORMS = (
     ("FILE.csv / FILE.tsv", "table with a header or not; --label NAME|INDEX picks the label "
      "column (default: label/target/class/y, else the last); text labels are kept"),
     ("FILE.npz", "arrays X (N, D) and y (N,), optionally X_test and y_test"),
-    ("X.npy", "features, with labels in y.npy next to it or --label Y.npy; memory-mapped "
+    ("X.npy", "features, with labels in y.npy next to it or --label Y.npy; streamed from disk "
      "when 256 MB or more"),
     ("FILE-images-idx3-ubyte[.gz]", "IDX images, with the matching *-labels-idx1-ubyte[.gz] "
      "or --label FILE"),

@@ -125,7 +125,9 @@ class StreamedRows:
 
     def __getitem__(self, key):
         if isinstance(key, tuple):
-            return self[key[0]][(slice(None),) + key[1:]]
+            rows = self[key[0]]
+            one = isinstance(key[0], (int, np.integer))
+            return rows[key[1:]] if one else rows[(slice(None),) + key[1:]]
         if isinstance(key, (int, np.integer)):
             return self._gather(np.arange(len(self))[[key]])[0]
         if isinstance(key, slice):

@@ -73,6 +73,7 @@ SYNTHETIC = {
 }
 COMMON = {"n": 600, "seed": 0}
 INTEGER_KEYS = {"n", "seed", "arms", "classes"}
+FLOAT_KEYS = {"noise", "factor", "std", "turns"}
 
 
 def parse_spec(spec: str) -> tuple[str, dict]:
@@ -84,6 +85,9 @@ def parse_spec(spec: str) -> tuple[str, dict]:
         key = key.strip().lower()
         if not eq or not key:
             raise DataError(f"{spec}: {item!r} is not key=value; use {SPEC_HELP}")
+        if key not in INTEGER_KEYS | FLOAT_KEYS:
+            settings[key] = value  # reported by load_synthetic with the keys the set takes
+            continue
         try:
             settings[key] = int(value) if key in INTEGER_KEYS else float(value)
         except ValueError:
