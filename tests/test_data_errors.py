@@ -45,6 +45,23 @@ def test_unreadable_file(tmp_path, capsys):
     assert "cannot read it (Permission denied); check its permissions" in err
 
 
+def test_unreadable_file_even_as_root(tmp_path, capsys, monkeypatch):
+    import builtins
+
+    import npmlp.data.files as data_files
+
+    path = write_csv(tmp_path / "d.csv", None, [[1, 0], [2, 1]])
+
+    def refuse(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(data_files, "open", refuse, raising=False)
+    err = train_fails(tmp_path, capsys, path)
+    assert err.endswith("d.csv: cannot read it (Permission denied); check its permissions\n")
+
+
 def test_binary_file_given_as_csv(tmp_path, capsys):
     path = tmp_path / "d.csv"
     path.write_bytes(b"\xff\xfe\x00\x81" * 10)
