@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import npmlp.data.files as data_files
 from npmlp.data import Dataset, load_dataset
 from npmlp.errors import DataError
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("NPMLP_HYPOTHESIS_EXAMPLES", 60)), deadline=None,
+EXAMPLES = int(os.environ.get("NPMLP_HYPOTHESIS_EXAMPLES", "60"))  # raise it to fuzz longer
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 SUFFIXES = ["d.csv", "d.tsv", "d.txt", "d.npz", "X.npy", "a-images-idx3-ubyte",
             "a-images-idx3-ubyte.gz"]
