@@ -14,6 +14,7 @@ import click
 import numpy as np
 
 from . import __version__
+from .data import DATA_HELP
 from .errors import NpmlpError
 from .optim import OPTIMIZERS, SCHEDULES
 from .preprocessing import KINDS
@@ -79,9 +80,9 @@ def cli():
 
 # --------------------------------------------------------------------------------------- train
 @cli.command(context_settings=CONTEXT)
-@click.option("--data", default="digits", show_default=True,
-              help="Bundled set (digits, iris, wine, breast_cancer) or a .npz/.csv file.")
-@click.option("--label", default=None, help="CSV label column (name or 0-based index).")
+@click.option("--data", default="digits", show_default=True, help=DATA_HELP)
+@click.option("--label", default=None,
+              help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.")
 @click.option("-L", "--layers", type=int, default=3, show_default=True, callback=_check_layers,
               help="Number of layers L (odd, >= 3).")
 @click.option("-H", "--hidden", type=click.IntRange(min=1), default=256, show_default=True,
@@ -122,6 +123,8 @@ def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, moment
       npmlp train                                    # digits with the defaults
       npmlp train --data wine -L 5 -H 64 --epochs 100 --out runs/wine
       npmlp train --data my.csv --label species --json
+      npmlp train --data spirals:arms=3,n=600,noise=0.2 -H 64
+      npmlp train --data mnist -H 128 --epochs 10    # downloaded once, then cached
       npmlp train --batch-size full --optimizer sgd --lr 0.5   # the seed's gradient descent
     """
     from rich.console import Console
@@ -194,8 +197,9 @@ def _print_result(result, out, quiet):
 # ------------------------------------------------------------------------------------ evaluate
 @cli.command(context_settings=CONTEXT)
 @click.argument("model", type=click.Path(path_type=Path))
-@click.option("--data", required=True, help="Bundled set name or a .npz/.csv file.")
-@click.option("--label", default=None, help="CSV label column (name or 0-based index).")
+@click.option("--data", required=True, help="As for 'npmlp train --data'.")
+@click.option("--label", default=None,
+              help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON line.")
 def evaluate(model, data, label, as_json):
     """Accuracy, loss, per-class precision/recall and confusion matrix of a saved model.
@@ -333,6 +337,11 @@ def gradcheck(D, H, L, C, N, seed, threshold, max_entries):
     click.echo(str(report))
     if not report.passed:
         raise click.exceptions.Exit(1)
+
+
+from .cli_data import data  # noqa: E402  (npmlp data list / info)
+
+cli.add_command(data)
 
 
 # ----------------------------------------------------------------------------------------- main

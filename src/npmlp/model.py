@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .data.streaming import first_nonfinite_row, is_streamed
 from .errors import DataError, NpmlpError
 from .graph import check_architecture, fc_indices, layer_sizes, n_parameters, summarise
 from .layers import FC, ReLU, fc_backward, fc_forward, relu_backward, relu_forward
@@ -25,6 +26,11 @@ __all__ = ["MLP", "Workspace"]
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 CHUNK = 4096  # rows per inference chunk: bounds memory for any N
+
+
+def _rows(X):
+    """X as an array, except a streamed-from-disk :class:`~npmlp.data.streaming.StreamedRows`."""
+    return X if is_streamed(X) else np.asarray(X)
 
 
 def _check_dtype(dtype) -> np.dtype:
@@ -144,7 +150,7 @@ class MLP:
 
     # ------------------------------------------------------------------ input checks
     def _check_X(self, X, *, finite: bool = False) -> np.ndarray:
-        X = np.asarray(X)
+        X = _rows(X)
         if X.ndim == 1 and self.D == X.shape[0]:
             X = X[None, :]
         if X.ndim != 2:
@@ -154,10 +160,11 @@ class MLP:
             raise DataError(f"X has {X.shape[1]} features but this model expects D={self.D}")
         if X.dtype.kind not in "fiub":
             raise DataError(f"X must hold numbers, got dtype {X.dtype}")
-        if finite and X.dtype.kind == "f" and not np.isfinite(X).all():
-            bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
-            raise DataError(f"X contains NaN or infinity in {bad.size} row(s) (first: row "
-                            f"{bad[0]}); remove or impute those values")
+        if finite and X.dtype.kind == "f":
+            n_bad, first = first_nonfinite_row(X)  # by blocks: no (N, D) temporary
+            if n_bad:
+                raise DataError(f"X contains NaN or infinity in {n_bad} row(s) (first: row "
+                                f"{first}); remove or impute those values")
         return X
 
     def check_labels(self, y, N: int) -> np.ndarray:
@@ -265,7 +272,7 @@ class MLP:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities P = softmax(S). X : (N, D) raw rows -> P : (N, C)."""
-        X = np.asarray(X)
+        X = _rows(X)
         P = np.empty((X.shape[0] if X.ndim == 2 else 1, self.C), self.dtype)
         for start, S in self._scores_chunks(X):
             softmax(S, out=P[start:start + S.shape[0]])
@@ -273,7 +280,7 @@ class MLP:
 
     def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
         """``ln P`` from log-softmax: finite where ``np.log(predict_proba)`` is -inf. (N, C)."""
-        X = np.asarray(X)
+        X = _rows(X)
         out = np.empty((X.shape[0] if X.ndim == 2 else 1, self.C), self.dtype)
         for start, S in self._scores_chunks(X):
             log_softmax(S, out=out[start:start + S.shape[0]])
@@ -281,7 +288,7 @@ class MLP:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted labels (N,): ``classes[argmax_k S_k]`` for each row of X : (N, D)."""
-        X = np.asarray(X)
+        X = _rows(X)
         idx = np.empty(X.shape[0] if X.ndim == 2 else 1, np.intp)
         for start, S in self._scores_chunks(X):
             idx[start:start + S.shape[0]] = S.argmax(axis=1)
@@ -289,7 +296,7 @@ class MLP:
 
     def evaluate(self, X: np.ndarray, y_idx: np.ndarray) -> dict:
         """Mean loss and accuracy on raw rows X : (N, D) with class indices y_idx : (N,)."""
-        X = np.asarray(X)
+        X = _rows(X)
         y_idx = self.check_labels(y_idx, X.shape[0] if X.ndim == 2 else 1)
         total, correct = 0.0, 0
         for start, S in self._scores_chunks(X):

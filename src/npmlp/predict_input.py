@@ -1,4 +1,7 @@
-"""Reading the rows to predict: a ``.npy`` array or a CSV of D feature columns."""
+"""Reading the rows to predict: a ``.npy`` array or a CSV of D feature columns.
+
+A big ``.npy`` (256 MB or more) is streamed from disk and predicted block by block.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +9,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.files import LABEL_NAMES, read_table
+from .data.files import LABEL_NAMES, read_npy, read_table
+from .data.streaming import first_nonfinite_row
 from .errors import DataError
 
 __all__ = ["read_features"]
 
 
-def read_features(path, D: int) -> np.ndarray:
+def read_features(path, D: int):
     """Rows X : (N, D) from ``.npy`` or CSV/TSV; a label-named CSV column is dropped."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found; check the path")
     if path.suffix.lower() == ".npy":
-        try:
-            X = np.load(path, allow_pickle=False)
-        except ValueError as e:
-            why = "holds pickled objects, which npmlp refuses to load" if "pickle" in str(e) \
-                else f"is not a readable .npy file ({e})"
-            raise DataError(f"{path}: {why}") from None
-        except (OSError, EOFError) as e:
-            raise DataError(f"{path}: is truncated or corrupted ({e})") from None
+        X = read_npy(path)
         if X.ndim == 1 and X.shape[0] == D:
-            X = X[None, :]
+            X = np.asarray(X)[None, :]
     else:
         header, rows = read_table(path)
         width = len(rows[0])
@@ -51,7 +46,7 @@ def read_features(path, D: int) -> np.ndarray:
                         f"and dtype {X.dtype}")
     if X.shape[1] != D:
         raise DataError(f"{path}: rows have {X.shape[1]} features but the model expects D={D}")
-    if X.dtype.kind == "f" and not np.isfinite(X).all():
-        first = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+    n_bad, first = first_nonfinite_row(X)
+    if n_bad:
         raise DataError(f"{path}: row {first} contains NaN or infinity; remove or impute it")
     return X

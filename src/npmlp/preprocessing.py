@@ -33,6 +33,8 @@ class Preprocessing:
     @classmethod
     def fit(cls, kind: str, X: np.ndarray) -> Preprocessing:
         """Fit on the training rows X : (N, D). Constant features keep scale 1."""
+        if getattr(X, "is_streamed", False):  # streamed from disk: fit block by block
+            return cls._fit_by_blocks(kind, X)
         X = np.asarray(X)
         if kind == "standard":
             s = StandardScaler().fit(X)
@@ -46,6 +48,22 @@ class Preprocessing:
             D = X.shape[1]
             return cls(kind, np.zeros(D), np.ones(D))
         raise NpmlpError(f"unknown scaling {kind!r}; choose one of {', '.join(KINDS)}")
+
+    @classmethod
+    def _fit_by_blocks(cls, kind: str, X) -> Preprocessing:
+        """The same fit with ``partial_fit`` over blocks of rows: memory of one block."""
+        from .data.streaming import iter_chunks
+
+        if kind not in ("standard", "minmax"):
+            return cls.fit(kind, X[:1])
+        scaler = StandardScaler() if kind == "standard" else MinMaxScaler()
+        for _, block in iter_chunks(X):
+            scaler.partial_fit(block)
+        if kind == "standard":
+            return cls(kind, scaler.mean_.astype(np.float64), scaler.scale_.astype(np.float64))
+        span = scaler.data_max_ - scaler.data_min_
+        span[span == 0] = 1.0
+        return cls(kind, scaler.data_min_.astype(np.float64), span.astype(np.float64))
 
     def apply(self, X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Scale X : (N, D) -> (N, D); ``out=X`` scales in place. Keeps ``out``'s dtype."""

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .data import Dataset, load_dataset
+from .data.streaming import subset_rows
+from .errors import DataError
 from .files import atomic_write
 from .model import MLP
 from .preprocessing import Preprocessing
@@ -66,16 +68,21 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
     net = MLP(ds.n_features, s.hidden, s.layers, len(classes), dtype=s.dtype, seed=s.seed)
     net.classes = classes
     y_all = net.encode_labels(ds.y)
-    X_train, y_train = ds.X[train_idx], y_all[train_idx]
+    # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
+    X_train, y_train = subset_rows(ds.X, train_idx), y_all[train_idx]
     if ds.X_test is not None:
         X_test, y_test = ds.X_test, net.encode_labels(ds.y_test)
     else:
-        X_test, y_test = ds.X[test_idx], y_all[test_idx]
+        X_test, y_test = subset_rows(ds.X, test_idx), y_all[test_idx]
     val_idx = None
     if s.config.val_fraction > 0:
         keep, val_idx = stratified_split(y_train, s.config.val_fraction, s.seed)
-        X_val, y_val = X_train[val_idx], y_train[val_idx]
-        X_train, y_train = X_train[keep], y_train[keep]
+        X_val, y_val = subset_rows(X_train, val_idx), y_train[val_idx]
+        X_train, y_train = subset_rows(X_train, keep), y_train[keep]
+    if len(y_train) < len(classes):
+        raise DataError(f"{ds.name}: the splits leave {len(y_train)} training rows for "
+                        f"{len(classes)} classes; give more rows (at least one per class) or "
+                        "lower --test-fraction / --val-fraction")
     net.preprocessing = Preprocessing.fit(s.scaling, X_train)  # training split only
     t0 = time.perf_counter()
     history = fit(net, X_train, y_train, s.config,

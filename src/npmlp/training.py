@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .data.streaming import subset_rows
 from .errors import DataError, NpmlpError, TrainingDiverged
 from .model import MLP, Workspace
 from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
@@ -176,7 +177,7 @@ def fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=
     train_idx = np.arange(X.shape[0])
     if X_val is None and config.val_fraction > 0:
         train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
-        X_val, y_val = X[val_idx], y[val_idx]
+        X_val, y_val = subset_rows(X, val_idx), y[val_idx]  # lazy for a streamed X
     if X_val is not None:
         X_val = net._check_X(X_val, finite=True)
         y_val = net.check_labels(y_val, X_val.shape[0])

@@ -1,45 +1,102 @@
-"""Data sources: scikit-learn's bundled sets and the user's files, behind one name lookup.
+"""Data sources behind one name lookup: ``load_dataset(spec)`` returns a validated Dataset.
 
-``load_dataset(spec)`` takes a bundled name (``digits``, ``iris``, ``wine``,
-``breast_cancer``) or a path to a ``.npz`` or ``.csv``/``.tsv`` file and returns a validated
-:class:`Dataset`.
+A spec is one of (``npmlp data list`` shows them all):
+
+- a bundled scikit-learn set: ``digits``, ``iris``, ``wine``, ``breast_cancer`` (:mod:`.bundled`);
+- a synthetic 2-D set with optional settings, ``spirals:arms=3,n=600,noise=0.2``
+  (:mod:`.synthetic`);
+- a downloadable benchmark: ``mnist``, ``fashion-mnist``, ``kmnist`` (:mod:`.downloads`);
+- a file (:mod:`.files`, :mod:`.idx`): ``.csv``/``.tsv`` (``FILE.csv:header=no`` says it has no
+  header line), ``.npz``, ``.npy`` features with their labels file, or IDX images. ``label``
+  names the CSV label column, or the labels file of an ``.npy`` or IDX file.
+
+Every loader raises :class:`~npmlp.errors.DataError` (one line: what is wrong, how to fix it)
+and nothing else on bad input.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import DataError
-from .base import Dataset, validate_xy
+from .base import Dataset, describe, validate_xy
 from .bundled import BUNDLED, load_bundled
-from .files import load_csv, load_npz
+from .downloads import REMOTE, load_remote
+from .files import HEADER_CHOICES, load_csv, load_npy_pair, load_npz
+from .idx import load_idx_pair
+from .synthetic import SYNTHETIC, load_synthetic
 
-__all__ = ["Dataset", "load_dataset", "validate_xy", "BUNDLED", "DEFAULT_DATASET"]
+__all__ = ["Dataset", "load_dataset", "validate_xy", "describe", "BUNDLED", "SYNTHETIC",
+           "REMOTE", "DEFAULT_DATASET", "DATA_HELP"]
 
 DEFAULT_DATASET = "digits"
+DATA_HELP = (f"A named set ({', '.join(BUNDLED)}; synthetic {', '.join(SYNTHETIC)} with "
+             "optional settings, e.g. spirals:arms=3,n=600,noise=0.2; downloads "
+             f"{', '.join(REMOTE)}) or a file: .csv/.tsv, .npz (X, y), X.npy (+ y.npy), "
+             "IDX images. 'npmlp data list' shows them all.")
+
+_OPTIONS = re.compile(r"^(.*):((?:[A-Za-z_]+=[^,:]*)(?:,[A-Za-z_]+=[^,:]*)*)$")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 
 
-def load_dataset(spec: str, *, label=None) -> Dataset:
-    """Load a data set by bundled name or file path, then validate it."""
+def _file_options(spec: str) -> tuple[str, dict]:
+    m = _OPTIONS.match(spec)
+    if not m or Path(spec).exists():
+        return spec, {}
+    opts = dict(item.split("=", 1) for item in m.group(2).split(","))
+    return m.group(1), {k.lower(): v for k, v in opts.items()}
+
+
+def _is_idx(path: Path) -> bool:
+    name = path.name.lower()
+    return bool(re.search(r"idx\d", name)) or name.endswith((".idx", ".idx.gz"))
+
+
+def _load(spec: str, label, console) -> tuple[Dataset, str]:
     if spec in BUNDLED:
-        ds = load_bundled(spec)
-    else:
-        path = Path(spec)
-        suffix = path.suffix.lower()
-        if suffix == ".npz":
-            ds = load_npz(path)
-        elif suffix in (".csv", ".tsv", ".txt", ".tab"):
-            ds = load_csv(path, label=label)
-        elif not path.exists() and not suffix:
-            raise DataError(f"unknown data set {spec!r}; use one of {', '.join(BUNDLED)} or a "
-                            "path to a .npz or .csv file")
-        else:
-            raise DataError(f"{spec}: unsupported file type {suffix or '(none)'}; give a .npz "
-                            "or .csv/.tsv file")
-    ds.X, ds.y = validate_xy(ds.X, ds.y, ds.name if spec in BUNDLED else spec)
+        return load_bundled(spec), spec
+    head = spec.partition(":")[0].strip().lower()
+    if head in SYNTHETIC:
+        return load_synthetic(spec), spec
+    if spec.lower() in REMOTE:
+        return load_remote(spec.lower(), console=console), spec
+    spec, opts = _file_options(spec)
+    path = Path(spec)
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        unknown = sorted(set(opts) - {"header", "label"})
+        if unknown:
+            raise DataError(f"{spec}: unknown option {', '.join(unknown)}; CSV files take "
+                            "header=yes|no|auto and label=NAME")
+        header = opts.get("header", "auto").lower()
+        if header not in HEADER_CHOICES:
+            raise DataError(f"{spec}: header={header!r}; use header=yes, no or auto")
+        return load_csv(path, label=opts.get("label", label),
+                        header=HEADER_CHOICES[header]), spec
+    if opts:
+        raise DataError(f"{spec}: options ({', '.join(opts)}) are only for CSV files")
+    if suffix == ".npz":
+        return load_npz(path), spec
+    if suffix == ".npy":
+        return load_npy_pair(path, label), spec
+    if _is_idx(path):
+        return load_idx_pair(path, label), spec
+    if not path.exists() and not suffix:
+        raise DataError(f"unknown data set {spec!r}; use one of "
+                        f"{', '.join([*BUNDLED, *SYNTHETIC, *REMOTE])} or a file "
+                        "(.csv, .tsv, .npz, .npy, IDX); 'npmlp data list' shows them")
+    raise DataError(f"{spec}: unsupported file type {suffix or '(none)'}; give a .csv/.tsv, "
+                    ".npz, .npy or IDX (*-idx3-ubyte[.gz]) file")
+
+
+def load_dataset(spec: str, *, label=None, console=None) -> Dataset:
+    """Load a data set by name or file path (see the module docstring), then validate it."""
+    ds, where = _load(str(spec), label, console)
+    ds.X, ds.y = validate_xy(ds.X, ds.y, where)
     if ds.X_test is not None:
-        ds.X_test, ds.y_test = validate_xy(ds.X_test, ds.y_test, f"{spec} (test part)", 1)
+        ds.X_test, ds.y_test = validate_xy(ds.X_test, ds.y_test, f"{where} (test part)", 1)
         if ds.X_test.shape[1] != ds.X.shape[1]:
-            raise DataError(f"{spec}: X_test has {ds.X_test.shape[1]} features but X has "
+            raise DataError(f"{where}: X_test has {ds.X_test.shape[1]} features but X has "
                             f"{ds.X.shape[1]}")
     return ds

@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataError
+from .streaming import first_nonfinite_row, is_streamed, iter_chunks
 
-__all__ = ["Dataset", "validate_xy"]
+__all__ = ["Dataset", "validate_xy", "describe"]
 
 
 @dataclass
 class Dataset:
     """A classification data set.
 
-    X : (N, D) features; y : (N,) original labels (numbers or text).
+    X : (N, D) features (an array, or a streamed-from-disk :class:`~.streaming.StreamedRows`);
+    y : (N,) original labels (numbers or text).
     X_test, y_test : an optional given test set, respected by the splits.
     feature_names : D names or None; target_names : names of the classes, or None.
     image_shape : (height, width) when the rows are images, else None.
@@ -43,8 +45,12 @@ class Dataset:
 
 
 def validate_xy(X, y, where: str, min_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Check X : (N, D) numeric and finite, y : (N,), ``min_classes`` classes and N >= C."""
-    X = np.asarray(X)
+    """Check X : (N, D) numeric and finite, y : (N,), ``min_classes`` classes and N >= C.
+
+    A streamed X is scanned block by block and returned as it is.
+    """
+    if not is_streamed(X):
+        X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2:
         raise DataError(f"{where}: X must be a 2-D table (rows x features), got shape {X.shape}")
@@ -57,19 +63,47 @@ def validate_xy(X, y, where: str, min_classes: int = 2) -> tuple[np.ndarray, np.
     if X.shape[0] != y.shape[0]:
         raise DataError(f"{where}: X has {X.shape[0]} rows but y has {y.shape[0]} labels; "
                         "they must match")
-    if X.dtype.kind == "f":
-        bad_rows = ~np.isfinite(X).all(axis=1)
-        if bad_rows.any():
-            first = int(np.flatnonzero(bad_rows)[0])
-            raise DataError(f"{where}: {int(bad_rows.sum())} row(s) contain NaN or infinity "
-                            f"(first: row {first}); remove or impute those values")
+    if y.dtype.kind not in "iufbUS":
+        raise DataError(f"{where}: labels must be numbers or text, got dtype {y.dtype}")
+    n_bad, first = first_nonfinite_row(X)
+    if n_bad:
+        raise DataError(f"{where}: {n_bad} row(s) contain NaN or infinity "
+                        f"(first: row {first}); remove or impute those values")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise DataError(f"{where}: labels contain NaN or infinity")
+        raise DataError(f"{where}: labels contain NaN or infinity; every row needs a label")
     classes = np.unique(y)
     if classes.size < min_classes:
-        raise DataError(f"{where}: only one class ({classes[0]!r}) in the labels; a classifier "
-                        "needs at least 2")
+        raise DataError(f"{where}: only one class ({classes[0].item()!r}) in the labels; "
+                        "a classifier needs at least 2")
     if X.shape[0] < classes.size:
         raise DataError(f"{where}: {X.shape[0]} rows for {classes.size} classes; need at least "
                         "one row per class")
     return X, y
+
+
+def _value_range(X) -> tuple[float, float]:
+    lo, hi = np.inf, -np.inf
+    for _, block in iter_chunks(X):
+        if block.size:
+            lo, hi = min(lo, float(np.min(block))), max(hi, float(np.max(block)))
+    return lo, hi
+
+
+def describe(ds: Dataset) -> dict:
+    """Shapes, class counts, value range and missing values of a data set (for ``data info``)."""
+    parts = {"data": (ds.X, ds.y)}
+    if ds.X_test is not None:
+        parts["given test set"] = (ds.X_test, ds.y_test)
+    info = {"name": ds.name, "source": ds.source, "n_features": int(ds.X.shape[1]),
+            "classes": [c.item() if hasattr(c, "item") else c for c in ds.classes],
+            "image_shape": ds.image_shape, "streamed": is_streamed(ds.X), "parts": {}}
+    for name, (X, y) in parts.items():
+        labels, counts = np.unique(y, return_counts=True)
+        n_bad, _ = first_nonfinite_row(X)
+        lo, hi = _value_range(X)
+        info["parts"][name] = {
+            "X_shape": list(X.shape), "X_dtype": np.dtype(X.dtype).name, "y_shape": list(y.shape),
+            "class_counts": {str(k): int(v) for k, v in zip(labels, counts, strict=True)},
+            "min": lo, "max": hi, "rows_with_missing": n_bad,
+        }
+    return info
