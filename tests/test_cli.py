@@ -113,7 +113,9 @@ def write_csv(path, text):
 @pytest.mark.parametrize("args,message", [
     (["train", "--data", "nope.csv"], "nope.csv: file not found; check the path"),
     (["train", "--data", "mnistt"], "unknown data set 'mnistt'; use one of digits, iris, wine, "
-                                    "breast_cancer or a path to a .npz or .csv file"),
+                                    "breast_cancer, moons, circles, blobs, spirals, xor, mnist, "
+                                    "fashion-mnist, kmnist or a file (.csv, .tsv, .npz, .npy, "
+                                    "IDX); 'npmlp data list' shows them"),
     (["train", "-L", "4"], "Invalid value for '-L' / '--layers': L must be odd and >= 3 (FC and "
                            "ReLU alternate, first and last layers are FC), got 4; use 3 for one "
                            "hidden layer, 5 for two, ... (see 'npmlp train --help')"),
