@@ -260,19 +260,25 @@ def test_dc_ds_formula_for_every_k(C):
 
 def test_gradient_step_raises_true_score_and_lowers_others_in_proportion_to_p():
     """s <- s - lr dc/ds: s_y rises by lr (1 - p_y), each other s_k falls by lr p_k; c drops."""
-    s, y, lr = np.array([[1.0, 2.0, 3.0, -1.0]]), np.array([0]), 0.5
+    s, y, lr = np.array([[1.0, 2.0, 3.0]]), np.array([0]), 0.5  # the example of derivations.md
     c, dc_ds = softmax_cross_entropy(s.copy(), y)
     p = softmax(s)[0]
     new = s - lr * dc_ds
     change = (new - s)[0]
+    np.testing.assert_allclose(change, [0.45498, -0.12236, -0.33262], atol=5e-6)
     assert change[0] == pytest.approx(lr * (1 - p[0]), rel=1e-12) and change[0] > 0
     np.testing.assert_allclose(change[1:], -lr * p[1:], rtol=1e-12)
     assert np.all(change[1:] < 0)
-    # the most probable wrong class (k = 2, p = 0.66) is pushed down hardest
-    assert np.argmin(change) == np.argmax(p[1:]) + 1
+    # the most probable wrong class (k = 2, p = 0.67) is pushed down hardest
+    assert np.argmin(change) == 2
     np.testing.assert_allclose(change[1:] / change[1:].sum(), p[1:] / p[1:].sum(), rtol=1e-12)
+    assert change.sum() == pytest.approx(0.0, abs=1e-15)
     assert softmax(new)[0, 0] > p[0]
     assert softmax_cross_entropy(new, y)[0] < c
+    # a confident right answer barely moves; a confident wrong one gets a gradient near sqrt(2)
+    assert np.linalg.norm(softmax_cross_entropy(np.array([[9.0, 0, 0]]), y)[1]) < 4e-4
+    norm = np.linalg.norm(softmax_cross_entropy(np.array([[-9.0, 9, 0]]), y)[1])
+    assert norm == pytest.approx(np.sqrt(2), rel=1e-4)
 
 
 # ------------------------------------------------------------------ section 4: eqs. 22 - 25
