@@ -42,22 +42,38 @@ class Diagram:
         """A variable: rounded box; ``size`` printed under it in blue."""
         w = max(0.9, 0.115 * len(_plain(label)) + 0.35)
         h = 0.55
-        self.ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h,
-                                         boxstyle="round,pad=0.02,rounding_size=0.2",
-                                         fc="white", ec=NEED if grey else color, lw=1.4))
-        self.ax.text(x, y, label, ha="center", va="center", fontsize=12,
-                     color=NEED if grey else color)
+        self.ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - h / 2),
+                w,
+                h,
+                boxstyle="round,pad=0.02,rounding_size=0.2",
+                fc="white",
+                ec=NEED if grey else color,
+                lw=1.4,
+            )
+        )
+        self.ax.text(
+            x, y, label, ha="center", va="center", fontsize=12, color=NEED if grey else color
+        )
         if size:
-            self.ax.text(x, y - h / 2 - 0.08, size, ha="center", va="top", fontsize=10,
-                         color=SIZE)
+            self.ax.text(x, y - h / 2 - 0.08, size, ha="center", va="top", fontsize=10, color=SIZE)
         self.nodes[key] = (x, y, w, h)
 
     def fn(self, key, x, y, label, color=FWD, width=None):
         """A function: grey rectangle."""
         w, h = width or max(0.8, 0.13 * len(_plain(label)) + 0.4), 0.6
-        self.ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h,
-                                         boxstyle="square,pad=0.02", fc="#eeeeee", ec=color,
-                                         lw=1.4))
+        self.ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - h / 2),
+                w,
+                h,
+                boxstyle="square,pad=0.02",
+                fc="#eeeeee",
+                ec=color,
+                lw=1.4,
+            )
+        )
         self.ax.text(x, y, label, ha="center", va="center", fontsize=12, color=color)
         self.nodes[key] = (x, y, w, h)
 
@@ -67,18 +83,37 @@ class Diagram:
     def arrow(self, a, b, color=FWD, dashed=False, rad=0.0):
         """Arrow from the border of node a to the border of node b."""
         (xa, ya), (xb, yb) = self._border(a, b), self._border(b, a)
-        self.ax.annotate("", xy=(xb, yb), xytext=(xa, ya),
-                         arrowprops=dict(arrowstyle="-|>", color=color, lw=1.3,
-                                         ls=(0, (4, 3)) if dashed else "-",
-                                         shrinkA=2, shrinkB=2,
-                                         connectionstyle=f"arc3,rad={rad}"))
+        self.ax.annotate(
+            "",
+            xy=(xb, yb),
+            xytext=(xa, ya),
+            arrowprops=dict(
+                arrowstyle="-|>",
+                color=color,
+                lw=1.3,
+                ls=(0, (4, 3)) if dashed else "-",
+                shrinkA=2,
+                shrinkB=2,
+                connectionstyle=f"arc3,rad={rad}",
+            ),
+        )
 
     def line(self, start, end, color=NEED, dashed=True, rad=0.0):
         """Arrow between two explicit points (to route around a box)."""
-        self.ax.annotate("", xy=end, xytext=start,
-                         arrowprops=dict(arrowstyle="-|>", color=color, lw=1.3,
-                                         ls=(0, (4, 3)) if dashed else "-", shrinkA=0,
-                                         shrinkB=2, connectionstyle=f"arc3,rad={rad}"))
+        self.ax.annotate(
+            "",
+            xy=end,
+            xytext=start,
+            arrowprops=dict(
+                arrowstyle="-|>",
+                color=color,
+                lw=1.3,
+                ls=(0, (4, 3)) if dashed else "-",
+                shrinkA=0,
+                shrinkB=2,
+                connectionstyle=f"arc3,rad={rad}",
+            ),
+        )
 
     def bottom(self, key, dx=0.0):
         x, y, w, h = self.nodes[key]
@@ -101,16 +136,24 @@ class Diagram:
         return xa + dx * t, ya + dy * t
 
     def legend(self, x, y, extra=""):
-        self.ax.text(x, y, "black: forward   red: backward   dashed: forward value used by "
-                     "the backward function   blue: size" + extra, fontsize=9, color="#444444",
-                     ha="left", va="center")
+        self.ax.text(
+            x,
+            y,
+            "black: forward   red: backward   dashed: forward value used by "
+            "the backward function   blue: size" + extra,
+            fontsize=9,
+            color="#444444",
+            ha="left",
+            va="center",
+        )
 
     def save(self, name):
         FIGURES.mkdir(exist_ok=True)
         path = FIGURES / name
         with atomic_write(path, "wb") as f:
-            self.fig.savefig(f, format="png", dpi=110, bbox_inches="tight",
-                             metadata={"Software": None})
+            self.fig.savefig(
+                f, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None}
+            )
         plt.close(self.fig)
         return path
 
@@ -136,9 +179,11 @@ def network(batched: bool):
     sl = r"\mathbf{S}" if batched else r"\mathbf{s}"
     lhs = "c" if batched else "l"
     sz = lambda s: rf"${n}\times {s}$"  # noqa: E731
-    title = ("Section 4: the batched graph (N rows at once) with the size of every variable"
-             if batched else "Section 1: the MLP's computation graph with the size of every "
-             "variable (one row x)")
+    title = (
+        "Section 4: the batched graph (N rows at once) with the size of every variable"
+        if batched
+        else "Section 1: the MLP's computation graph with the size of every variable (one row x)"
+    )
     g = Diagram(23, 7.2, title)
     keys = ["x0", "FC1", "x1", "ReLU2", "x2", "FC3", "x3", "dots", "xL1", "FCL", "s", "l", "c"]
     steps = [0, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.2, 1.2, 1.6, 1.6, 1.6, 1.5]
@@ -155,8 +200,13 @@ def network(batched: bool):
     g.var("xL1", P["xL1"], y0, X("L-1"), sz("H"))
     g.var("s", P["s"], y0, rf"${sl} = {v}^{{(L)}}$", sz("C"))
     g.var("c", P["c"], y0, rf"${lhs}$", r"$1\times 1$")
-    g.var("y", P["l"], yp, r"$\mathbf{y}$" if batched else r"$y$",
-          r"$1\times N$" if batched else r"$1\times 1$")
+    g.var(
+        "y",
+        P["l"],
+        yp,
+        r"$\mathbf{y}$" if batched else r"$y$",
+        r"$1\times N$" if batched else r"$1\times 1$",
+    )
     for k in ("FC1", "FC3", "FCL"):
         g.fn(k, P[k], y0, r"$\mathrm{FC}$")
     g.fn("ReLU2", P["ReLU2"], y0, r"$\mathrm{ReLU}$")
@@ -167,8 +217,19 @@ def network(batched: bool):
         g.var(f"b{i}", P[fc] + 0.5, yp, rf"$\mathbf{{b}}^{{({i})}}$", rf"$1\times {d_out}$")
         g.arrow(f"W{i}", fc)
         g.arrow(f"b{i}", fc)
-    for a, b in (("x0", "FC1"), ("FC1", "x1"), ("x1", "ReLU2"), ("ReLU2", "x2"), ("x2", "FC3"),
-                 ("FC3", "x3"), ("xL1", "FCL"), ("FCL", "s"), ("s", "l"), ("l", "c"), ("y", "l")):
+    for a, b in (
+        ("x0", "FC1"),
+        ("FC1", "x1"),
+        ("x1", "ReLU2"),
+        ("ReLU2", "x2"),
+        ("x2", "FC3"),
+        ("FC3", "x3"),
+        ("xL1", "FCL"),
+        ("FCL", "s"),
+        ("s", "l"),
+        ("l", "c"),
+        ("y", "l"),
+    ):
         g.arrow(a, b)
     # backward row, right to left
     g.var("one", P["c"], y1, rf"$1 = \partial {lhs}/\partial {lhs}$", r"$1\times 1$", BWD)
@@ -182,22 +243,40 @@ def network(batched: bool):
     g.var("dx0", P["x0"], y1, d(lhs, rf"{v}^{{(0)}}"), sz("D"), BWD, grey=True)
     g.text(P["x0"], y1 - 0.78, "(not needed)", fontsize=9, color=NEED)
     g.text(P["dots"], y1, r"$\cdots$", fontsize=16, color=BWD)
-    for a, b in (("one", "lt"), ("lt", "ds"), ("ds", "FCLt"), ("FCLt", "dxL1"), ("dx3", "FC3t"),
-                 ("FC3t", "dx2"), ("dx2", "ReLU2t"), ("ReLU2t", "dx1"), ("dx1", "FC1t"),
-                 ("FC1t", "dx0")):
+    for a, b in (
+        ("one", "lt"),
+        ("lt", "ds"),
+        ("ds", "FCLt"),
+        ("FCLt", "dxL1"),
+        ("dx3", "FC3t"),
+        ("FC3t", "dx2"),
+        ("dx2", "ReLU2t"),
+        ("ReLU2t", "dx1"),
+        ("dx1", "FC1t"),
+        ("FC1t", "dx0"),
+    ):
         g.arrow(a, b, BWD)
-    for i, fct, d_in, d_out in ((1, "FC1t", "D", "H"), (3, "FC3t", "H", "H"),
-                                ("L", "FCLt", "H", "C")):
+    for i, fct, d_in, d_out in (
+        (1, "FC1t", "D", "H"),
+        (3, "FC3t", "H", "H"),
+        ("L", "FCLt", "H", "C"),
+    ):
         x = P[fct[:-1]]
-        g.var(f"dW{i}", x - 0.68, yg, d(lhs, rf"\mathbf{{W}}^{{({i})}}"),
-              rf"${d_in}\times {d_out}$", BWD)
-        g.var(f"db{i}", x + 0.68, yg, d(lhs, rf"\mathbf{{b}}^{{({i})}}"), rf"$1\times {d_out}$",
-              BWD)
+        g.var(
+            f"dW{i}",
+            x - 0.68,
+            yg,
+            d(lhs, rf"\mathbf{{W}}^{{({i})}}"),
+            rf"${d_in}\times {d_out}$",
+            BWD,
+        )
+        g.var(
+            f"db{i}", x + 0.68, yg, d(lhs, rf"\mathbf{{b}}^{{({i})}}"), rf"$1\times {d_out}$", BWD
+        )
         g.arrow(fct, f"dW{i}", BWD)
         g.arrow(fct, f"db{i}", BWD)
     # forward values read by the backward functions (routed beside the forward boxes)
-    for a, fct in (("x0", "FC1t"), ("x2", "FC3t"), ("xL1", "FCLt"), ("x1", "ReLU2t"),
-                   ("s", "lt")):
+    for a, fct in (("x0", "FC1t"), ("x2", "FC3t"), ("xL1", "FCLt"), ("x1", "ReLU2t"), ("s", "lt")):
         g.arrow(a, fct, NEED, dashed=True)
     for i, fct in ((1, "FC1t"), (3, "FC3t"), ("L", "FCLt")):
         wx, wy, ww, _ = g.nodes[f"W{i}"]
@@ -210,8 +289,12 @@ def network(batched: bool):
 
 # ---------------------------------------------------------------------------------- section 3.1
 def fc_graph():
-    g = Diagram(10.5, 7.0, r"3.1: $\mathbf{z} = \mathrm{FC}(\mathbf{x}, \mathbf{W}, \mathbf{b})"
-                           r" = \mathbf{x}\mathbf{W} + \mathbf{b}$ and $c = g(\mathbf{z})$")
+    g = Diagram(
+        10.5,
+        7.0,
+        r"3.1: $\mathbf{z} = \mathrm{FC}(\mathbf{x}, \mathbf{W}, \mathbf{b})"
+        r" = \mathbf{x}\mathbf{W} + \mathbf{b}$ and $c = g(\mathbf{z})$",
+    )
     yp, y0, y1, y2 = -0.1, -1.6, -3.6, -5.0
     g.var("x", 0.5, y0, r"$\mathbf{x}$", r"$1\times D$")
     g.var("W", 1.5, yp, r"$\mathbf{W}$", r"$D\times H$")
@@ -246,8 +329,12 @@ def fc_graph():
 
 # ---------------------------------------------------------------------------------- section 3.2
 def relu_graph():
-    g = Diagram(9.5, 4.4, r"3.2: $\mathbf{z} = \mathrm{ReLU}(\mathbf{x}) = \max(0, \mathbf{x})$"
-                          r" and $c = g(\mathbf{z})$")
+    g = Diagram(
+        9.5,
+        4.4,
+        r"3.2: $\mathbf{z} = \mathrm{ReLU}(\mathbf{x}) = \max(0, \mathbf{x})$"
+        r" and $c = g(\mathbf{z})$",
+    )
     y0, y1 = -0.7, -2.8
     g.var("x", 0.5, y0, r"$\mathbf{x}$", r"$1\times H$")
     g.fn("ReLU", 2.3, y0, r"$\mathrm{ReLU}$")
@@ -291,10 +378,13 @@ def loss_graph():
     return g.save("graph_loss.png")
 
 
-FIGURE_FUNCTIONS = {"graph_forward.png": lambda: network(False),
-                    "graph_batched.png": lambda: network(True),
-                    "graph_fc.png": fc_graph, "graph_relu.png": relu_graph,
-                    "graph_loss.png": loss_graph}
+FIGURE_FUNCTIONS = {
+    "graph_forward.png": lambda: network(False),
+    "graph_batched.png": lambda: network(True),
+    "graph_fc.png": fc_graph,
+    "graph_relu.png": relu_graph,
+    "graph_loss.png": loss_graph,
+}
 
 if __name__ == "__main__":
     for make in FIGURE_FUNCTIONS.values():

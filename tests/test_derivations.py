@@ -90,11 +90,14 @@ def test_batched_graph_sizes():
 
 
 # --------------------------------------------------------------------------- parameter count
-@pytest.mark.parametrize("D,H,L,C,expected", [
-    (64, 256, 3, 10, 19210),    # npmlp train on digits: 64*256 + 256 + 256*10 + 10
-    (784, 512, 5, 10, 669706),  # MNIST, two hidden layers: + 1 * (512*512 + 512)
-    (4, 3, 7, 2, 47),           # the small example worked by hand in derivations.md
-])
+@pytest.mark.parametrize(
+    "D,H,L,C,expected",
+    [
+        (64, 256, 3, 10, 19210),  # npmlp train on digits: 64*256 + 256 + 256*10 + 10
+        (784, 512, 5, 10, 669706),  # MNIST, two hidden layers: + 1 * (512*512 + 512)
+        (4, 3, 7, 2, 47),  # the small example worked by hand in derivations.md
+    ],
+)
 def test_parameter_count_worked_examples(D, H, L, C, expected):
     formula = D * H + H + (L - 3) // 2 * (H * H + H) + H * C + C
     assert formula == expected
@@ -173,8 +176,9 @@ def test_dc_db_is_dc_dz():
     D, H = 5, 4
     x, W, b = RNG.standard_normal((1, D)), RNG.standard_normal((D, H)), RNG.standard_normal((1, H))
     dc_dz = _dg(fc_forward(x, W, b))
-    loops = np.array([[sum(dc_dz[0, l] * (1.0 if l == n else 0.0) for l in range(H))
-                       for n in range(H)]])
+    loops = np.array(
+        [[sum(dc_dz[0, l] * (1.0 if l == n else 0.0) for l in range(H)) for n in range(H)]]
+    )
     _, _, db = fc_backward(dc_dz, x, W)
     np.testing.assert_array_equal(db, dc_dz)
     np.testing.assert_allclose(db, loops, rtol=1e-15)
@@ -290,17 +294,19 @@ def test_batched_fc_equations_are_sums_over_rows():
     Z = fc_forward(X, W, b)
     np.testing.assert_allclose(Z, X @ W + np.ones((N, 1)) @ b, rtol=1e-13)  # eq. 22
     dX, dW, db = fc_backward(dZ, X, W)
-    rows = [fc_backward(dZ[i:i + 1], X[i:i + 1], W) for i in range(N)]
-    np.testing.assert_allclose(Z, np.vstack([fc_forward(X[i:i + 1], W, b) for i in range(N)]),
-                               rtol=1e-13)
+    rows = [fc_backward(dZ[i : i + 1], X[i : i + 1], W) for i in range(N)]
+    np.testing.assert_allclose(
+        Z, np.vstack([fc_forward(X[i : i + 1], W, b) for i in range(N)]), rtol=1e-13
+    )
     np.testing.assert_allclose(dX, np.vstack([r[0] for r in rows]), rtol=1e-13)  # eq. 23
     np.testing.assert_allclose(dW, sum(r[1] for r in rows), rtol=1e-12)  # eq. 24
     np.testing.assert_allclose(dW, X.T @ dZ, rtol=1e-13)
     np.testing.assert_allclose(db, sum(r[2] for r in rows), rtol=1e-12)  # eq. 25
     np.testing.assert_allclose(db, np.ones((1, N)) @ dZ, rtol=1e-13)
-    np.testing.assert_array_equal(relu_backward(dZ, X[:, :H]),
-                                  np.vstack([relu_backward(dZ[i:i + 1], X[i:i + 1, :H])
-                                             for i in range(N)]))
+    np.testing.assert_array_equal(
+        relu_backward(dZ, X[:, :H]),
+        np.vstack([relu_backward(dZ[i : i + 1], X[i : i + 1, :H]) for i in range(N)]),
+    )
 
 
 def test_batched_loss_gradient_is_mean_of_per_row_gradients():
@@ -313,11 +319,11 @@ def test_batched_loss_gradient_is_mean_of_per_row_gradients():
     X, y = RNG.standard_normal((N, D)), RNG.integers(0, C, N)
     S = net.forward(X)
     loss, dS = softmax_cross_entropy(S.copy(), y)
-    per_row = [softmax_cross_entropy(S[i:i + 1].copy(), y[i:i + 1]) for i in range(N)]
+    per_row = [softmax_cross_entropy(S[i : i + 1].copy(), y[i : i + 1]) for i in range(N)]
     assert loss == pytest.approx(np.mean([r[0] for r in per_row]), rel=1e-13)
     np.testing.assert_allclose(dS, np.vstack([r[1] for r in per_row]) / N, rtol=1e-13)
     loss, grads = net.loss_and_grads(X, y)
-    row_grads = [net.loss_and_grads(X[i:i + 1], y[i:i + 1])[1] for i in range(N)]
+    row_grads = [net.loss_and_grads(X[i : i + 1], y[i : i + 1])[1] for i in range(N)]
     for k in net.params:
         mean = sum(g[k] for g in row_grads) / N
         np.testing.assert_allclose(grads[k], mean, rtol=1e-10, atol=1e-14)

@@ -57,7 +57,8 @@ def code_refs(text: str) -> list[tuple[int, str, str | None]]:
         used = sum(m.group(0).count("`") // 2 for m in matches)
         assert used == line.count("`") // 2, (
             f"derivations.md:{n}: a backticked item is neither `npmlp.module.name` nor "
-            f"', line `source fragment`': {line}")
+            f"', line `source fragment`': {line}"
+        )
         refs += [(n, m.group(1), m.group(2)) for m in matches]
     return refs
 
@@ -138,15 +139,18 @@ def test_checked_by_tests_exist_and_pass():
         path, name = node.split("::")
         assert (ROOT / path).is_file(), f"{path} does not exist"
         assert re.search(rf"^def {name}\(", (ROOT / path).read_text(), re.M), (
-            f"{node}: no such test function")
+            f"{node}: no such test function"
+        )
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
-    collect = subprocess.run(cmd + ["--collect-only", *ids], cwd=ROOT, capture_output=True,
-                             text=True, timeout=120)
+    collect = subprocess.run(
+        cmd + ["--collect-only", *ids], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert collect.returncode == 0, collect.stdout + collect.stderr
     collected = [line for line in collect.stdout.splitlines() if "::" in line]
     for node in ids:
         assert any(c == node or c.startswith(node + "[") for c in collected), (
-            f"pytest does not collect {node}")
+            f"pytest does not collect {node}"
+        )
     run = subprocess.run(cmd + ids, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert re.search(rf"\b{len(collected)} passed\b", run.stdout), run.stdout[-2000:]
@@ -194,9 +198,11 @@ def test_parsers_reject_bad_references():
     with pytest.raises(AttributeError):
         resolve("npmlp.layers.fc_backwards")
     assert code_refs("In the code: `npmlp.loss.softmax`, line `S.max(`\n") == [
-        (1, "npmlp.loss.softmax", "S.max(")]
+        (1, "npmlp.loss.softmax", "S.max(")
+    ]
     assert github_slug("Is the derivative defined at 0? npmlp's convention") == (
-        "is-the-derivative-defined-at-0-npmlps-convention")
+        "is-the-derivative-defined-at-0-npmlps-convention"
+    )
 
 
 # ----------------------------------------------------------------------------- tutorial.md
@@ -208,16 +214,28 @@ def _shims(tmp_path: Path) -> dict:
         shim = bin_dir / name
         shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" {args} "$@"\n')
         shim.chmod(0o755)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-               MPLBACKEND="Agg", COLUMNS="100")
+    env = dict(
+        os.environ,
+        PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        MPLBACKEND="Agg",
+        COLUMNS="100",
+    )
     return env
 
 
 def _run(command: str, cwd: Path, env: dict, where: str) -> str:
-    proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", command], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, (f"{where}: `{command.strip()}` exited {proc.returncode}\n"
-                                  f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    proc = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, (
+        f"{where}: `{command.strip()}` exited {proc.returncode}\n"
+        f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+    )
     return proc.stdout
 
 
@@ -263,7 +281,8 @@ def test_tutorial_runs(tmp_path, monkeypatch):
             for command, expected in console_commands(body):
                 got = _run(command, work, env, where)
                 assert _output_matches(expected, got), (
-                    f"{where}: `{command}` printed\n{got}\nbut the tutorial shows\n{expected}")
+                    f"{where}: `{command}` printed\n{got}\nbut the tutorial shows\n{expected}"
+                )
         elif kind == "python":
             try:
                 exec(compile(body, where, "exec"), namespace)
