@@ -11,7 +11,7 @@ import inspect
 import numpy as np
 import pytest
 
-from npmlp import MLP, n_parameters, summarise
+from npmlp import MLP, gradcheck, n_parameters, summarise
 from npmlp.graph import layer_sizes
 from npmlp.layers import fc_backward, fc_forward, relu_backward, relu_forward
 from npmlp.loss import softmax, softmax_cross_entropy
@@ -227,6 +227,22 @@ def test_relu_zero_input_happens_in_a_real_network():
     np.testing.assert_array_equal(xs[3], 0.0)  # x^(3) = 0 W3 + b3 = 0 exactly: ReLU at its kink
     _, grads = net.loss_and_grads(x, np.array([1]))
     np.testing.assert_array_equal(grads["b3"], 0.0)  # the subgradient 0 stops the gradient
+
+
+def test_default_gradcheck_meets_exact_zeros_and_reports_them_apart():
+    """`npmlp gradcheck` with its defaults (D=6 H=5 L=5 C=4 N=8 seed 0) puts b3 on a kink."""
+    net = MLP(6, 5, 5, 4, dtype=np.float64, seed=0)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((8, 6)), rng.integers(0, 4, 8)
+    xs = _forward_chain(net, X)
+    dead = np.flatnonzero(~(xs[2] > 0).any(axis=1))  # rows with every x^(2) = 0
+    assert dead.size >= 1
+    np.testing.assert_array_equal(xs[3][dead], 0.0)  # x^(3) = b3 = 0 exactly on those rows
+    report = gradcheck(net, X, y)
+    rows = {r.name: r for r in report.rows}
+    assert rows["b3"].n_near_kink == rows["b3"].n_checked == 5
+    assert rows["b3"].max_rel_error_all > 1e-3  # finite differences straddle the kink
+    assert report.passed and report.max_rel_error < 1e-8  # every smooth entry agrees
 
 
 # ------------------------------------------------------------------------ 3.3 cross-entropy
