@@ -47,6 +47,9 @@ def test_file_holds_arrays_and_json_metadata_without_pickle(tmp_path):
     assert meta["format"] == "npmlp-model" and meta["format_version"] == 1
     assert meta["architecture"] == {"D": 5, "H": 6, "L": 5, "C": 3}
     assert meta["dtype"] == "float32" and meta["preprocessing"] == "standard"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_save_is_atomic_and_keeps_the_previous_file_on_failure(tmp_path, monkeypatch):

@@ -27,6 +27,11 @@ def test_entries_next_to_a_kink_are_flagged():
     report = gradcheck(net, X, np.array([1]))
     b1 = next(r for r in report.rows if r.name == "b1")
     assert b1.n_near_kink == 1
+    W1 = next(r for r in report.rows if r.name == "W1")
+    assert W1.n_near_kink == 0  # x = 0: moving W1 does not move the pre-activation
+    net.params["b1"][...] = 0.0  # now every b1 entry sits on a kink: nothing to compare
+    lines = str(gradcheck(net, X, np.array([1]))).splitlines()
+    assert lines[2].split() == ["b1", "1x2", "2", "n/a", "2"]
 
 
 def test_a_wrong_backward_rule_is_caught(monkeypatch, rng):

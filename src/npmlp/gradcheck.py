@@ -86,7 +86,8 @@ class GradcheckReport:
                  f"{'near kink':>9}"]
         for r in self.rows:
             shape = "x".join(map(str, r.shape))
-            lines.append(f"{r.name:<8} {shape:<12} {r.n_checked:>7} {r.max_rel_error:>14.3e} "
+            err = "n/a" if r.n_near_kink == r.n_checked else f"{r.max_rel_error:.3e}"
+            lines.append(f"{r.name:<8} {shape:<12} {r.n_checked:>7} {err:>14} "
                          f"{r.n_near_kink:>9}")
         verdict = "PASS" if self.passed else "FAIL"
         lines.append(f"{verdict}: max relative error {self.max_rel_error:.3e} "
