@@ -332,6 +332,11 @@ def gradcheck(D, H, L, C, N, seed, threshold, max_entries):
         raise click.exceptions.Exit(1)
 
 
+from .cli_graph import graph  # noqa: E402  (the graph command lives in its own module)
+
+cli.add_command(graph)
+
+
 # ----------------------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
