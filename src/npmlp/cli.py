@@ -108,7 +108,7 @@ def cli():
 @click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
               show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for model.npz, history.csv and metrics.json.")
+              help="Folder for model.npz, history.csv, metrics.json, pictures, report.html.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the final metrics as one JSON line (the last line of stdout).")
 @click.option("--quiet", is_flag=True, help="No progress bar or table.")
@@ -140,6 +140,10 @@ def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, moment
                            config=config)
     console = Console(stderr=True, quiet=quiet or as_json)
     result = _train_with_progress(settings, console)
+    from .health import health_warnings
+
+    for line in health_warnings(result.history.records):
+        click.echo(f"npmlp: warning: {line}", err=True)
     if out is not None:
         write_run(result, out)
     _print_result(result, out, quiet or as_json)
@@ -183,7 +187,8 @@ def _print_result(result, out, quiet):
         if result.history.stopped_early:
             click.echo(f"early stopping: best epoch {result.history.best_epoch} restored")
         if out is not None:
-            click.echo(f"wrote {out}/model.npz, history.csv, metrics.json")
+            click.echo(f"wrote {out}/model.npz, history.csv, metrics.json, the pictures and "
+                       "report.html")
     if not quiet:
         click.echo(f"test accuracy: {m['test_accuracy']:.4f}")
 

@@ -24,6 +24,7 @@ from .plane import (
     hidden_activations,
     plot_activation_grid,
     plot_boundary,
+    region_image,
     write_boundary_gif,
 )
 
@@ -31,7 +32,7 @@ __all__ = ["write_pictures", "save_figure", "new_figure", "class_colors", "class
            "atomic_path", "plot_curves", "plot_confusion", "plot_health", "plot_graph",
            "graph_rows", "image_shape_for", "plot_weight_images", "plot_worst_misclassified",
            "Plane", "BoundaryRecorder", "hidden_activations", "plot_activation_grid",
-           "plot_boundary", "write_boundary_gif", "boundary_recorder"]
+           "plot_boundary", "write_boundary_gif", "boundary_recorder", "region_image"]
 
 
 def boundary_recorder(net, X, epochs: int) -> BoundaryRecorder | None:
