@@ -117,3 +117,12 @@ def test_a_healthy_run_prints_no_warning(tmp_path, capsys):
     data = moons_file(tmp_path, n=120)
     assert main(["train", "--data", str(data), "-H", "8", "--epochs", "4", "--quiet"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_no_pictures_writes_only_the_model_history_and_metrics(tmp_path, capsys):
+    data = moons_file(tmp_path, n=120)
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(data), "-H", "8", "--epochs", "2", "--out", str(out),
+                 "--no-pictures"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["history.csv", "metrics.json", "model.npz"]
+    assert f"wrote {out}/model.npz, history.csv, metrics.json\n" in capsys.readouterr().out
