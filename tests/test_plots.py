@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib import colormaps
 from PIL import Image
 from sklearn.datasets import make_blobs
 
@@ -24,8 +25,9 @@ from npmlp.plots import (
     region_image,
     save_figure,
 )
+from npmlp.plots.base import mosaic
 from npmlp.plots.images import MAX_UNITS as MAX_UNITS_IMAGES
-from npmlp.plots.plane import MAX_FRAMES, MAX_UNITS
+from npmlp.plots.plane import MAX_FRAMES, MAX_UNITS, activation_tiles
 from npmlp.training import History
 from plots_support import DIGITS_PICTURES, MOONS_PICTURES, assert_picture, digits_run, moons_run
 
@@ -122,18 +124,31 @@ def test_boundary_draws_every_class_and_the_regions_follow_the_model(blobs_net):
     assert ax.collections, "no points or boundary drawn"
 
 
+def _tile_labels(fig):
+    return [t.get_text() for t in fig.axes[0].texts]
+
+
 def test_activation_grids_have_one_map_per_unit_for_any_depth(blobs_net, tmp_path):
     net, X, y = blobs_net
     plane = Plane(X, G=30)
     hidden, _ = hidden_activations(net, plane.points)
     for layer, width in ((2, 9), (4, 5), (6, 70)):
-        fig = plot_activation_grid(net, layer, plane, X, y)
-        axes = _visible_axes(fig)
-        assert len(axes) == min(width, MAX_UNITS)
-        np.testing.assert_allclose(axes[3].images[0].get_array(),
-                                   hidden[layer // 2 - 1][:, 3].reshape(30, 30))
+        fig = plot_activation_grid(net, layer, plane)
+        labels = _tile_labels(fig)
+        assert len(labels) == min(width, MAX_UNITS) and labels[3].startswith("unit 3")
+        a = hidden[layer // 2 - 1][:, 3].reshape(30, 30)[::-1]  # row 0 = top of the plane
+        expected = colormaps["magma"](a / a.max())[..., :3] if a.max() > 0 else None
+        r, c = fig.tile_corners[3]
+        tile = fig.axes[0].images[0].get_array()[r:r + 30, c:c + 30]
+        if expected is not None:
+            np.testing.assert_allclose(tile, expected)
+        else:
+            assert labels[3] == "unit 3 dead"
         assert ("first 64 of 70" in fig._suptitle.get_text()) == (width == 70)
-    assert_picture(save_figure(fig, tmp_path / "a.png"))
+    tiles, width, dead = activation_tiles(net, 2, plane, X, y)
+    assert tiles.shape == (9, 30, 30, 3) and width == 9
+    assert not np.allclose(tiles, activation_tiles(net, 2, plane)[0])  # the rows are dotted in
+    assert_picture(save_figure(plot_activation_grid(net, 6, plane, X, y), tmp_path / "a.png"))
 
 
 def test_gif_has_a_bounded_number_of_small_frames_that_change():
@@ -169,10 +184,23 @@ def test_image_shape_from_the_data_set_or_a_square_D(D, declared, expected):
 def test_first_layer_weights_are_drawn_as_images_one_per_unit():
     W = np.random.default_rng(0).standard_normal((64, 100))
     fig = plot_weight_images(W, (8, 8))
-    axes = _visible_axes(fig)
-    assert len(axes) == MAX_UNITS_IMAGES == 64
-    np.testing.assert_array_equal(axes[5].images[0].get_array(), W[:, 5].reshape(8, 8))
-    assert len(_visible_axes(plot_weight_images(W[:, :10], (8, 8)))) == 10
+    assert _tile_labels(fig) == [f"unit {j}" for j in range(MAX_UNITS_IMAGES)]
+    assert MAX_UNITS_IMAGES == 64 and "first 64 of 100" in fig._suptitle.get_text()
+    w = W[:, 5].reshape(8, 8)
+    expected = colormaps["RdBu_r"]((w / np.abs(w).max() + 1) / 2)[..., :3]
+    r, c = fig.tile_corners[5]
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array()[r:r + 8, c:c + 8], expected)
+    assert len(_tile_labels(plot_weight_images(W[:, :10], (8, 8)))) == 10
+
+
+def test_mosaic_puts_each_tile_at_its_corner():
+    tiles = np.random.default_rng(0).random((5, 3, 4, 3))
+    picture, corners = mosaic(tiles, cols=2, gap=1, band=2)
+    assert picture.shape == (3 * (3 + 2 + 1), 2 * (4 + 2), 3)
+    assert corners.tolist() == [[2, 1], [2, 7], [8, 1], [8, 7], [14, 1]]
+    for k, (r, c) in enumerate(corners):
+        np.testing.assert_array_equal(picture[r:r + 3, c:c + 4], tiles[k])
+    assert (picture[14:17, 7:11] == 1.0).all()  # the empty sixth cell stays white
 
 
 def test_worst_misclassified_are_the_most_confident_errors_with_their_labels():

@@ -72,7 +72,7 @@ def write_pictures(result, out) -> list[Path]:
             path = out / "boundary.gif"
             write_boundary_gif(recorder.frames + [final], plane, X_tr, y_tr, names, path)
             written.append(path)
-        small = Plane(X_tr, G=60)
+        small = Plane(X_tr, G=80)
         for layer in range(2, net.L, 2):
             save(plot_activation_grid(net, layer, small, X_tr, y_tr),
                  f"activations_x{layer}.png")

@@ -7,10 +7,10 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from .base import new_figure
+from .base import new_figure, plot_tiles
 
-__all__ = ["image_shape_for", "plot_weight_images", "plot_worst_misclassified", "MAX_UNITS",
-           "MAX_IMAGES"]
+__all__ = ["image_shape_for", "plot_weight_images", "weight_tiles", "plot_worst_misclassified",
+           "MAX_UNITS", "MAX_IMAGES"]
 
 MAX_UNITS = 64
 MAX_IMAGES = 16
@@ -32,31 +32,30 @@ def _grid(n: int, cell: float, extra_top: float):
     return fig, rows, cols
 
 
+def weight_tiles(W1: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(n, height, width, 3) RGB pictures of the first n = min(H, 64) columns of W1 : (D, H),
+    each on its own symmetric scale: red > 0, white 0, blue < 0."""
+    from matplotlib import colormaps
+
+    n = min(W1.shape[1], MAX_UNITS)
+    w = W1[:, :n].T.reshape(n, *shape).astype(np.float64)
+    m = np.abs(w).max(axis=(1, 2), keepdims=True)
+    m[m == 0] = 1.0
+    return colormaps["RdBu_r"]((w / m + 1) / 2)[..., :3]
+
+
 def plot_weight_images(W1: np.ndarray, shape: tuple[int, int]) -> Figure:
     """Column j of W1 : (D, H) drawn as a height x width image, one per unit (at most 64).
 
     Red is a positive weight, blue a negative one; each unit has its own symmetric scale.
     """
-    D, H = W1.shape
-    n = min(H, MAX_UNITS)
-    fig, rows, cols = _grid(n, 1.2, 0.7)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / (1.2 * rows + 0.7),
-                        wspace=0.1, hspace=0.3)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for j, ax in enumerate(axes):
-        if j >= n:
-            fig.delaxes(ax)
-            continue
-        w = W1[:, j].reshape(shape)
-        m = float(np.abs(w).max()) or 1.0
-        ax.imshow(w, cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"unit {j}", fontsize=7, pad=2)
+    H = W1.shape[1]
+    tiles = weight_tiles(W1, shape)
+    n = tiles.shape[0]
     shown = f"all {H}" if n == H else f"first {n} of {H}"
-    fig.suptitle(f"first layer weights $W^{{(1)}}$ as {shape[0]}x{shape[1]} images ({shown} "
-                 "units; red > 0, blue < 0)", fontsize=10)
-    return fig
+    return plot_tiles(tiles, [f"unit {j}" for j in range(n)],
+                      f"first layer weights $W^{{(1)}}$ as {shape[0]}x{shape[1]} images\n"
+                      f"({shown} units; red > 0, blue < 0)")
 
 
 def plot_worst_misclassified(X: np.ndarray, y_idx: np.ndarray, P: np.ndarray,

@@ -16,10 +16,11 @@ from matplotlib.figure import Figure
 from ..graph import fc_indices
 from ..layers import fc_forward, relu_forward
 from ..loss import softmax
-from .base import atomic_path, class_colors, new_figure
+from .base import atomic_path, class_colors, new_figure, plot_tiles
 
 __all__ = ["Plane", "region_image", "plot_boundary", "BoundaryRecorder", "write_boundary_gif",
-           "hidden_activations", "plot_activation_grid", "MAX_FRAMES", "MAX_UNITS"]
+           "hidden_activations", "plot_activation_grid", "activation_tiles", "MAX_FRAMES",
+           "MAX_UNITS"]
 
 MAX_FRAMES = 30  # frames recorded during training, plus the final one
 MAX_UNITS = 64  # units drawn per hidden layer
@@ -155,36 +156,41 @@ def write_boundary_gif(frames, plane: Plane, X, y, names, path, fps: int = 6) ->
         writer.finish()
 
 
+def activation_tiles(net, layer: int, plane: Plane, X=None, y=None):
+    """(n, G, G, 3) pictures of the first n = min(width, 64) units of hidden layer
+    ``x^(layer)`` over the plane (row 0 at the top), each on its own scale from 0 (black) to
+    its maximum (yellow), with the rows X : (N, 2) as dots of their class colour (labels y).
+    Also returns the width and which of the n units are dead (0 everywhere)."""
+    from matplotlib import colormaps
+
+    hidden, _ = hidden_activations(net, plane.points)
+    A = hidden[layer // 2 - 1]
+    width, G = A.shape[1], plane.G
+    n = min(width, MAX_UNITS)
+    a = A[:, :n].T.reshape(n, G, G)[:, ::-1, :].astype(np.float64)  # y grows upwards
+    top = a.max(axis=(1, 2), keepdims=True)
+    dead = top[:, 0, 0] <= 0
+    tiles = colormaps["magma"](a / np.where(top > 0, top, 1.0))[..., :3]
+    if X is not None:
+        col = np.round((X[:, 0] - plane.lo[0]) / (plane.hi[0] - plane.lo[0]) * (G - 1))
+        row = np.round((plane.hi[1] - X[:, 1]) / (plane.hi[1] - plane.lo[1]) * (G - 1))
+        inside = (col >= 0) & (col < G) & (row >= 0) & (row < G)
+        r, c = row[inside].astype(int), col[inside].astype(int)
+        dots = class_colors(net.C)[y[inside]] if y is not None else np.ones((r.size, 3))
+        live = np.flatnonzero(~dead)
+        under = tiles[live[:, None], r[None, :], c[None, :]]
+        tiles[live[:, None], r[None, :], c[None, :]] = 0.45 * under + 0.55 * dots[None, :, :]
+    return tiles, width, dead
+
+
 def plot_activation_grid(net, layer: int, plane: Plane, X=None, y=None) -> Figure:
     """Activation of each unit of hidden layer ``x^(layer)`` (layer = 2, 4, ..., L-1) over the
     plane, one small map per unit (at most :data:`MAX_UNITS`); dark = 0 (the ReLU is off)."""
-    hidden, _ = hidden_activations(net, plane.points)
-    A = hidden[layer // 2 - 1]
-    width = A.shape[1]
-    n = min(width, MAX_UNITS)
-    cols = math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    fig = new_figure(1.25 * cols + 0.4, 1.25 * rows + 0.9)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.75 / (1.25 * rows + 0.9),
-                        wspace=0.08, hspace=0.28)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    G = plane.G
-    for j, ax in enumerate(axes):
-        if j >= n:
-            fig.delaxes(ax)
-            continue
-        a = A[:, j].reshape(G, G)
-        top = float(a.max())
-        ax.imshow(a, origin="lower", extent=plane.extent, aspect="auto", cmap="magma",
-                  vmin=0, vmax=top if top > 0 else 1)
-        if X is not None and top > 0:
-            ax.scatter(X[:, 0], X[:, 1], s=1.0, c="w" if y is None else class_colors(net.C)[y],
-                       alpha=0.6, linewidths=0)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"unit {j}" + ("  dead" if top <= 0 else ""), fontsize=7,
-                     color="C3" if top <= 0 else "k", pad=2)
+    tiles, width, dead = activation_tiles(net, layer, plane, X, y)
+    n = tiles.shape[0]
     shown = f"all {width}" if n == width else f"first {n} of {width}"
-    fig.suptitle(f"$x^{{({layer})}}$ = ReLU($x^{{({layer - 1})}}$) over the plane\n"
-                 f"{shown} units; dark = 0 (unit off)", fontsize=9)
-    return fig
+    labels = [f"unit {j}" + (" dead" if dead[j] else "") for j in range(n)]
+    return plot_tiles(tiles, labels,
+                      f"$x^{{({layer})}}$ = ReLU($x^{{({layer - 1})}}$) over the plane\n"
+                      f"{shown} units; dark = 0 (unit off)",
+                      label_colors=["C3" if d else "k" for d in dead])
