@@ -57,12 +57,13 @@ def plot_confusion(y_true: np.ndarray, y_pred: np.ndarray, names: list[str],
     rows = cm.sum(axis=1, keepdims=True)
     norm = np.divide(cm, rows, out=np.zeros(cm.shape), where=rows > 0)
     side = min(3.0 + 0.33 * C, 12.0)
-    width = 2 * side + 2.6  # two square matrices, their colour bars and the labels
-    fig = new_figure(width, side)
-    fig.subplots_adjust(left=0.75 / width, right=0.985, bottom=0.95 / side, top=1 - 0.4 / side,
-                        wspace=0.12)
-    axes = fig.subplots(1, 2)
     short = [n if len(n) <= 12 else n[:11] + "…" for n in names]
+    label_in = 0.45 + 0.075 * max(len(n) for n in short)  # room for the tick labels
+    width = 2 * side + 1.8 + label_in  # two square matrices, their colour bars and labels
+    fig = new_figure(width, side)
+    fig.subplots_adjust(left=label_in / width, right=0.985, bottom=(0.55 + (label_in if C > 6 else 0.2)) / side,
+                        top=1 - 0.4 / side, wspace=0.25 + 0.05 * label_in)
+    axes = fig.subplots(1, 2)
     for ax, M, title, fmt in ((axes[0], cm, f"counts ({split} split, {int(cm.sum())} rows)", "d"),
                               (axes[1], norm, "row-normalised (recall per class)", ".0%")):
         im = ax.imshow(M, cmap="Blues", vmin=0, vmax=M.max() or 1)
