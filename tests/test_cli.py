@@ -38,10 +38,13 @@ def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys)
     assert metrics["n_parameters"] == 64 * 256 + 256 + 256 * 10 + 10
     assert 1 <= metrics["epochs"] <= 60 and metrics["data"] == "digits"
     assert {"train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy"} <= set(metrics)
-    assert sorted(os.listdir(tmp_path)) == ["history.csv", "metrics.json", "model.npz"]
+    assert sorted(os.listdir(tmp_path)) == [
+        "confusion.png", "curves.png", "health.png", "history.csv", "metrics.json",
+        "misclassified.png", "model.npz", "report.html", "weights.png"]
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
     rows = (tmp_path / "history.csv").read_text().splitlines()
-    assert rows[0] == "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds"
+    assert rows[0].startswith("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"
+                              "FC1_dead,FC1_act_rms,FC1_grad_norm,FC1_update_ratio")
     assert len(rows) == metrics["epochs"] + 1
     net = load(tmp_path / "model.npz")
     assert net.preprocessing.kind == "standard" and net.metadata["training"]["batch_size"] == 64

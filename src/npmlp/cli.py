@@ -109,13 +109,15 @@ def cli():
 @click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
               show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for model.npz, history.csv and metrics.json.")
+              help="Folder for model.npz, history.csv, metrics.json, pictures, report.html.")
+@click.option("--no-pictures", is_flag=True,
+              help="With --out: write no pictures and no report.html (faster).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the final metrics as one JSON line (the last line of stdout).")
 @click.option("--quiet", is_flag=True, help="No progress bar or table.")
 def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, momentum, schedule,
           weight_decay, seed, val_fraction, test_fraction, early_stopping, patience, scaling,
-          dtype, out, as_json, quiet):
+          dtype, out, no_pictures, as_json, quiet):
     """Train an MLP and report train/validation/test loss and accuracy.
 
     \b
@@ -146,9 +148,13 @@ def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, moment
     dataset = load_dataset(data, label=label)  # bad data fails before the progress bar shows
     console = Console(stderr=True, quiet=quiet or as_json)
     result = _train_with_progress(settings, console, dataset)
+    from .health import health_warnings
+
+    for line in health_warnings(result.history.records):
+        click.echo(f"npmlp: warning: {line}", err=True)
     if out is not None:
-        write_run(result, out)
-    _print_result(result, out, quiet or as_json)
+        write_run(result, out, pictures=not no_pictures)
+    _print_result(result, out, quiet or as_json, no_pictures)
     if as_json:
         click.echo(json.dumps(result.metrics))
 
@@ -172,7 +178,7 @@ def _train_with_progress(settings, console, dataset):
         return train_run(settings, callback=on_epoch, dataset=dataset)
 
 
-def _print_result(result, out, quiet):
+def _print_result(result, out, quiet, no_pictures=False):
     from rich.console import Console
     from rich.table import Table
 
@@ -189,7 +195,8 @@ def _print_result(result, out, quiet):
         if result.history.stopped_early:
             click.echo(f"early stopping: best epoch {result.history.best_epoch} restored")
         if out is not None:
-            click.echo(f"wrote {out}/model.npz, history.csv, metrics.json")
+            click.echo(f"wrote {out}/model.npz, history.csv, metrics.json"
+                       + ("" if no_pictures else ", the pictures and report.html"))
     if not quiet:
         click.echo(f"test accuracy: {m['test_accuracy']:.4f}")
 
@@ -340,8 +347,10 @@ def gradcheck(D, H, L, C, N, seed, threshold, max_entries):
 
 
 from .cli_data import data  # noqa: E402  (npmlp data list / info)
+from .cli_graph import graph  # noqa: E402  (the graph command lives in its own module)
 
 cli.add_command(data)
+cli.add_command(graph)
 
 
 # ----------------------------------------------------------------------------------------- main

@@ -2,12 +2,14 @@
 
 :func:`train_run` loads the data, splits it (stratified: train / validation / test, a given
 test set respected), fits the scaling on the training split only, trains, and evaluates every
-split. :func:`write_run` writes ``model.npz``, ``history.csv`` and ``metrics.json`` atomically.
+split. :func:`write_run` writes ``model.npz``, ``history.csv`` and ``metrics.json`` atomically,
+then the pictures (:mod:`npmlp.plots`) and ``report.html`` (:mod:`npmlp.report`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ from .data import Dataset, load_dataset
 from .data.streaming import subset_rows
 from .errors import DataError
 from .files import atomic_write
+from .health import HealthMonitor
 from .model import MLP
 from .preprocessing import Preprocessing
 from .training import History, TrainConfig, fit, stratified_split
@@ -50,6 +53,7 @@ class RunResult:
     history: History
     metrics: dict
     splits: dict  # name -> (X, y_idx)
+    extras: dict = field(default_factory=dict)  # "boundary": the BoundaryRecorder (2-D data)
 
 
 def split_dataset(ds: Dataset, test_fraction: float, seed: int):
@@ -84,10 +88,17 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
                         f"{len(classes)} classes; give more rows (at least one per class) or "
                         "lower --test-fraction / --val-fraction")
     net.preprocessing = Preprocessing.fit(s.scaling, X_train)  # training split only
+    watchers, extras = _watchers(net, X_train, y_train, s.config)
+
+    def on_epoch(record, net):  # health and pictures first, so the caller sees their columns
+        for watch in watchers:
+            watch(record, net)
+        return callback(record, net) if callback is not None else False
+
     t0 = time.perf_counter()
     history = fit(net, X_train, y_train, s.config,
                   X_val=X_val if val_idx is not None else None,
-                  y_val=y_val if val_idx is not None else None, callback=callback)
+                  y_val=y_val if val_idx is not None else None, callback=on_epoch)
     seconds = time.perf_counter() - t0
     splits = {"train": (X_train, y_train), "test": (X_test, y_test)}
     if val_idx is not None:
@@ -108,11 +119,30 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
                          "target_names": ds.target_names, "image_shape": ds.image_shape,
                          "metrics": {k: v for k, v in metrics.items() if k.endswith(
                              ("_loss", "_accuracy"))}})
-    return RunResult(s, ds, net, history, metrics, splits)
+    return RunResult(s, ds, net, history, metrics, splits, extras)
 
 
-def write_run(result: RunResult, out: Path) -> list[Path]:
-    """Write the run's files into ``out`` (created if needed); returns their paths."""
+def _watchers(net, X_train, y_train, config):
+    """Epoch callbacks run outside the training loop: health (always), boundary frames (2-D)."""
+    from .plots import boundary_recorder
+
+    B = config.batch_size or len(y_train)
+    watchers = [HealthMonitor(net, X_train, y_train, math.ceil(len(y_train) / B),
+                              seed=config.seed)]
+    extras = {}
+    recorder = boundary_recorder(net, X_train, config.epochs)
+    if recorder is not None:
+        watchers.append(recorder)
+        extras["boundary"] = recorder
+    return watchers, extras
+
+
+def write_run(result: RunResult, out: Path, pictures: bool = True) -> list[Path]:
+    """Write the run's files into ``out`` (created if needed); returns their paths.
+
+    With ``pictures`` (the default) also the pictures of :func:`npmlp.plots.write_pictures`
+    and ``report.html``, which embeds them.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "model.npz", out / "history.csv", out / "metrics.json"]
@@ -122,4 +152,10 @@ def write_run(result: RunResult, out: Path) -> list[Path]:
     with atomic_write(written[2], "w") as f:
         json.dump(result.metrics, f, indent=2)
         f.write("\n")
+    if pictures:
+        from .plots import write_pictures
+        from .report import write_report
+
+        images = write_pictures(result, out)
+        written += images + [write_report(result, out / "report.html", images)]
     return written

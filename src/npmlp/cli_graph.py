@@ -1,0 +1,38 @@
+"""``npmlp graph``: the seed's computation graph with every shape, as a picture and a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import CONTEXT, _arch_options
+from .errors import NpmlpError
+
+
+@click.command(context_settings=CONTEXT)
+@_arch_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("graph.png"), show_default=True,
+              help="Picture to write: a .png or .svg file.")
+def graph(D, H, L, C, N, out):
+    """Draw the seed's forward and backward graph with the shape of every variable.
+
+    The forward chain x^(0) -FC-> x^(1) -ReLU-> ... -FC-> s -> l(y, s) with W^(i), b^(i)
+    above it, the backward chain dl/dx^(i), dl/dW^(i), dl/db^(i) below it. The same shapes
+    are printed as a table. Long networks fold onto several rows.
+
+    \b
+    Examples:
+      npmlp graph -D 64 -H 32 -L 5 -C 10 -N 16
+      npmlp graph -D 784 -H 512 -L 11 -C 10 --out graph.svg
+    """
+    from .graph import summarise
+    from .plots import plot_graph, save_figure
+
+    if out.suffix.lower() not in (".png", ".svg"):
+        raise NpmlpError(f"--out {out}: give a file name ending in .png or .svg")
+    s = summarise(D, H, L, C, N)
+    click.echo(str(s))
+    save_figure(plot_graph(s), out, dpi=110)
+    click.echo(f"wrote {out}")
