@@ -4,7 +4,8 @@ For each data set and seed: a stratified 75/25 split (``random_state=seed``), a
 ``StandardScaler`` fitted on the training rows, then both classifiers with one hidden layer of
 ``--hidden`` ReLU units, Adam at learning rate 1e-3, batches of ``min(200, N)`` rows, L2
 ``alpha=1e-4`` and exactly ``--epochs`` epochs (``tol=0``, no early stop). Prints one row per
-data set: mean and standard deviation of the test accuracy over the seeds, and fit seconds.
+data set: mean and standard deviation of the test accuracy over the seeds, and the total fit
+seconds of each library (BLAS limited to ``--threads`` threads for both).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/compare_sklearn.py
 """
@@ -22,6 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from npmlp import NpMLPClassifier
 
@@ -65,10 +67,12 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--hidden", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=1, help="BLAS threads (same for both)")
     args = ap.parse_args(argv)
+    threadpool_limits(args.threads)
     seeds = list(range(args.seeds))
     print(f"one hidden layer of {args.hidden}, Adam lr 1e-3, batch min(200, N), alpha 1e-4, "
-          f"{args.epochs} epochs, seeds {seeds}, test = 25% stratified")
+          f"{args.epochs} epochs, seeds {seeds}, test 25% stratified, {args.threads} BLAS thread")
     print(f"{'data set':<14} {'npmlp accuracy':>18} {'sklearn accuracy':>18} {'diff':>8} "
           f"{'npmlp s':>8} {'sklearn s':>9}")
     for name in args.datasets:

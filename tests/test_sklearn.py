@@ -237,15 +237,26 @@ def _net_and_data(seed=0, N=12, D=4, C=3):
     return net, rng.normal(size=(N, D)), rng.integers(0, C, N), rng.integers(0, 4, N)
 
 
-def test_weighted_loss_and_gradient_agree_by_gradient_check():
-    net, X, y, w = _net_and_data()
-    w = w.astype(float) + 0.5
+def test_weighted_loss_and_gradient_agree_by_gradient_check(blobs):
+    X, y = blobs
+    X, y = X[30:42], y[30:42]
+    w = compute_sample_weight("balanced", y) * np.linspace(0.2, 3.0, len(y))
+    # the core model an estimator trains, with the per-row weights its class_weight gives
+    clf = NpMLPClassifier(n_layers=5, hidden_size=6, max_epochs=3, class_weight="balanced",
+                          random_state=0).fit(X, y, sample_weight=np.linspace(0.2, 3.0, len(y)))
+    net = clf.model_
     report = gradcheck(net, X, y, sample_weight=w, l2=0.01, max_entries=30)
     assert report.passed, str(report)
     assert report.max_rel_error < 1e-7
     loss, _ = net.loss_and_grads(X, y, sample_weight=w)
     per_row = -log_softmax(net.forward(X))[np.arange(len(y)), y]
     assert_allclose(loss, np.sum(w * per_row) / np.sum(w), rtol=1e-12)
+
+
+def _net_and_data(seed=0, N=12, D=4, C=3):
+    rng = np.random.default_rng(seed)
+    net = MLP(D, 6, 5, C, dtype=np.float64, seed=seed)
+    return net, rng.normal(size=(N, D)), rng.integers(0, C, N), rng.integers(0, 4, N)
 
 
 def test_integer_weights_equal_repeated_rows():
@@ -339,3 +350,15 @@ def test_at_least_as_accurate_as_scikit_learn_mlp_on_breast_cancer():
 def test_exported_from_the_package():
     assert npmlp.NpMLPClassifier is NpMLPClassifier
     assert "NpMLPClassifier" in npmlp.__all__
+
+
+def test_trained_model_saves_and_loads_without_pickle(tmp_path):
+    X, y = make_blobs(n_samples=60, centers=3, n_features=4, random_state=5)
+    labels = np.array(["red", "green", "blue"], dtype=object)[y]  # object labels, as from pandas
+    clf = NpMLPClassifier(hidden_size=8, max_epochs=20, learning_rate=0.01, random_state=0)
+    clf.fit(X.astype(np.float32), labels)
+    clf.model_.save(tmp_path / "model.npz")
+    net = npmlp.load(tmp_path / "model.npz")
+    assert net.dtype == np.float32
+    assert_array_equal(net.predict(X), clf.predict(X))
+    assert_array_equal(net.predict_proba(X), clf.predict_proba(X))
