@@ -122,12 +122,15 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
     before training. With ``batch_size=None`` integer weights are exactly row repetitions.
 
     Grid searches can run their fits on a Dask cluster through joblib's ``dask`` backend
-    (``pip install "npmlp[dask]"``). Point it at a running scheduler with three lines::
+    (``pip install "npmlp[dask]"``). With ``search = GridSearchCV(pipe, grid, n_jobs=-1)``,
+    three lines (after ``import joblib``) point it at a running cluster's scheduler::
 
         from dask.distributed import Client
-        client = Client("tcp://scheduler-host:8786")  # or Client(LocalCluster()) on one machine
-        with joblib.parallel_config(backend="dask"):
-            search.fit(X, y)  # search = GridSearchCV(..., n_jobs=-1)
+        client = Client("tcp://scheduler-host:8786")  # Client(LocalCluster()) on one machine
+        with joblib.parallel_config(backend="dask"): search.fit(X, y)
+
+    The workers need npmlp installed; ``tests/test_sklearn_dask.py`` runs this on a
+    ``LocalCluster`` of 2 workers.
 
     Examples
     --------
