@@ -23,13 +23,40 @@ from npmlp.optim import SGD, Adam
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-# The instance scikit-learn's checks run on: small, and few epochs so all checks take ~1 s.
+# The instances scikit-learn's checks run on: small, few epochs, so all checks take ~5 s.
+# CHECKED (the defaults, smaller) passes every check. The other two show the two settings under
+# which a weighted row stops being the same as repeated rows; their failures are expected.
 CHECKED = NpMLPClassifier(hidden_size=16, max_epochs=20, learning_rate=0.01, random_state=0)
-# Every check passes; none is expected to fail.
-EXPECTED_FAILED_CHECKS: dict[str, str] = {}
+EARLY = NpMLPClassifier(hidden_size=16, max_epochs=50, learning_rate=0.01, early_stopping=True,
+                        random_state=0)
+MINIBATCH = NpMLPClassifier(hidden_size=16, max_epochs=20, learning_rate=0.01, batch_size=8,
+                            random_state=0)
+EXPECTED_FAILED_CHECKS = {
+    "CHECKED": {},
+    "EARLY": {
+        "check_sample_weight_equivalence_on_dense_data":
+            "the validation rows are drawn from the rows given, so weighted rows and repeated "
+            "rows give different validation sets",
+    },
+    "MINIBATCH": {
+        "check_sample_weight_equivalence_on_dense_data":
+            "each batch is a weighted mean over its own rows (as in scikit-learn's MLP), so "
+            "minibatches of weighted rows differ from minibatches of repeated rows",
+        "check_class_weight_classifiers":
+            "a batch without class-0 rows (weight 1000) is a full-size step on the others "
+            "(weight 1e-4): the per-batch weighted mean dilutes class_weight",
+    },
+}
 
 
-@parametrize_with_checks([CHECKED], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+def _expected_failures(estimator):
+    for name in ("CHECKED", "EARLY", "MINIBATCH"):
+        if estimator is globals()[name]:
+            return EXPECTED_FAILED_CHECKS[name]
+    return {}
+
+
+@parametrize_with_checks([CHECKED, EARLY, MINIBATCH], expected_failed_checks=_expected_failures)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -164,10 +191,25 @@ def test_stopping_rules_and_convergence_warning(blobs):
         NpMLPClassifier(hidden_size=8, max_epochs=3, random_state=0).fit(X, y)
     es = NpMLPClassifier(hidden_size=32, max_epochs=500, learning_rate=0.05, early_stopping=True,
                          n_iter_no_change=3, validation_fraction=0.25, random_state=0).fit(X, y)
-    assert es.n_iter_ < 500
-    assert len(es.validation_loss_curve_) == len(es.validation_scores_) == es.n_iter_
-    assert es.best_loss_ == min(es.validation_loss_curve_)
-    assert max(es.validation_scores_) == 1.0
+    assert es.n_iter_ < 500 and max(es.validation_scores_) == 1.0
+
+
+def test_early_stopping_keeps_the_best_validation_epoch():
+    X, y = make_blobs(n_samples=200, centers=3, n_features=5, random_state=0, cluster_std=4)
+    X = StandardScaler().fit_transform(X)
+    kw = dict(hidden_size=64, learning_rate=0.01, early_stopping=True, validation_fraction=0.3,
+              tol=0.0, random_state=0)
+    es = NpMLPClassifier(max_epochs=500, n_iter_no_change=5, **kw).fit(X, y)
+    curve = es.validation_loss_curve_
+    best_epoch = int(np.argmin(curve)) + 1
+    assert curve[-1] > curve[best_epoch - 1]  # it stopped because the loss rose
+    assert es.n_iter_ == best_epoch + 5  # patience 5
+    assert es.best_loss_ == min(curve)
+    assert len(es.validation_scores_) == es.n_iter_
+    # the same run cut at the best epoch (same split, same seeds) ends on the kept weights
+    cut = NpMLPClassifier(max_epochs=best_epoch, n_iter_no_change=500, **kw).fit(X, y)
+    for a, b in zip(es.coefs_ + es.intercepts_, cut.coefs_ + cut.intercepts_, strict=True):
+        assert_array_equal(a, b)
 
 
 def test_verbose_prints_one_line_per_epoch(blobs, capsys):

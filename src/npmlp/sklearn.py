@@ -28,9 +28,10 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .graph import fc_indices
+from .loss import softmax_cross_entropy
 from .model import MLP
 from .optim import SCHEDULES, SGD, Adam, learning_rate
-from .training import TrainConfig, fit
+from .training import TrainConfig, fit, stratified_split
 
 __all__ = ["NpMLPClassifier"]
 
@@ -76,9 +77,10 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         ``max_epochs``). ``partial_fit`` continues it from epoch ``n_iter_``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows (stratified), stop when the validation
-        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs, and keep the weights
-        of the best epoch. Otherwise training stops when the training loss has not improved by
-        ``tol`` for ``n_iter_no_change`` epochs. Ignored by ``partial_fit``.
+        loss (weighted like the training loss) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the weights of the best epoch. Otherwise
+        training stops when the training loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs. Ignored by ``partial_fit``.
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows held out when ``early_stopping`` is on.
     n_iter_no_change : int >= 1, default=10
@@ -249,7 +251,6 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             B = min(200, n_rows)
         else:
             B = None if self.batch_size is None else min(self.batch_size, n_rows)
-        early = self.early_stopping and not partial
         lr, schedule = self.learning_rate, self.lr_schedule
         if partial:  # one epoch; the schedule continues from epoch n_iter_
             lr = learning_rate(schedule, lr, min(self.n_iter_, self.max_epochs), self.max_epochs)
@@ -259,39 +260,60 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             optimizer="adam" if self.optimizer == "adam" else "momentum",
             momentum=self.momentum, nesterov=self.nesterov,
             weight_decay=float(self.alpha) / ((B or n_rows) * w_mean),  # scikit-learn's scaling
-            schedule=schedule, val_fraction=self.validation_fraction if early else 0.0,
-            early_stopping="val_loss" if early else None, patience=self.n_iter_no_change,
-            min_delta=self.tol, restore_best=True, seed=seed)
+            schedule=schedule, seed=seed)
+
+    def _weighted_eval(self, X, y_idx, w):
+        """Weighted mean loss and accuracy of the model on X (N, D), y_idx (N,), w (N,)."""
+        loss_sum = correct = 0.0
+        for start, S in self.model_._scores_chunks(X):
+            y, ws = y_idx[start:start + S.shape[0]], w[start:start + S.shape[0]]
+            correct += float(ws @ (S.argmax(axis=1) == y))
+            loss, _ = softmax_cross_entropy(S, y, ws, out=S)
+            loss_sum += loss * float(ws.sum())
+        return loss_sum / float(w.sum()), correct / float(w.sum())
 
     # ------------------------------------------------------------------ training
     def _train(self, X, y_idx, sw, *, epochs, partial, rng):
-        config = self._config(X.shape[0], epochs, int(rng.randint(2**31 - 1)), partial=partial,
+        split_seed, shuffle_seed = (int(s) for s in rng.randint(2**31 - 1, size=2))
+        early = self.early_stopping and not partial
+        if early:  # hold out a stratified share; its loss is weighted like the training loss
+            keep, held = stratified_split(y_idx, self.validation_fraction, split_seed)
+            X_val, y_val = X[held], y_idx[held]
+            w_val = np.ones(held.size) if sw is None else sw[held]
+            X, y_idx, sw = X[keep], y_idx[keep], None if sw is None else sw[keep]
+        config = self._config(X.shape[0], epochs, shuffle_seed, partial=partial,
                               w_mean=1.0 if sw is None else float(sw.mean()))
-        best, wait = np.inf, 0
+        best, wait, best_params = np.inf, 0, None
 
         def on_epoch(record, net):
-            nonlocal best, wait
+            nonlocal best, wait, best_params
             self.n_iter_ += 1
-            self.loss_curve_.append(record["train_loss"])
-            if record["val_loss"] is not None:
-                self.validation_loss_curve_.append(record["val_loss"])
-                self.validation_scores_.append(record["val_accuracy"])
-            if self.verbose:
-                extra = ("" if record["val_loss"] is None else
-                         f", validation loss = {record['val_loss']:.8f}, "
-                         f"validation accuracy = {record['val_accuracy']:.4f}")
-                print(f"Epoch {self.n_iter_}, loss = {record['train_loss']:.8f}{extra}")
-            if partial or config.early_stopping:
-                return False  # the core's early stopping watches the validation loss
             loss = record["train_loss"]
-            wait = wait + 1 if loss > best - self.tol else 0
+            self.loss_curve_.append(loss)
+            line = f"Epoch {self.n_iter_}, loss = {loss:.8f}"
+            if early:
+                loss, accuracy = self._weighted_eval(X_val, y_val, w_val)
+                self.validation_loss_curve_.append(loss)
+                self.validation_scores_.append(accuracy)
+                line += f", validation loss = {loss:.8f}, validation accuracy = {accuracy:.4f}"
+            if self.verbose:
+                print(line)
+            if partial:
+                return False
+            if early and loss < best:  # keep the weights of the lowest validation loss
+                best_params = {k: v.copy() for k, v in net.params.items()}
+            # patience: epochs since the loss (validation if early, else training) last fell
+            # by more than tol
+            wait = 0 if loss < best - self.tol else wait + 1
             best = min(best, loss)
             return wait >= self.n_iter_no_change
 
         history = fit(self.model_, X, y_idx, config, sample_weight=sw, callback=on_epoch,
                       optimizer=self._optimizer)
-        if config.early_stopping:
-            self.best_loss_ = float(np.min(self.validation_loss_curve_))
+        if early:
+            if best_params is not None:
+                self.model_.set_params(best_params)  # keep the best validation epoch
+            self.best_loss_ = float(best)
         else:
             self.best_loss_ = float(np.min(self.loss_curve_))
         if not partial and not history.stopped_early and epochs > 1:
@@ -335,6 +357,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         self.coefs_ = [params[f"W{i}"] for i in fc_indices(L)]
         self.intercepts_ = [params[f"b{i}"][0] for i in fc_indices(L)]  # 1-D views
         self._optimizer = self._make_optimizer(params)
+        self._rng = rng  # partial_fit keeps drawing shuffling seeds from it
         self.n_iter_ = 0
         self.loss_curve_ = []
         self.validation_loss_curve_ = [] if self.early_stopping else None
@@ -401,11 +424,11 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         first = first or not hasattr(self, "model_")
         X, y = self._validate(X, y, reset=first)
         X, y_idx, sw = self._encode(X, y, sample_weight, partial=True)
-        rng = check_random_state(self.random_state)
         if first:
-            self._init_model(X.shape[1], self._dtype_for(X.dtype), rng)
-        if X.shape[0]:
-            self._train(X, y_idx, sw, epochs=1, partial=True, rng=rng)
+            self._init_model(X.shape[1], self._dtype_for(X.dtype),
+                             check_random_state(self.random_state))
+        if X.shape[0]:  # a new shuffling order for every call
+            self._train(X, y_idx, sw, epochs=1, partial=True, rng=self._rng)
         return self
 
     # ------------------------------------------------------------------ prediction
