@@ -91,6 +91,12 @@ def test_bad_architecture_gets_one_clear_message(params, message):
         NpMLPClassifier(**params).fit(X, y)
 
 
+def test_one_class_gets_one_clear_message():
+    with pytest.raises(ValueError, match=r"^NpMLPClassifier needs at least 2 classes in y, got "
+                                         r"1 class: 'cat'$"):
+        NpMLPClassifier().fit(np.ones((3, 2)), ["cat"] * 3)
+
+
 @pytest.fixture(scope="module")
 def blobs():
     X, y = make_blobs(n_samples=120, centers=3, n_features=5, random_state=0)

@@ -384,7 +384,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         classes = unique_labels(y)
         if classes.size < 2:
             raise ValueError(f"NpMLPClassifier needs at least 2 classes in y, got 1 class: "
-                             f"{classes[0]!r}")
+                             f"{classes.tolist()[0]!r}")
         if warm and not np.all(np.isin(classes, old_classes)):
             raise ValueError(f"warm_start: y has classes {classes.tolist()} but the model was "
                              f"trained on {old_classes.tolist()}; set warm_start=False")
