@@ -2,7 +2,7 @@
 
 Main entry points: :class:`MLP` (the model), :func:`fit` and :class:`TrainConfig` (training by
 gradient descent on the mean loss), :func:`gradcheck` (finite-difference check of the backward
-pass), :func:`load` (read a saved model).
+pass), :func:`load` (read a saved model), :class:`NpMLPClassifier` (the scikit-learn estimator).
 """
 
 from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
@@ -11,6 +11,7 @@ from .gradcheck import gradcheck
 from .graph import n_parameters, summarise
 from .model import MLP
 from .preprocessing import Preprocessing
+from .sklearn import NpMLPClassifier
 from .training import History, TrainConfig, fit
 
 __version__ = "0.1.0"
@@ -18,5 +19,5 @@ __version__ = "0.1.0"
 __all__ = [
     "MLP", "fit", "TrainConfig", "History", "gradcheck", "load", "save", "summarise",
     "n_parameters", "Preprocessing", "NpmlpError", "DataError", "ModelFileError",
-    "TrainingDiverged", "__version__",
+    "TrainingDiverged", "NpMLPClassifier", "__version__",
 ]
