@@ -42,6 +42,7 @@ from npmlp import MLP, TrainConfig, fit  # noqa: E402
 from npmlp.files import atomic_write  # noqa: E402
 from npmlp.graph import fc_indices, layer_sizes, n_parameters  # noqa: E402
 from npmlp.model import CHUNK  # noqa: E402
+from npmlp.threads import training_threads  # noqa: E402
 
 D, L, C = 784, 5, 10
 HS = (64, 128, 512, 1024, 2048)
@@ -249,7 +250,11 @@ def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
         if with_torch:
             runners["torch"] = torch_runner(X, y, H, B)
     row.update(race(runners, reps))
-    row["floor"] = min(row["floor_1thread"], row["floor_default"])
+    # the floor under npmlp's own thread setting (npmlp.threads); the best of both for reference
+    one = training_threads(D, H, L, C, B) == 1
+    row["threads"] = 1 if one else "default"
+    row["floor"] = row["floor_1thread"] if one else row["floor_default"]
+    row["floor_best"] = min(row["floor_1thread"], row["floor_default"])
     row["roofline"] = N * step_flops(H, 1) / (peak32 * 1e9)
     return row
 
@@ -290,9 +295,9 @@ def bench_inference(H, reps) -> dict:
 
     t = race({"floor_1thread": gemms(1), "floor_default": gemms(None),
               "predict_proba": timed(lambda: net.predict_proba(X))}, reps)
-    floor = min(t["floor_1thread"], t["floor_default"])
     return {"H": H, "N": N_INFER, "chunk": CHUNK, "predict_proba": t["predict_proba"],
-            "floor": floor, "rows_per_s": N_INFER / t["predict_proba"]}
+            "floor": t["floor_default"], "floor_best": min(t["floor_1thread"], t["floor_default"]),
+            "rows_per_s": N_INFER / t["predict_proba"]}
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -346,21 +351,24 @@ PEERS = ("npmlp", "baseline", "sklearn_float32", "sklearn_float64", "torch")
 
 
 def print_table(rows: list, title: str) -> None:
+    """One line per (H, batch): npmlp's epoch, then everyone's time as a multiple of the floor."""
     print(f"\n{title}")
-    print(f"{'H':>5} {'batch':>5} {'N':>6} {'floor s':>8} | " +
-          " | ".join(f"{p[:12]:>12} s/ep  xfl  xroof" for p in PEERS))
+    print(f"{'H':>5} {'batch':>5} {'N':>6} {'thr':>3} {'floor s':>8} | {'npmlp s':>8} "
+          f"{'rows/s':>9} {'x floor':>7} {'x roof':>6} | x floor: {'base':>5} {'skl32':>5} "
+          f"{'skl64':>5} {'torch':>5} | npmlp faster: {'skl32':>5} {'torch':>5}")
+
+    def cell(r, key, ref="floor"):
+        return f"{r[key] / r[ref]:5.2f}" if key in r else f"{'-':>5}"
+
     for r in rows:
-        cells = []
-        for p in PEERS:
-            if p in r:
-                cells.append(f"{r[p]:17.4f} {r[p] / r['floor']:4.2f} {r[p] / r['roofline']:6.2f}"
-                             if "roofline" in r else f"{r[p]:17.4f} {'':4} {'':6}")
-            else:
-                cells.append(f"{'-':>17} {'':4} {'':6}")
-        floor = f"{r['floor']:8.4f}" if "floor" in r else f"{'-':>8}"
-        print(f"{r['H']:>5} {r['batch']!s:>5} {r['N']:>6} {floor} | " + " | ".join(cells))
-    print("samples/s (npmlp): " + ", ".join(f"H={r['H']} B={r['batch']}: {r['N'] / r['npmlp']:,.0f}"
-                                            for r in rows))
+        thr = "1" if r["threads"] == 1 else "all"
+        faster = [f"{r[p] / r['npmlp']:5.2f}" if p in r else f"{'-':>5}"
+                  for p in ("sklearn_float32", "torch")]
+        print(f"{r['H']:>5} {r['batch']!s:>5} {r['N']:>6} {thr:>3} {r['floor']:8.4f} | "
+              f"{r['npmlp']:8.4f} {r['N'] / r['npmlp']:9,.0f} {r['npmlp'] / r['floor']:7.2f} "
+              f"{r['npmlp'] / r['roofline']:6.2f} | {'':9}{cell(r, 'baseline')} "
+              f"{cell(r, 'sklearn_float32')} {cell(r, 'sklearn_float64')} {cell(r, 'torch')} | "
+              f"{'':14}{faster[0]} {faster[1]}")
 
 
 def plot(rows: list, path: Path) -> None:
@@ -380,6 +388,8 @@ def plot(rows: list, path: Path) -> None:
             if all(key in r for r in sub):
                 ax.loglog(Hs, [r[key] / r["N"] * 1e6 for r in sub], style, label=key)
         ax.set_title(f"batch {B}")
+        ax.set_xticks(Hs, [str(h) for h in Hs])
+        ax.minorticks_off()
         ax.set_xlabel("hidden width H (D=784, L=5, C=10)")
         ax.grid(True, which="both", alpha=0.3)
     np.atleast_1d(axes)[0].set_ylabel("microseconds per training row (one epoch)")
@@ -394,7 +404,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="H in 128, 512; batch 256; fewer repeats")
     ap.add_argument("--reps", type=int, default=3, help="timed epochs per measurement")
-    ap.add_argument("--seconds", type=float, default=0.12,
+    ap.add_argument("--seconds", type=float, default=0.06,
                     help="GEMM-floor seconds per epoch that sets N for each configuration")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -451,7 +461,8 @@ def main(argv=None) -> None:
     print("\ninference (predict_proba, 60,000 rows, chunks of", CHUNK, "rows):")
     for r in infer:
         print(f"  H={r['H']:>5}: {r['predict_proba']:.4f} s, {r['rows_per_s']:,.0f} rows/s, "
-              f"{r['predict_proba'] / r['floor']:.2f}x its GEMM floor ({r['floor']:.4f} s)")
+              f"{r['predict_proba'] / r['floor']:.2f}x its GEMM floor ({r['floor']:.4f} s; "
+              f"1-thread floor {r['floor_best'] / r['floor']:.2f}x of it)")
     print("\npeak memory (fresh process, 60,000 x 784 float32 rows = "
           f"{memory[0]['data_mb']:.0f} MB of data, H=512, batch 256):")
     for m in memory:

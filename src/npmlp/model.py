@@ -49,6 +49,7 @@ class Workspace:
         self.N = N
         self.X = np.empty((N, net.D), dt)
         self.y = np.empty(N, np.intp)
+        self.ones = np.ones((1, N), dt)  # 1_N^T of eq. 25, db = 1_N^T dZ
         sizes = layer_sizes(net.D, net.H, net.L, net.C)
         self.x = [self.X]
         for i, width in enumerate(sizes[1:], start=1):
@@ -230,7 +231,7 @@ class MLP:
         loss, d = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
         for i in reversed(fc_indices(self.L)):
             dX, _, _ = fc_backward(d, x[i - 1], p[f"W{i}"], need_dX=i > 1, dX=ws.dx.get(i),
-                                   dW=g[f"W{i}"], db=g[f"b{i}"])  # eqs. 23-25
+                                   dW=g[f"W{i}"], db=g[f"b{i}"], ones=ws.ones)  # eqs. 23-25
             if i > 1:
                 d = relu_backward(dX, x[i - 1], out=dX, mask=ws.mask[i])  # dl/dx^(i-2)
         if l2:
