@@ -15,7 +15,8 @@ Then full-batch gradient descent (the seed's method), the digits set at ``npmlp 
 defaults (tiny matrices: overhead-bound), inference on 60,000 rows against its own GEMM floor,
 and the peak memory (RSS) of training and inference, each in a fresh subprocess.
 
-Times are medians over repeated epochs. Writes ``results/bench.json`` and ``results/bench.png``.
+Times are medians over repeated epochs (minima are in the JSON as ``*_min``). Writes
+``results/bench.json`` and ``results/bench.png``.
 Run ``make bench`` (``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE make bench`` for NumPy's own
 core detection); ``python benchmarks/bench.py --quick`` is a smaller run.
 """
@@ -227,14 +228,16 @@ def race(runners: dict, reps: int) -> dict:
     for _ in range(reps):
         for name, run in runners.items():
             times[name].append(run())
-    return {name: float(np.median(t)) for name, t in times.items()}
+    out = {name: float(np.median(t)) for name, t in times.items()}
+    out.update({f"{name}_min": float(np.min(t)) for name, t in times.items()})
+    return out
 
 
 # ----------------------------------------------------------------------------- sections
 def choose_N(H, B, target_s: float, peak: float) -> int:
     """Rows per epoch so that the GEMM floor of one epoch is about ``target_s`` seconds."""
     N = target_s * peak * 1e9 / step_flops(H, 1)
-    return int(np.clip(round(N / B), 4, 30_000 // B) * B)
+    return int(np.clip(round(N / B), 8, max(8, 30_000 // B)) * B)
 
 
 def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
@@ -404,7 +407,7 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="H in 128, 512; batch 256; fewer repeats")
     ap.add_argument("--reps", type=int, default=3, help="timed epochs per measurement")
-    ap.add_argument("--seconds", type=float, default=0.06,
+    ap.add_argument("--seconds", type=float, default=0.05,
                     help="GEMM-floor seconds per epoch that sets N for each configuration")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
