@@ -220,3 +220,21 @@ def test_cli_threads_option(capsys):
     assert main(["train", "--threads", "1", "--epochs", "2", "--quiet", "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert metrics["test_accuracy"] > 0.8
+
+
+def test_benchmark_pieces_run_at_tiny_sizes():
+    """``make bench`` is not part of the tests; its building blocks are, so it cannot rot."""
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    X, y = bench.random_data(64)
+    assert X.dtype == np.float32 and X.shape == (64, bench.D)
+    times = bench.race({"floor": bench.floor_runner(8, 16, 4, 1),
+                        "npmlp": bench.npmlp_runner(X, y, 8, 16),
+                        "baseline": bench.baseline_runner(X, y, 8, 16)}, reps=2)
+    assert set(times) == {"floor", "npmlp", "baseline", "floor_min", "npmlp_min", "baseline_min"}
+    assert all(t > 0 for t in times.values())
+    # 6P - 2DH flops per training row, 2P per inference row (P: weights of the seed's FC layers)
+    P = 784 * 8 + 8 * 8 + 8 * 10
+    assert bench.step_flops(8, 1) == 6 * P - 2 * 784 * 8
+    assert bench.step_flops(8, 3, training=False) == 2 * 3 * P
