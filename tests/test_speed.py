@@ -238,3 +238,44 @@ def test_benchmark_pieces_run_at_tiny_sizes():
     P = 784 * 8 + 8 * 8 + 8 * 10
     assert bench.step_flops(8, 1) == 6 * P - 2 * 784 * 8
     assert bench.step_flops(8, 3, training=False) == 2 * 3 * P
+
+
+# ------------------------------------------------------------------------ optimiser updates
+def test_axpy_in_place_and_fallback():
+    from npmlp.optim import axpy
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        x, y = rng.standard_normal((2, 5, 4)).astype(dtype)
+        expected = y + dtype(-0.3) * x
+        y_id = id(y)
+        axpy(-0.3, x, y)
+        assert id(y) == y_id and y.dtype == dtype
+        np.testing.assert_allclose(y, expected, rtol=1e-6)
+    y = np.zeros((4, 6))
+    view = y[:, ::2]  # not contiguous: NumPy fallback, still in place
+    axpy(2.0, np.ones((4, 3)), view)
+    np.testing.assert_array_equal(y, np.tile([2.0, 0.0], (4, 3)))
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam"])
+def test_optimiser_steps_follow_the_documented_formulas(name):
+    rng = np.random.default_rng(1)
+    W0 = rng.standard_normal((3, 4))
+    grads = [rng.standard_normal((3, 4)) for _ in range(3)]
+    params = {"W1": W0.copy()}
+    opt = make_optimizer(name, params, momentum=0.9)
+    lr, mu, b1, b2, eps = 0.1, 0.9, 0.9, 0.999, 1e-8
+    W, v, m, s = W0.copy(), np.zeros_like(W0), np.zeros_like(W0), np.zeros_like(W0)
+    for t, g in enumerate(grads, start=1):
+        opt.step({"W1": g}, lr)
+        if name == "sgd":
+            W = W - lr * g
+        elif name in ("momentum", "nesterov"):
+            v = mu * v + g
+            W = W - lr * (g + mu * v if name == "nesterov" else v)
+        else:
+            m = b1 * m + (1 - b1) * g
+            s = b2 * s + (1 - b2) * g**2
+            W = W - lr * (m / (1 - b1**t)) / (np.sqrt(s / (1 - b2**t)) + eps)
+        np.testing.assert_allclose(params["W1"], W, rtol=1e-12, atol=1e-14)
