@@ -241,23 +241,6 @@ def test_benchmark_pieces_run_at_tiny_sizes():
 
 
 # ------------------------------------------------------------------------ optimiser updates
-def test_axpy_in_place_and_fallback():
-    from npmlp.optim import axpy
-
-    rng = np.random.default_rng(0)
-    for dtype in (np.float32, np.float64):
-        x, y = rng.standard_normal((2, 5, 4)).astype(dtype)
-        expected = y + dtype(-0.3) * x
-        y_id = id(y)
-        axpy(-0.3, x, y)
-        assert id(y) == y_id and y.dtype == dtype
-        np.testing.assert_allclose(y, expected, rtol=1e-6)
-    y = np.zeros((4, 6))
-    view = y[:, ::2]  # not contiguous: NumPy fallback, still in place
-    axpy(2.0, np.ones((4, 3)), view)
-    np.testing.assert_array_equal(y, np.tile([2.0, 0.0], (4, 3)))
-
-
 @pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam"])
 def test_optimiser_steps_follow_the_documented_formulas(name):
     rng = np.random.default_rng(1)

@@ -9,9 +9,6 @@ in arrays allocated once, in the parameters' dtype.
 - ``adam``: ``m <- b1 m + (1-b1) g``; ``v <- b2 v + (1-b2) g^2``;
   ``W <- W - lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1-b1^t)``,
   ``v_hat = v / (1-b2^t)``.
-
-The ``y <- y + a x`` updates go through BLAS ``axpy`` (:func:`axpy`): one pass over the
-parameters, no temporary.
 """
 
 from __future__ import annotations
@@ -19,27 +16,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
 from .errors import NpmlpError
 
-__all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS", "SCHEDULES", "learning_rate", "axpy"]
+__all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS", "SCHEDULES", "learning_rate"]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 SCHEDULES = ("constant", "step", "cosine")
-
-
-def axpy(a: float, x: np.ndarray, y: np.ndarray) -> None:
-    """``y <- a x + y`` in place, in one pass and without a temporary (BLAS ``axpy``).
-
-    x, y : arrays of the same shape and float dtype. Falls back to NumPy (two passes) when
-    they are not both contiguous.
-    """
-    if x.dtype == y.dtype and x.flags.c_contiguous and y.flags.c_contiguous and y.size:
-        f = get_blas_funcs("axpy", (y,))
-        if np.may_share_memory(f(x.reshape(-1), y.reshape(-1), a=a), y):
-            return  # updated in place (always, for contiguous arrays of y's dtype)
-    y += a * x
 
 
 class SGD:
@@ -52,20 +35,24 @@ class SGD:
             raise NpmlpError("nesterov needs a momentum > 0 (e.g. momentum=0.9)")
         self.params, self.momentum, self.nesterov = params, momentum, nesterov
         self.velocity = {k: np.zeros_like(v) for k, v in params.items()} if momentum else {}
+        self.scratch = {k: np.empty_like(v) for k, v in params.items()}
 
     def step(self, grads: dict, lr: float) -> None:
         mu = self.momentum
         for k, W in self.params.items():
-            g = grads[k]
+            g, tmp = grads[k], self.scratch[k]
             if mu:
                 v = self.velocity[k]
                 v *= mu
                 v += g  # v <- mu v + g
-                if self.nesterov:  # W <- W - lr (g + mu v), as two updates
-                    axpy(-lr * mu, v, W)
+                if self.nesterov:
+                    np.multiply(v, mu, out=tmp)
+                    tmp += g  # g + mu v
+                    g = tmp
                 else:
-                    g = v  # heavy ball: W <- W - lr v
-            axpy(-lr, g, W)  # W <- W - lr g
+                    g = v
+            np.multiply(g, lr, out=tmp)
+            W -= tmp  # W <- W - lr * update
 
     def state(self) -> dict:
         return {f"velocity/{k}": v for k, v in self.velocity.items()}
@@ -89,15 +76,18 @@ class Adam:
         for k, W in self.params.items():
             g, m, v, tmp = grads[k], self.m[k], self.v[k], self.scratch[k]
             m *= b1
-            axpy(1.0 - b1, g, m)  # m <- b1 m + (1 - b1) g
+            np.multiply(g, 1.0 - b1, out=tmp)
+            m += tmp  # m <- b1 m + (1 - b1) g
             v *= b2
             np.multiply(g, g, out=tmp)
-            axpy(1.0 - b2, tmp, v)  # v <- b2 v + (1 - b2) g^2
+            tmp *= 1.0 - b2
+            v += tmp  # v <- b2 v + (1 - b2) g^2
             np.sqrt(v, out=tmp)
             tmp *= 1.0 / math.sqrt(c2)
             tmp += self.eps  # sqrt(v_hat) + eps
-            np.divide(m, tmp, out=tmp)  # m / (sqrt(v_hat) + eps)
-            axpy(-lr / c1, tmp, W)  # W <- W - lr m_hat / (sqrt(v_hat) + eps)
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr / c1  # lr * m_hat / (sqrt(v_hat) + eps)
+            W -= tmp
 
     def state(self) -> dict:
         out = {f"m/{k}": v for k, v in self.m.items()}
