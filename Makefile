@@ -25,6 +25,11 @@ demo: $(VENV)/.installed
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# speed against the BLAS floor, scikit-learn and PyTorch (a few minutes; not part of `make test`).
+# PyTorch is optional: .venv/bin/pip install torch==2.13.0
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks

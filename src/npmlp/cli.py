@@ -115,9 +115,11 @@ def cli():
 @click.option("--json", "as_json", is_flag=True,
               help="Print the final metrics as one JSON line (the last line of stdout).")
 @click.option("--quiet", is_flag=True, help="No progress bar or table.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="BLAS threads for training [default: 1 for small layers, else all cores].")
 def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, momentum, schedule,
           weight_decay, seed, val_fraction, test_fraction, early_stopping, patience, scaling,
-          dtype, out, no_pictures, as_json, quiet):
+          dtype, out, no_pictures, as_json, quiet, threads):
     """Train an MLP and report train/validation/test loss and accuracy.
 
     \b
@@ -138,7 +140,7 @@ def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, moment
                          "--early-stopping off")
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                          momentum=momentum, schedule=schedule, weight_decay=weight_decay,
-                         val_fraction=val_fraction, patience=patience, seed=seed,
+                         val_fraction=val_fraction, patience=patience, seed=seed, threads=threads,
                          early_stopping=None if early_stopping == "off" else early_stopping)
     settings = RunSettings(data=data, label=label, layers=layers, hidden=hidden,
                            test_fraction=test_fraction, scaling=scaling, dtype=dtype, seed=seed,

@@ -47,6 +47,7 @@ def fc_backward(
     dX: np.ndarray | None = None,
     dW: np.ndarray | None = None,
     db: np.ndarray | None = None,
+    ones: np.ndarray | None = None,
 ):
     """Backward of the affine layer, seed eqs. 23-25.
 
@@ -57,6 +58,7 @@ def fc_backward(
     W : (D, H) weights.
     need_dX : skip eq. 23 when ``False`` (the first layer's input gradient is never used).
     dX, dW, db : optional buffers of shapes (N, D), (D, H), (1, H).
+    ones : optional (1, N) row of ones ``1_N^T`` (made here when not given).
 
     Returns
     -------
@@ -66,7 +68,9 @@ def fc_backward(
     """
     dX = np.matmul(dZ, W.T, out=dX) if need_dX else None  # eq. 23
     dW = np.matmul(X.T, dZ, out=dW)  # eq. 24
-    db = np.sum(dZ, axis=0, keepdims=True, out=db)  # eq. 25
+    if ones is None:
+        ones = np.ones((1, dZ.shape[0]), dZ.dtype)
+    db = np.matmul(ones, dZ, out=db)  # eq. 25 (a product: faster than np.sum over axis 0)
     return dX, dW, db
 
 

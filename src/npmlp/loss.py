@@ -53,13 +53,14 @@ def softmax_cross_entropy(
     dS : (N, C), ``dl/dS = (P - onehot(y)) / N``
     """
     N = S.shape[0]
-    Z = np.subtract(S, S.max(axis=1, keepdims=True), out=out)  # s - m, every entry <= 0
-    z_y = np.take_along_axis(Z, y[:, None], axis=1)  # (N, 1): s_y - m
+    rows = np.arange(N)
+    m = S[rows, S.argmax(axis=1)][:, None]  # (N, 1) row maxima (argmax: faster than max)
+    Z = np.subtract(S, m, out=out)  # s - m, every entry <= 0
+    z_y = Z[rows, y][:, None]  # (N, 1): s_y - m
     P = np.exp(Z, out=Z)
     total = P.sum(axis=1, keepdims=True)  # (N, 1), >= 1
     losses = np.log(total) - z_y  # (N, 1): l_i = -ln p_{y_i}
     P /= total  # P = softmax(S)
-    rows = np.arange(N)
     P[rows, y] -= 1  # P - onehot(y)
     if sample_weight is None:
         loss = float(losses.mean())

@@ -48,22 +48,28 @@ class Workspace:
 
     ``X`` (N, D) receives a batch's input ``x^(0)``, ``y`` (N,) its labels. ``x[i]`` is the
     buffer of ``x^(i)``; a ReLU runs in place, so ``x[2k]`` is the same array as ``x[2k-1]``.
-    ``grads`` holds ``dl/dW^(i)`` and ``dl/db^(i)`` under the parameter names.
+    ``grads`` holds ``dl/dW^(i)`` and ``dl/db^(i)`` under the parameter names. With
+    ``backward=False`` (inference) only ``X`` and ``x`` are allocated.
     """
 
-    def __init__(self, net: MLP, N: int):
+    def __init__(self, net: MLP, N: int, *, backward: bool = True):
         dt = net.dtype
         self.N = N
         self.X = np.empty((N, net.D), dt)
         self.y = np.empty(N, np.intp)
+        self.ones = np.ones((1, N), dt)  # 1_N^T of eq. 25, db = 1_N^T dZ
         sizes = layer_sizes(net.D, net.H, net.L, net.C)
         self.x = [self.X]
         for i, width in enumerate(sizes[1:], start=1):
             self.x.append(np.empty((N, width), dt) if i % 2 else self.x[i - 1])
+        if not backward:
+            return
         # dl/dx^(i-1) for each FC layer i > 1, and the ReLU mask of that width
         self.dx = {i: np.empty((N, sizes[i - 1]), dt) for i in fc_indices(net.L) if i > 1}
         self.mask = {i: np.empty((N, sizes[i - 1]), bool) for i in self.dx}
         self.grads = {k: np.empty_like(v) for k, v in net.params.items()}
+        # l2 * W for the weight-decay gradient, one weight matrix at a time
+        self.decay = np.empty(max(v.size for v in net.params.values()), dt)
 
 
 class MLP:
@@ -161,10 +167,15 @@ class MLP:
         if X.dtype.kind not in "fiub":
             raise DataError(f"X must hold numbers, got dtype {X.dtype}")
         if finite and X.dtype.kind == "f":
-            n_bad, first = first_nonfinite_row(X)  # by blocks: no (N, D) temporary
-            if n_bad:
-                raise DataError(f"X contains NaN or infinity in {n_bad} row(s) (first: row "
-                                f"{first}); remove or impute those values")
+            clean = False
+            if not is_streamed(X):  # a sum is finite only if every term is: one cheap pass
+                with np.errstate(over="ignore", invalid="ignore"):
+                    clean = bool(np.isfinite(X.sum()))
+            if not clean:
+                n_bad, first = first_nonfinite_row(X)  # by blocks: no (N, D) temporary
+                if n_bad:
+                    raise DataError(f"X contains NaN or infinity in {n_bad} row(s) (first: "
+                                    f"row {first}); remove or impute those values")
         return X
 
     def check_labels(self, y, N: int) -> np.ndarray:
@@ -199,11 +210,17 @@ class MLP:
         return idx.astype(np.intp)
 
     # ------------------------------------------------------------------ the seed's math
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """Scores of the rows, seed eq. 19. X : (N, D) -> S : (N, C). No preprocessing."""
+    def forward(self, X: np.ndarray, ws: Workspace | None = None) -> np.ndarray:
+        """Scores of the rows, seed eq. 19. X : (N, D) -> S : (N, C). No preprocessing.
+
+        ``ws``: optional workspace of at least N rows whose buffers receive every ``x^(i)``
+        (``S`` is then a view of ``ws.x[L]``); without it each layer allocates its output.
+        """
         x = self._check_X(X).astype(self.dtype, copy=False)
+        n = x.shape[0]
         for i in fc_indices(self.L):
-            x = fc_forward(x, self.params[f"W{i}"], self.params[f"b{i}"])  # x^(i)
+            out = None if ws is None else ws.x[i][:n]
+            x = fc_forward(x, self.params[f"W{i}"], self.params[f"b{i}"], out=out)  # x^(i)
             if i < self.L:
                 relu_forward(x, out=x)  # x^(i+1) = ReLU(x^(i)), in place
         return x
@@ -221,19 +238,18 @@ class MLP:
             if i < self.L:
                 relu_forward(x[i], out=x[i])  # x^(i+1) = max(0, x^(i))
         S = x[self.L]
-        n_correct = int(np.count_nonzero(
-            np.take_along_axis(S, ws.y[:, None], axis=1)[:, 0] >= S.max(axis=1)))
+        n_correct = int(np.count_nonzero(S.argmax(axis=1) == ws.y))
         loss, d = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
         for i in reversed(fc_indices(self.L)):
             dX, _, _ = fc_backward(d, x[i - 1], p[f"W{i}"], need_dX=i > 1, dX=ws.dx.get(i),
-                                   dW=g[f"W{i}"], db=g[f"b{i}"])  # eqs. 23-25
+                                   dW=g[f"W{i}"], db=g[f"b{i}"], ones=ws.ones)  # eqs. 23-25
             if i > 1:
                 d = relu_backward(dX, x[i - 1], out=dX, mask=ws.mask[i])  # dl/dx^(i-2)
         if l2:
             for i in fc_indices(self.L):
                 W = p[f"W{i}"]
                 loss += 0.5 * l2 * float(np.vdot(W, W))
-                g[f"W{i}"] += l2 * W
+                g[f"W{i}"] += np.multiply(W, l2, out=ws.decay[:W.size].reshape(W.shape))
         return loss, n_correct
 
     def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None,
@@ -262,13 +278,22 @@ class MLP:
 
     # ------------------------------------------------------------------ prediction
     def _scores_chunks(self, X):
-        """Yield (start, S) over chunks of rows, preprocessing applied. Bounded memory."""
+        """Yield (start, S) over chunks of rows, preprocessing applied. Bounded memory.
+
+        One inference workspace of ``CHUNK`` rows is allocated per call and reused by every
+        chunk; each ``S`` is a view into it, valid until the next chunk.
+        """
         X = self._check_X(X, finite=True)
+        ws = Workspace(self, min(CHUNK, X.shape[0]), backward=False)
         for start in range(0, X.shape[0], CHUNK):
             rows = X[start:start + CHUNK]
             if self.preprocessing is not None:
-                rows = self.preprocessing.apply(rows, out=np.empty(rows.shape, self.dtype))
-            yield start, self.forward(rows)
+                rows = self.preprocessing.apply(rows, out=ws.X[:rows.shape[0]])
+            elif rows.dtype != self.dtype:  # e.g. integer pixels: convert into the buffer
+                buf = ws.X[:rows.shape[0]]
+                np.copyto(buf, rows, casting="unsafe")
+                rows = buf
+            yield start, self.forward(rows, ws)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities P = softmax(S). X : (N, D) raw rows -> P : (N, C)."""

@@ -20,6 +20,7 @@ from .data.streaming import subset_rows
 from .errors import DataError, NpmlpError, TrainingDiverged
 from .model import MLP, Workspace
 from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
+from .threads import blas_threads, training_threads
 
 __all__ = ["TrainConfig", "History", "fit", "stratified_split"]
 
@@ -40,6 +41,8 @@ class TrainConfig:
         given.
     early_stopping : ``None``, ``"val_loss"`` or ``"val_accuracy"``; stops after ``patience``
         epochs without an improvement of ``min_delta`` and restores the best weights.
+    threads : BLAS threads during training; ``None`` picks one thread for small layers and the
+        library's default otherwise (see :mod:`npmlp.threads`).
     """
 
     epochs: int = 100
@@ -59,6 +62,7 @@ class TrainConfig:
     patience: int = 10
     min_delta: float = 0.0
     restore_best: bool = True
+    threads: int | None = None
     seed: int | None = None
 
     def validate(self) -> None:
@@ -84,6 +88,8 @@ class TrainConfig:
         if self.early_stopping is not None and self.early_stopping not in MONITORS:
             raise NpmlpError(f"early stopping monitors one of {', '.join(MONITORS)}, "
                              f"got {self.early_stopping!r}")
+        if self.threads is not None:
+            training_threads(1, 1, 3, 1, 1, self.threads)  # raises on a bad value
         if self.patience < 1:
             raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
 
@@ -149,21 +155,9 @@ def _params_finite(params: dict) -> bool:
     return all(math.isfinite(float(v.sum())) for v in params.values())
 
 
-def fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=None,
-        sample_weight=None, callback=None, optimizer=None) -> History:
-    """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
-
-    The model's :attr:`~MLP.preprocessing`, if set, is applied to every batch. Validation
-    rows come from ``X_val, y_val`` or, if ``config.val_fraction > 0``, a stratified split of
-    the training rows. ``sample_weight`` (N,) weights each row's loss and gradient.
-
-    ``callback(record, net)`` runs after every epoch with that epoch's record; returning
-    ``True`` stops training. ``optimizer`` continues with an existing optimiser state
-    (``partial_fit``); by default one is built from the config.
-
-    Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
-    parameter becomes non-finite. Returns the :class:`History`.
-    """
+def _fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=None,
+         sample_weight=None, callback=None, optimizer=None) -> History:
+    """The body of :func:`fit`, run under its BLAS thread setting."""
     config = config or TrainConfig()
     config.validate()
     X = net._check_X(X, finite=True)
@@ -273,3 +267,28 @@ def fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=
         history.best_epoch = best_epoch
     net.metadata["training"] = config.to_dict()
     return history
+
+
+def fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=None,
+        sample_weight=None, callback=None, optimizer=None) -> History:
+    """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
+
+    The model's :attr:`~MLP.preprocessing`, if set, is applied to every batch. Validation
+    rows come from ``X_val, y_val`` or, if ``config.val_fraction > 0``, a stratified split of
+    the training rows. ``sample_weight`` (N,) weights each row's loss and gradient.
+
+    ``callback(record, net)`` runs after every epoch with that epoch's record; returning
+    ``True`` stops training. ``optimizer`` continues with an existing optimiser state
+    (``partial_fit``); by default one is built from the config.
+
+    Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
+    parameter becomes non-finite. Returns the :class:`History`.
+    """
+    config = config or TrainConfig()
+    config.validate()
+    n = np.shape(X)[0] if np.ndim(X) else 0
+    B = min(config.batch_size or n, n)
+    threads = training_threads(net.D, net.H, net.L, net.C, B, config.threads)
+    with blas_threads(threads):
+        return _fit(net, X, y, config, X_val=X_val, y_val=y_val, sample_weight=sample_weight,
+                    callback=callback, optimizer=optimizer)

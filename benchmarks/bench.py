@@ -1,0 +1,498 @@
+"""npmlp's speed against the BLAS limit, a straightforward NumPy baseline, scikit-learn and PyTorch.
+
+One process, one run, the same random data and architecture for everyone (D=784, two hidden
+layers of H, C=10, i.e. L=5; plain minibatch SGD). For each (H, batch) it measures:
+
+- ``floor``: the GEMM-only floor, exactly the matrix products of one training step at the real
+  shapes (3 forward, 3 ``dW``, 2 ``dX``: the first layer's is not needed), timed alone with
+  preallocated outputs, times the number of batches; the faster of 1 thread and the default;
+- ``roofline``: the step's ``6P - 2DH`` flops per row at the peak float32 matrix-product rate;
+- npmlp's epoch (``npmlp.fit``), the baseline of ``baseline.py``, scikit-learn's
+  ``MLPClassifier`` in float32 and float64 (``partial_fit``: one epoch per call) and PyTorch
+  eager on the CPU when it is installed.
+
+Then full-batch gradient descent (the seed's method), the digits set at ``npmlp train``'s
+defaults (tiny matrices: overhead-bound), inference on 60,000 rows against its own GEMM floor,
+and the peak memory (RSS) of training and inference, each in a fresh subprocess.
+
+Times are medians over repeated epochs (minima are in the JSON as ``*_min``). Writes
+``results/bench.json`` and ``results/bench.png``.
+Run ``make bench`` (``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE make bench`` for NumPy's own
+core detection); ``python benchmarks/bench.py --quick`` is a smaller run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import baseline  # noqa: E402
+
+from npmlp import MLP, TrainConfig, fit  # noqa: E402
+from npmlp.files import atomic_write  # noqa: E402
+from npmlp.graph import fc_indices, layer_sizes, n_parameters  # noqa: E402
+from npmlp.model import CHUNK  # noqa: E402
+from npmlp.threads import training_threads  # noqa: E402
+
+D, L, C = 784, 5, 10
+HS = (64, 128, 512, 1024, 2048)
+BATCHES = (32, 256, 1024)
+LR = 0.01
+N_INFER = 60_000
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+# ----------------------------------------------------------------------------- helpers
+def median_time(fn, reps: int) -> float:
+    """Median wall time of ``reps`` calls of ``fn`` (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def random_data(N: int, H: int = 0, seed: int = 0, dtype=np.float32):
+    """Rows X : (N, D) and labels y : (N,) drawn once, float32 (cast for float64 peers)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, D), dtype=np.float32).astype(dtype, copy=False)
+    return X, rng.integers(0, C, N)
+
+
+def step_flops(H, B: int, training: bool = True) -> float:
+    """Flops of one step on B rows: ``B (6P - 2DH)`` for training, ``2 B P`` for inference."""
+    sizes = layer_sizes(D, H, L, C)
+    macs = sum(sizes[i - 1] * sizes[i] for i in fc_indices(L))
+    return B * (6 * macs - 2 * D * sizes[1]) if training else 2 * B * macs
+
+
+def gemm_step(H, B: int, dtype=np.float32, training: bool = True):
+    """A function doing exactly the matrix products of one step on B rows, nothing else."""
+    rng = np.random.default_rng(1)
+    sizes = layer_sizes(D, H, L, C)
+    fcs = fc_indices(L)
+
+    def rand(*shape):
+        return (rng.standard_normal(shape) * 0.1).astype(dtype)
+
+    W = {i: rand(sizes[i - 1], sizes[i]) for i in fcs}
+    x_in = {i: rand(B, sizes[i - 1]) for i in fcs}  # inputs of each FC layer
+    z = {i: np.empty((B, sizes[i]), dtype) for i in fcs}  # forward outputs
+    dz = {i: rand(B, sizes[i]) for i in fcs}  # upstream gradients
+    dW = {i: np.empty_like(W[i]) for i in fcs}
+    dx = {i: np.empty((B, sizes[i - 1]), dtype) for i in fcs if i > 1}
+
+    def run():
+        for i in fcs:
+            np.matmul(x_in[i], W[i], out=z[i])  # X W
+        if not training:
+            return
+        for i in reversed(fcs):
+            np.matmul(x_in[i].T, dz[i], out=dW[i])  # X^T dZ
+            if i > 1:
+                np.matmul(dz[i], W[i].T, out=dx[i])  # dZ W^T
+
+    return run
+
+
+def peak_rates(reps: int) -> dict:
+    """GFLOP/s of the largest products the network uses (B=1024, H=2048), float32 and float64."""
+    out = {}
+    for dtype in (np.float32, np.float64):
+        rng = np.random.default_rng(0)
+        best = 0.0
+        for m, k, n in ((1024, D, 2048), (1024, 2048, 2048)):
+            A = rng.standard_normal((m, k)).astype(dtype)
+            Bm = rng.standard_normal((k, n)).astype(dtype)
+            Cm = np.empty((m, n), dtype)
+            t = median_time(lambda A=A, Bm=Bm, Cm=Cm: np.matmul(A, Bm, out=Cm), reps)
+            best = max(best, 2 * m * k * n / t / 1e9)
+        out[np.dtype(dtype).name] = best
+    return out
+
+
+# ----------------------------------------------------------------------------- epochs
+# Each ``*_runner`` prepares a model and returns a function that trains one more epoch and
+# returns its seconds, so that the contenders can take turns epoch by epoch (a burst of load
+# from elsewhere then hits them all alike) and each keeps the median of its epochs.
+def timed(fn):
+    def run() -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    return run
+
+
+def floor_runner(H, B: int, n_steps: int, threads: int | None, training: bool = True):
+    """The GEMM-only floor: ``n_steps`` steps of matrix products alone, at ``threads``."""
+    step = gemm_step(H, B, training=training)
+
+    def run() -> float:
+        with threadpool_limits(threads, user_api="blas"):
+            t0 = time.perf_counter()
+            for _ in range(n_steps):
+                step()
+            return time.perf_counter() - t0
+
+    return run
+
+
+def npmlp_runner(X, y, H, B, optimizer="sgd", lr=LR, weight_decay=0.0, L_=L):
+    """``npmlp.fit`` one epoch at a time, continuing the same optimiser (its own timing)."""
+    from npmlp.optim import make_optimizer
+
+    net = MLP(X.shape[1], H, L_, C, seed=0)
+    opt = make_optimizer(optimizer, net.params)
+    config = TrainConfig(epochs=1, batch_size=B, lr=lr, optimizer=optimizer,
+                         weight_decay=weight_decay, seed=0)
+    return lambda: fit(net, X, y, config, optimizer=opt).records[-1]["seconds"]
+
+
+def baseline_runner(X, y, H, B):
+    params = baseline.init_params(D, H, L, C, seed=0)
+    rng, order = np.random.default_rng(0), np.arange(X.shape[0])
+    return timed(lambda: baseline.train_epoch(params, X, y, B, LR, rng, order))
+
+
+def sklearn_runner(X, y, H, B, dtype, solver="sgd", lr=LR, alpha=0.0, n_hidden=2):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier((H,) * n_hidden, solver=solver, learning_rate_init=lr, momentum=0.0,
+                        nesterovs_momentum=False, batch_size=B, alpha=alpha, shuffle=True,
+                        random_state=0)
+    Xd, classes = X.astype(dtype), np.arange(C)
+
+    def epoch():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.partial_fit(Xd, y, classes=classes)
+
+    return timed(epoch)
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def torch_runner(X, y, H, B, optimizer="sgd", lr=LR, weight_decay=0.0, n_hidden=2):
+    import torch
+
+    torch.manual_seed(0)
+    layers, d = [], X.shape[1]
+    for _ in range(n_hidden):
+        layers += [torch.nn.Linear(d, H), torch.nn.ReLU()]
+        d = H
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(d, C))
+    params = model.parameters()
+    opt = (torch.optim.SGD(params, lr=lr) if optimizer == "sgd"
+           else torch.optim.Adam(params, lr=lr, weight_decay=weight_decay))
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    N = X.shape[0]
+
+    def epoch():
+        perm = torch.randperm(N)
+        for s in range(0, N, B):
+            idx = perm[s:s + B]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.cross_entropy(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+
+    return timed(epoch)
+
+
+def race(runners: dict, reps: int) -> dict:
+    """One warm-up epoch each, then ``reps`` rounds in turn; the median seconds of each."""
+    for run in runners.values():
+        run()
+    times = {name: [] for name in runners}
+    for _ in range(reps):
+        for name, run in runners.items():
+            times[name].append(run())
+    out = {name: float(np.median(t)) for name, t in times.items()}
+    out.update({f"{name}_min": float(np.min(t)) for name, t in times.items()})
+    return out
+
+
+# ----------------------------------------------------------------------------- sections
+def choose_N(H, B, target_s: float, peak: float) -> int:
+    """Rows per epoch so that the GEMM floor of one epoch is about ``target_s`` seconds."""
+    N = target_s * peak * 1e9 / step_flops(H, 1)
+    return int(np.clip(round(N / B), 8, max(8, 30_000 // B)) * B)
+
+
+def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
+    X, y = random_data(N)
+    row = {"H": H, "batch": B if B < N else "full", "N": N,
+           "n_parameters": n_parameters(D, H, L, C)}
+    runners = {"floor_1thread": floor_runner(H, B, N // B, 1),
+               "floor_default": floor_runner(H, B, N // B, None),
+               "npmlp": npmlp_runner(X, y, H, B), "baseline": baseline_runner(X, y, H, B)}
+    if B < N:  # scikit-learn and PyTorch: minibatch SGD only
+        runners["sklearn_float32"] = sklearn_runner(X, y, H, B, np.float32)
+        runners["sklearn_float64"] = sklearn_runner(X, y, H, B, np.float64)
+        if with_torch:
+            runners["torch"] = torch_runner(X, y, H, B)
+    row.update(race(runners, reps))
+    # the floor under npmlp's own thread setting (npmlp.threads); the best of both for reference
+    one = training_threads(D, H, L, C, B) == 1
+    row["threads"] = 1 if one else "default"
+    row["floor"] = row["floor_1thread"] if one else row["floor_default"]
+    row["floor_best"] = min(row["floor_1thread"], row["floor_default"])
+    row["roofline"] = N * step_flops(H, 1) / (peak32 * 1e9)
+    return row
+
+
+def bench_digits(reps, with_torch) -> dict:
+    """``npmlp train``'s defaults on digits (L=3, H=256, batch 64, Adam, weight decay 1e-3),
+    training epochs only, on the 1,293 rows its default splits train on."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = ((X - X.mean(0)) / (X.std(0) + 1e-8)).astype(np.float32)[:1293]
+    y = y[:1293]
+    peer = dict(solver="adam", lr=2e-3, alpha=1e-3, n_hidden=1)
+    runners = {"npmlp": npmlp_runner(X, y, 256, 64, "adam", 2e-3, 1e-3, L_=3),
+               "sklearn_float32": sklearn_runner(X, y, 256, 64, np.float32, **peer),
+               "sklearn_float64": sklearn_runner(X, y, 256, 64, np.float64, **peer)}
+    if with_torch:
+        runners["torch"] = torch_runner(X, y, 256, 64, "adam", 2e-3, 1e-3, n_hidden=1)
+    return {"H": 256, "batch": 64, "N": X.shape[0], "data": "digits", **race(runners, 5 * reps)}
+
+
+def bench_inference(H, reps) -> dict:
+    X, _ = random_data(N_INFER, seed=2)
+    net = MLP(D, H, L, C, seed=0)
+    n_full, rest = divmod(N_INFER, CHUNK)
+    full = gemm_step(H, CHUNK, training=False)
+    part = gemm_step(H, rest, training=False) if rest else (lambda: None)
+
+    def gemms(threads):
+        def run():
+            with threadpool_limits(threads, user_api="blas"):
+                t0 = time.perf_counter()
+                for _ in range(n_full):
+                    full()
+                part()
+                return time.perf_counter() - t0
+        return run
+
+    t = race({"floor_1thread": gemms(1), "floor_default": gemms(None),
+              "predict_proba": timed(lambda: net.predict_proba(X))}, reps)
+    return {"H": H, "N": N_INFER, "chunk": CHUNK, "predict_proba": t["predict_proba"],
+            "floor": t["floor_default"], "floor_best": min(t["floor_1thread"], t["floor_default"]),
+            "rows_per_s": N_INFER / t["predict_proba"]}
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    """Current (``VmRSS``) or peak (``VmHWM``) resident set size of this process (Linux), MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def child(kind: str, H: int, B: int, N: int) -> None:
+    """Run in a fresh process: print JSON with the RSS before and the peak RSS after."""
+    X, y = random_data(N, seed=3)
+    net = MLP(D, H, L, C, seed=0)
+    try:  # reset the peak to the current size, so the peak is this step's alone
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    before = rss_mb()
+    if kind == "train":
+        fit(net, X, y, TrainConfig(epochs=1, batch_size=B, lr=LR, optimizer="sgd", seed=0))
+    else:
+        net.predict_proba(X)
+    peak = rss_mb("VmHWM")
+    print(json.dumps({"kind": kind, "H": H, "batch": B, "N": N, "rss_before_mb": before,
+                      "peak_mb": peak, "data_mb": X.nbytes / 2**20}))
+
+
+def bench_memory(H: int, B: int) -> list:
+    out = []
+    for kind in ("train", "infer"):
+        res = subprocess.run([sys.executable, __file__, "--child", kind, str(H), str(B),
+                              str(N_INFER)], capture_output=True, text=True, check=True)
+        row = json.loads(res.stdout.strip().splitlines()[-1])
+        P = n_parameters(D, H, L, C) * 4 / 2**20
+        sizes = layer_sizes(D, H, L, C)
+        if kind == "train":  # params, grads, SGD scratch; batch in, x^(i), dx, masks
+            acts = B * (D + sum(sizes[1::2]) + 1.25 * sum(sizes[1:-2:2])) * 4 / 2**20
+            row["expected_extra_mb"] = 3 * P + acts
+        else:  # output + one chunk's workspace
+            row["expected_extra_mb"] = (N_INFER * C + CHUNK * (D + sum(sizes[1::2]))) * 4 / 2**20
+        row["extra_mb"] = row["peak_mb"] - row["rss_before_mb"]
+        out.append(row)
+    return out
+
+
+# ----------------------------------------------------------------------------- output
+PEERS = ("npmlp", "baseline", "sklearn_float32", "sklearn_float64", "torch")
+
+
+def print_table(rows: list, title: str) -> None:
+    """One line per (H, batch): npmlp's epoch, then everyone's time as a multiple of the floor."""
+    print(f"\n{title}")
+    print(f"{'H':>5} {'batch':>5} {'N':>6} {'thr':>3} {'floor s':>8} | {'npmlp s':>8} "
+          f"{'rows/s':>9} {'x floor':>7} {'x roof':>6} | x floor: {'base':>5} {'skl32':>5} "
+          f"{'skl64':>5} {'torch':>5} | npmlp faster: {'skl32':>5} {'torch':>5}")
+
+    def cell(r, key, ref="floor"):
+        return f"{r[key] / r[ref]:5.2f}" if key in r else f"{'-':>5}"
+
+    for r in rows:
+        thr = "1" if r["threads"] == 1 else "all"
+        faster = [f"{r[p] / r['npmlp']:5.2f}" if p in r else f"{'-':>5}"
+                  for p in ("sklearn_float32", "torch")]
+        print(f"{r['H']:>5} {r['batch']!s:>5} {r['N']:>6} {thr:>3} {r['floor']:8.4f} | "
+              f"{r['npmlp']:8.4f} {r['N'] / r['npmlp']:9,.0f} {r['npmlp'] / r['floor']:7.2f} "
+              f"{r['npmlp'] / r['roofline']:6.2f} | {'':9}{cell(r, 'baseline')} "
+              f"{cell(r, 'sklearn_float32')} {cell(r, 'sklearn_float64')} {cell(r, 'torch')} | "
+              f"{'':14}{faster[0]} {faster[1]}")
+
+
+def plot(rows: list, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    batches = sorted({r["batch"] for r in rows}, key=lambda b: (isinstance(b, str), b))
+    fig, axes = plt.subplots(1, len(batches), figsize=(4.2 * len(batches), 4), sharey=True)
+    for ax, B in zip(np.atleast_1d(axes), batches, strict=True):
+        sub = sorted((r for r in rows if r["batch"] == B), key=lambda r: r["H"])
+        Hs = [r["H"] for r in sub]
+        for key, style in (("roofline", "k:"), ("floor", "k--"), ("npmlp", "o-"),
+                           ("baseline", "s-"), ("sklearn_float32", "^-"),
+                           ("sklearn_float64", "v-"), ("torch", "d-")):
+            if all(key in r for r in sub):
+                ax.loglog(Hs, [r[key] / r["N"] * 1e6 for r in sub], style, label=key)
+        ax.set_title(f"batch {B}")
+        ax.set_xticks(Hs, [str(h) for h in Hs])
+        ax.minorticks_off()
+        ax.set_xlabel("hidden width H (D=784, L=5, C=10)")
+        ax.grid(True, which="both", alpha=0.3)
+    np.atleast_1d(axes)[0].set_ylabel("microseconds per training row (one epoch)")
+    np.atleast_1d(axes)[0].legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="H in 128, 512; batch 256; fewer repeats")
+    ap.add_argument("--reps", type=int, default=3, help="timed epochs per measurement")
+    ap.add_argument("--seconds", type=float, default=0.05,
+                    help="GEMM-floor seconds per epoch that sets N for each configuration")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        kind, H, B, N = args.child
+        return child(kind, int(H), int(B), int(N))
+
+    t_start = time.perf_counter()
+    hs, batches = ((128, 512), (256,)) if args.quick else (HS, BATCHES)
+    with_torch = torch_available()
+    if with_torch:
+        import torch
+
+        torch_version, torch_threads = torch.__version__, torch.get_num_threads()
+    env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                          "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    info = {"numpy": np.__version__, "python": platform.python_version(),
+            "cpu": _cpu_model(), "cores": os.cpu_count(), "env": env,
+            "blas": [{k: lib.get(k) for k in ("internal_api", "version", "architecture",
+                                               "num_threads", "filepath")}
+                     for lib in threadpool_info()],
+            "torch": f"{torch_version} ({torch_threads} threads)" if with_torch else None}
+    print(f"npmlp benchmark: {info['cpu']}, {info['cores']} cores, numpy {info['numpy']}, "
+          f"torch {info['torch']}\nenvironment: {env}")
+    for lib in info["blas"]:
+        print(f"  {lib['internal_api']} {lib['version']} core type {lib['architecture']}, "
+              f"{lib['num_threads']} threads: {lib['filepath']}")
+    peak = peak_rates(args.reps)
+    print(f"peak matrix-product rate: float32 {peak['float32']:.1f} GFLOP/s, "
+          f"float64 {peak['float64']:.1f} GFLOP/s")
+
+    rows = []
+    for H in hs:
+        for B in batches:
+            N = choose_N(H, B, args.seconds, peak["float32"])
+            rows.append(bench_config(H, B, N, args.reps, peak["float32"], with_torch))
+            print(f"  H={H} batch={B} N={N}: npmlp {rows[-1]['npmlp']:.4f} s/epoch, "
+                  f"floor {rows[-1]['floor']:.4f}", flush=True)
+    full = []
+    for H in hs:  # full-batch gradient descent, as the seed does it
+        N = 4096
+        full.append(bench_config(H, N, N, args.reps, peak["float32"], False))
+    digits = bench_digits(args.reps, with_torch)
+    infer = [bench_inference(H, args.reps) for H in hs]
+    memory = bench_memory(512, 256)
+
+    print_table(rows, "minibatch SGD: seconds per epoch, x floor (GEMM-only), x roofline")
+    print_table(full, "full-batch gradient descent (N=4096)")
+    print("\ndigits, npmlp train defaults (L=3, H=256, batch 64, Adam), s/epoch: " +
+          ", ".join(f"{p} {digits[p]:.4f}" for p in PEERS if p in digits) +
+          "; npmlp faster by " +
+          ", ".join(f"{digits[p] / digits['npmlp']:.1f}x vs {p}" for p in PEERS[2:] if p in digits))
+    print("\ninference (predict_proba, 60,000 rows, chunks of", CHUNK, "rows):")
+    for r in infer:
+        print(f"  H={r['H']:>5}: {r['predict_proba']:.4f} s, {r['rows_per_s']:,.0f} rows/s, "
+              f"{r['predict_proba'] / r['floor']:.2f}x its GEMM floor ({r['floor']:.4f} s, "
+              f"{r['predict_proba'] / r['floor_best']:.2f}x the best of 1 and all threads)")
+    print("\npeak memory (fresh process, 60,000 x 784 float32 rows = "
+          f"{memory[0]['data_mb']:.0f} MB of data, H=512, batch 256):")
+    for m in memory:
+        print(f"  {m['kind']:5}: {m['rss_before_mb']:.0f} MB before (imports, data, model), "
+              f"peak {m['peak_mb']:.0f} MB: +{m['extra_mb']:.1f} MB "
+              f"(expected +{m['expected_extra_mb']:.1f} MB)")
+    elapsed = time.perf_counter() - t_start
+    print(f"\ntotal {elapsed:.0f} s")
+    args.out.mkdir(parents=True, exist_ok=True)
+    result = {"info": info, "peak_gflops": peak, "minibatch": rows, "full_batch": full,
+              "digits": digits, "inference": infer, "memory": memory, "seconds": elapsed}
+    with atomic_write(args.out / "bench.json", "w") as f:
+        json.dump(result, f, indent=1)
+    plot(rows + full, args.out / "bench.png")
+    print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+if __name__ == "__main__":
+    main()

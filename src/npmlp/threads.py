@@ -1,0 +1,50 @@
+"""How many threads the BLAS library (NumPy's matrix products) may use while training.
+
+An MLP step is a handful of matrix products. A large product runs faster on every core, but a
+small one (the digits set: 64 x 64 times 64 x 256) finishes in microseconds, and waking and
+joining a second thread then costs more than the product; on a busy machine it can cost ten
+times more. So by default (``threads=None``) training uses **one** BLAS thread when the largest
+product of a step has fewer than :data:`SMALL_STEP` multiply-adds, and the library's own setting
+otherwise. ``threads=n`` sets exactly ``n`` (``npmlp train --threads n``). The setting is
+restored when training ends (threadpoolctl).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from .errors import NpmlpError
+from .graph import fc_indices, layer_sizes
+
+__all__ = ["blas_threads", "training_threads", "SMALL_STEP"]
+
+SMALL_STEP = 1 << 22  # multiply-adds of the largest product below which one thread is faster
+
+
+def training_threads(D: int, H, L: int, C: int, B: int, threads: int | None = None):
+    """BLAS threads for training with batches of ``B`` rows: ``threads``, or the default above.
+
+    Returns ``None`` to leave the library's own setting unchanged.
+    """
+    if threads is not None:
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+            raise NpmlpError(f"threads must be a whole number >= 1, got {threads!r}")
+        return threads
+    sizes = layer_sizes(D, H, L, C)
+    largest = max(B * sizes[i - 1] * sizes[i] for i in fc_indices(L))
+    return 1 if largest < SMALL_STEP else None
+
+
+_controller = None
+
+
+def blas_threads(n: int | None):
+    """Context manager: limit the BLAS libraries to ``n`` threads (``None``: no change)."""
+    global _controller
+    if n is None:
+        return contextlib.nullcontext()
+    if _controller is None:  # scanning the loaded libraries takes milliseconds: do it once
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=n, user_api="blas")
