@@ -49,8 +49,15 @@ def loss_and_grads(params: list, X: np.ndarray, y: np.ndarray):
     return float(loss), grads[::-1]
 
 
-def train_epoch(params: list, X: np.ndarray, y: np.ndarray, batch_size: int, lr: float,
-                rng: np.random.Generator, order: np.ndarray) -> float:
+def train_epoch(
+    params: list,
+    X: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    lr: float,
+    rng: np.random.Generator,
+    order: np.ndarray,
+) -> float:
     """One epoch of minibatch SGD (``W <- W - lr dW``) in place; returns the mean loss.
 
     ``order`` (N,) is shuffled in place with ``rng`` first, as ``npmlp.fit`` does.
@@ -60,7 +67,7 @@ def train_epoch(params: list, X: np.ndarray, y: np.ndarray, batch_size: int, lr:
         rng.shuffle(order)
     total = 0.0
     for start in range(0, N, batch_size):
-        rows = order[start:start + batch_size]
+        rows = order[start : start + batch_size]
         loss, grads = loss_and_grads(params, X[rows], y[rows])
         for (W, b), (dW, db) in zip(params, grads, strict=True):
             W -= lr * dW

@@ -157,8 +157,9 @@ def npmlp_runner(X, y, H, B, optimizer="sgd", lr=LR, weight_decay=0.0, L_=L):
 
     net = MLP(X.shape[1], H, L_, C, seed=0)
     opt = make_optimizer(optimizer, net.params)
-    config = TrainConfig(epochs=1, batch_size=B, lr=lr, optimizer=optimizer,
-                         weight_decay=weight_decay, seed=0)
+    config = TrainConfig(
+        epochs=1, batch_size=B, lr=lr, optimizer=optimizer, weight_decay=weight_decay, seed=0
+    )
     return lambda: fit(net, X, y, config, optimizer=opt).records[-1]["seconds"]
 
 
@@ -172,9 +173,17 @@ def sklearn_runner(X, y, H, B, dtype, solver="sgd", lr=LR, alpha=0.0, n_hidden=2
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    clf = MLPClassifier((H,) * n_hidden, solver=solver, learning_rate_init=lr, momentum=0.0,
-                        nesterovs_momentum=False, batch_size=B, alpha=alpha, shuffle=True,
-                        random_state=0)
+    clf = MLPClassifier(
+        (H,) * n_hidden,
+        solver=solver,
+        learning_rate_init=lr,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        batch_size=B,
+        alpha=alpha,
+        shuffle=True,
+        random_state=0,
+    )
     Xd, classes = X.astype(dtype), np.arange(C)
 
     def epoch():
@@ -203,15 +212,18 @@ def torch_runner(X, y, H, B, optimizer="sgd", lr=LR, weight_decay=0.0, n_hidden=
         d = H
     model = torch.nn.Sequential(*layers, torch.nn.Linear(d, C))
     params = model.parameters()
-    opt = (torch.optim.SGD(params, lr=lr) if optimizer == "sgd"
-           else torch.optim.Adam(params, lr=lr, weight_decay=weight_decay))
+    opt = (
+        torch.optim.SGD(params, lr=lr)
+        if optimizer == "sgd"
+        else torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    )
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
     N = X.shape[0]
 
     def epoch():
         perm = torch.randperm(N)
         for s in range(0, N, B):
-            idx = perm[s:s + B]
+            idx = perm[s : s + B]
             opt.zero_grad(set_to_none=True)
             loss = torch.nn.functional.cross_entropy(model(Xt[idx]), yt[idx])
             loss.backward()
@@ -242,11 +254,18 @@ def choose_N(H, B, target_s: float, peak: float) -> int:
 
 def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
     X, y = random_data(N)
-    row = {"H": H, "batch": B if B < N else "full", "N": N,
-           "n_parameters": n_parameters(D, H, L, C)}
-    runners = {"floor_1thread": floor_runner(H, B, N // B, 1),
-               "floor_default": floor_runner(H, B, N // B, None),
-               "npmlp": npmlp_runner(X, y, H, B), "baseline": baseline_runner(X, y, H, B)}
+    row = {
+        "H": H,
+        "batch": B if B < N else "full",
+        "N": N,
+        "n_parameters": n_parameters(D, H, L, C),
+    }
+    runners = {
+        "floor_1thread": floor_runner(H, B, N // B, 1),
+        "floor_default": floor_runner(H, B, N // B, None),
+        "npmlp": npmlp_runner(X, y, H, B),
+        "baseline": baseline_runner(X, y, H, B),
+    }
     if B < N:  # scikit-learn and PyTorch: minibatch SGD only
         runners["sklearn_float32"] = sklearn_runner(X, y, H, B, np.float32)
         runners["sklearn_float64"] = sklearn_runner(X, y, H, B, np.float64)
@@ -271,9 +290,11 @@ def bench_digits(reps, with_torch) -> dict:
     X = ((X - X.mean(0)) / (X.std(0) + 1e-8)).astype(np.float32)[:1293]
     y = y[:1293]
     peer = dict(solver="adam", lr=2e-3, alpha=1e-3, n_hidden=1)
-    runners = {"npmlp": npmlp_runner(X, y, 256, 64, "adam", 2e-3, 1e-3, L_=3),
-               "sklearn_float32": sklearn_runner(X, y, 256, 64, np.float32, **peer),
-               "sklearn_float64": sklearn_runner(X, y, 256, 64, np.float64, **peer)}
+    runners = {
+        "npmlp": npmlp_runner(X, y, 256, 64, "adam", 2e-3, 1e-3, L_=3),
+        "sklearn_float32": sklearn_runner(X, y, 256, 64, np.float32, **peer),
+        "sklearn_float64": sklearn_runner(X, y, 256, 64, np.float64, **peer),
+    }
     if with_torch:
         runners["torch"] = torch_runner(X, y, 256, 64, "adam", 2e-3, 1e-3, n_hidden=1)
     return {"H": 256, "batch": 64, "N": X.shape[0], "data": "digits", **race(runners, 5 * reps)}
@@ -294,13 +315,26 @@ def bench_inference(H, reps) -> dict:
                     full()
                 part()
                 return time.perf_counter() - t0
+
         return run
 
-    t = race({"floor_1thread": gemms(1), "floor_default": gemms(None),
-              "predict_proba": timed(lambda: net.predict_proba(X))}, reps)
-    return {"H": H, "N": N_INFER, "chunk": CHUNK, "predict_proba": t["predict_proba"],
-            "floor": t["floor_default"], "floor_best": min(t["floor_1thread"], t["floor_default"]),
-            "rows_per_s": N_INFER / t["predict_proba"]}
+    t = race(
+        {
+            "floor_1thread": gemms(1),
+            "floor_default": gemms(None),
+            "predict_proba": timed(lambda: net.predict_proba(X)),
+        },
+        reps,
+    )
+    return {
+        "H": H,
+        "N": N_INFER,
+        "chunk": CHUNK,
+        "predict_proba": t["predict_proba"],
+        "floor": t["floor_default"],
+        "floor_best": min(t["floor_1thread"], t["floor_default"]),
+        "rows_per_s": N_INFER / t["predict_proba"],
+    }
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -327,15 +361,30 @@ def child(kind: str, H: int, B: int, N: int) -> None:
     else:
         net.predict_proba(X)
     peak = rss_mb("VmHWM")
-    print(json.dumps({"kind": kind, "H": H, "batch": B, "N": N, "rss_before_mb": before,
-                      "peak_mb": peak, "data_mb": X.nbytes / 2**20}))
+    print(
+        json.dumps(
+            {
+                "kind": kind,
+                "H": H,
+                "batch": B,
+                "N": N,
+                "rss_before_mb": before,
+                "peak_mb": peak,
+                "data_mb": X.nbytes / 2**20,
+            }
+        )
+    )
 
 
 def bench_memory(H: int, B: int) -> list:
     out = []
     for kind in ("train", "infer"):
-        res = subprocess.run([sys.executable, __file__, "--child", kind, str(H), str(B),
-                              str(N_INFER)], capture_output=True, text=True, check=True)
+        res = subprocess.run(
+            [sys.executable, __file__, "--child", kind, str(H), str(B), str(N_INFER)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         row = json.loads(res.stdout.strip().splitlines()[-1])
         P = n_parameters(D, H, L, C) * 4 / 2**20
         sizes = layer_sizes(D, H, L, C)
@@ -356,22 +405,28 @@ PEERS = ("npmlp", "baseline", "sklearn_float32", "sklearn_float64", "torch")
 def print_table(rows: list, title: str) -> None:
     """One line per (H, batch): npmlp's epoch, then everyone's time as a multiple of the floor."""
     print(f"\n{title}")
-    print(f"{'H':>5} {'batch':>5} {'N':>6} {'thr':>3} {'floor s':>8} | {'npmlp s':>8} "
-          f"{'rows/s':>9} {'x floor':>7} {'x roof':>6} | x floor: {'base':>5} {'skl32':>5} "
-          f"{'skl64':>5} {'torch':>5} | npmlp faster: {'skl32':>5} {'torch':>5}")
+    print(
+        f"{'H':>5} {'batch':>5} {'N':>6} {'thr':>3} {'floor s':>8} | {'npmlp s':>8} "
+        f"{'rows/s':>9} {'x floor':>7} {'x roof':>6} | x floor: {'base':>5} {'skl32':>5} "
+        f"{'skl64':>5} {'torch':>5} | npmlp faster: {'skl32':>5} {'torch':>5}"
+    )
 
     def cell(r, key, ref="floor"):
         return f"{r[key] / r[ref]:5.2f}" if key in r else f"{'-':>5}"
 
     for r in rows:
         thr = "1" if r["threads"] == 1 else "all"
-        faster = [f"{r[p] / r['npmlp']:5.2f}" if p in r else f"{'-':>5}"
-                  for p in ("sklearn_float32", "torch")]
-        print(f"{r['H']:>5} {r['batch']!s:>5} {r['N']:>6} {thr:>3} {r['floor']:8.4f} | "
-              f"{r['npmlp']:8.4f} {r['N'] / r['npmlp']:9,.0f} {r['npmlp'] / r['floor']:7.2f} "
-              f"{r['npmlp'] / r['roofline']:6.2f} | {'':9}{cell(r, 'baseline')} "
-              f"{cell(r, 'sklearn_float32')} {cell(r, 'sklearn_float64')} {cell(r, 'torch')} | "
-              f"{'':14}{faster[0]} {faster[1]}")
+        faster = [
+            f"{r[p] / r['npmlp']:5.2f}" if p in r else f"{'-':>5}"
+            for p in ("sklearn_float32", "torch")
+        ]
+        print(
+            f"{r['H']:>5} {r['batch']!s:>5} {r['N']:>6} {thr:>3} {r['floor']:8.4f} | "
+            f"{r['npmlp']:8.4f} {r['N'] / r['npmlp']:9,.0f} {r['npmlp'] / r['floor']:7.2f} "
+            f"{r['npmlp'] / r['roofline']:6.2f} | {'':9}{cell(r, 'baseline')} "
+            f"{cell(r, 'sklearn_float32')} {cell(r, 'sklearn_float64')} {cell(r, 'torch')} | "
+            f"{'':14}{faster[0]} {faster[1]}"
+        )
 
 
 def plot(rows: list, path: Path) -> None:
@@ -385,9 +440,15 @@ def plot(rows: list, path: Path) -> None:
     for ax, B in zip(np.atleast_1d(axes), batches, strict=True):
         sub = sorted((r for r in rows if r["batch"] == B), key=lambda r: r["H"])
         Hs = [r["H"] for r in sub]
-        for key, style in (("roofline", "k:"), ("floor", "k--"), ("npmlp", "o-"),
-                           ("baseline", "s-"), ("sklearn_float32", "^-"),
-                           ("sklearn_float64", "v-"), ("torch", "d-")):
+        for key, style in (
+            ("roofline", "k:"),
+            ("floor", "k--"),
+            ("npmlp", "o-"),
+            ("baseline", "s-"),
+            ("sklearn_float32", "^-"),
+            ("sklearn_float64", "v-"),
+            ("torch", "d-"),
+        ):
             if all(key in r for r in sub):
                 ax.loglog(Hs, [r[key] / r["N"] * 1e6 for r in sub], style, label=key)
         ax.set_title(f"batch {B}")
@@ -407,8 +468,12 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="H in 128, 512; batch 256; fewer repeats")
     ap.add_argument("--reps", type=int, default=3, help="timed epochs per measurement")
-    ap.add_argument("--seconds", type=float, default=0.05,
-                    help="GEMM-floor seconds per epoch that sets N for each configuration")
+    ap.add_argument(
+        "--seconds",
+        type=float,
+        default=0.05,
+        help="GEMM-floor seconds per epoch that sets N for each configuration",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -423,30 +488,55 @@ def main(argv=None) -> None:
         import torch
 
         torch_version, torch_threads = torch.__version__, torch.get_num_threads()
-    env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                                          "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
-    info = {"numpy": np.__version__, "python": platform.python_version(),
-            "cpu": _cpu_model(), "cores": os.cpu_count(), "env": env,
-            "blas": [{k: lib.get(k) for k in ("internal_api", "version", "architecture",
-                                               "num_threads", "filepath")}
-                     for lib in threadpool_info()],
-            "torch": f"{torch_version} ({torch_threads} threads)" if with_torch else None}
-    print(f"npmlp benchmark: {info['cpu']}, {info['cores']} cores, numpy {info['numpy']}, "
-          f"torch {info['torch']}\nenvironment: {env}")
+    env = {
+        k: os.environ.get(k)
+        for k in (
+            "OPENBLAS_CORETYPE",
+            "OPENBLAS_L2_SIZE",
+            "OPENBLAS_NUM_THREADS",
+            "OMP_NUM_THREADS",
+        )
+    }
+    info = {
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "env": env,
+        "blas": [
+            {
+                k: lib.get(k)
+                for k in ("internal_api", "version", "architecture", "num_threads", "filepath")
+            }
+            for lib in threadpool_info()
+        ],
+        "torch": f"{torch_version} ({torch_threads} threads)" if with_torch else None,
+    }
+    print(
+        f"npmlp benchmark: {info['cpu']}, {info['cores']} cores, numpy {info['numpy']}, "
+        f"torch {info['torch']}\nenvironment: {env}"
+    )
     for lib in info["blas"]:
-        print(f"  {lib['internal_api']} {lib['version']} core type {lib['architecture']}, "
-              f"{lib['num_threads']} threads: {lib['filepath']}")
+        print(
+            f"  {lib['internal_api']} {lib['version']} core type {lib['architecture']}, "
+            f"{lib['num_threads']} threads: {lib['filepath']}"
+        )
     peak = peak_rates(args.reps)
-    print(f"peak matrix-product rate: float32 {peak['float32']:.1f} GFLOP/s, "
-          f"float64 {peak['float64']:.1f} GFLOP/s")
+    print(
+        f"peak matrix-product rate: float32 {peak['float32']:.1f} GFLOP/s, "
+        f"float64 {peak['float64']:.1f} GFLOP/s"
+    )
 
     rows = []
     for H in hs:
         for B in batches:
             N = choose_N(H, B, args.seconds, peak["float32"])
             rows.append(bench_config(H, B, N, args.reps, peak["float32"], with_torch))
-            print(f"  H={H} batch={B} N={N}: npmlp {rows[-1]['npmlp']:.4f} s/epoch, "
-                  f"floor {rows[-1]['floor']:.4f}", flush=True)
+            print(
+                f"  H={H} batch={B} N={N}: npmlp {rows[-1]['npmlp']:.4f} s/epoch, "
+                f"floor {rows[-1]['floor']:.4f}",
+                flush=True,
+            )
     full = []
     for H in hs:  # full-batch gradient descent, as the seed does it
         N = 4096
@@ -457,26 +547,42 @@ def main(argv=None) -> None:
 
     print_table(rows, "minibatch SGD: seconds per epoch, x floor (GEMM-only), x roofline")
     print_table(full, "full-batch gradient descent (N=4096)")
-    print("\ndigits, npmlp train defaults (L=3, H=256, batch 64, Adam), s/epoch: " +
-          ", ".join(f"{p} {digits[p]:.4f}" for p in PEERS if p in digits) +
-          "; npmlp faster by " +
-          ", ".join(f"{digits[p] / digits['npmlp']:.1f}x vs {p}" for p in PEERS[2:] if p in digits))
+    print(
+        "\ndigits, npmlp train defaults (L=3, H=256, batch 64, Adam), s/epoch: "
+        + ", ".join(f"{p} {digits[p]:.4f}" for p in PEERS if p in digits)
+        + "; npmlp faster by "
+        + ", ".join(f"{digits[p] / digits['npmlp']:.1f}x vs {p}" for p in PEERS[2:] if p in digits)
+    )
     print("\ninference (predict_proba, 60,000 rows, chunks of", CHUNK, "rows):")
     for r in infer:
-        print(f"  H={r['H']:>5}: {r['predict_proba']:.4f} s, {r['rows_per_s']:,.0f} rows/s, "
-              f"{r['predict_proba'] / r['floor']:.2f}x its GEMM floor ({r['floor']:.4f} s, "
-              f"{r['predict_proba'] / r['floor_best']:.2f}x the best of 1 and all threads)")
-    print("\npeak memory (fresh process, 60,000 x 784 float32 rows = "
-          f"{memory[0]['data_mb']:.0f} MB of data, H=512, batch 256):")
+        print(
+            f"  H={r['H']:>5}: {r['predict_proba']:.4f} s, {r['rows_per_s']:,.0f} rows/s, "
+            f"{r['predict_proba'] / r['floor']:.2f}x its GEMM floor ({r['floor']:.4f} s, "
+            f"{r['predict_proba'] / r['floor_best']:.2f}x the best of 1 and all threads)"
+        )
+    print(
+        "\npeak memory (fresh process, 60,000 x 784 float32 rows = "
+        f"{memory[0]['data_mb']:.0f} MB of data, H=512, batch 256):"
+    )
     for m in memory:
-        print(f"  {m['kind']:5}: {m['rss_before_mb']:.0f} MB before (imports, data, model), "
-              f"peak {m['peak_mb']:.0f} MB: +{m['extra_mb']:.1f} MB "
-              f"(expected +{m['expected_extra_mb']:.1f} MB)")
+        print(
+            f"  {m['kind']:5}: {m['rss_before_mb']:.0f} MB before (imports, data, model), "
+            f"peak {m['peak_mb']:.0f} MB: +{m['extra_mb']:.1f} MB "
+            f"(expected +{m['expected_extra_mb']:.1f} MB)"
+        )
     elapsed = time.perf_counter() - t_start
     print(f"\ntotal {elapsed:.0f} s")
     args.out.mkdir(parents=True, exist_ok=True)
-    result = {"info": info, "peak_gflops": peak, "minibatch": rows, "full_batch": full,
-              "digits": digits, "inference": infer, "memory": memory, "seconds": elapsed}
+    result = {
+        "info": info,
+        "peak_gflops": peak,
+        "minibatch": rows,
+        "full_batch": full,
+        "digits": digits,
+        "inference": infer,
+        "memory": memory,
+        "seconds": elapsed,
+    }
     with atomic_write(args.out / "bench.json", "w") as f:
         json.dump(result, f, indent=1)
     plot(rows + full, args.out / "bench.png")

@@ -31,15 +31,29 @@ DATASETS = {"digits": load_digits, "wine": load_wine, "breast_cancer": load_brea
 
 
 def models(hidden: int, epochs: int, seed: int) -> dict:
-    common = dict(learning_rate=1e-3, batch_size="auto", alpha=1e-4, tol=0.0,
-                  n_iter_no_change=epochs, random_state=seed)
+    common = dict(
+        learning_rate=1e-3,
+        batch_size="auto",
+        alpha=1e-4,
+        tol=0.0,
+        n_iter_no_change=epochs,
+        random_state=seed,
+    )
     return {
-        "npmlp": NpMLPClassifier(n_layers=3, hidden_size=hidden, optimizer="adam",
-                                 max_epochs=epochs, **common),
-        "sklearn": MLPClassifier(hidden_layer_sizes=(hidden,), solver="adam",
-                                 learning_rate_init=common["learning_rate"],
-                                 batch_size="auto", alpha=1e-4, tol=0.0,
-                                 n_iter_no_change=epochs, max_iter=epochs, random_state=seed),
+        "npmlp": NpMLPClassifier(
+            n_layers=3, hidden_size=hidden, optimizer="adam", max_epochs=epochs, **common
+        ),
+        "sklearn": MLPClassifier(
+            hidden_layer_sizes=(hidden,),
+            solver="adam",
+            learning_rate_init=common["learning_rate"],
+            batch_size="auto",
+            alpha=1e-4,
+            tol=0.0,
+            n_iter_no_change=epochs,
+            max_iter=epochs,
+            random_state=seed,
+        ),
     }
 
 
@@ -48,8 +62,9 @@ def compare(name: str, seeds: list[int], hidden: int, epochs: int) -> dict:
     acc = {"npmlp": [], "sklearn": []}
     secs = {"npmlp": 0.0, "sklearn": 0.0}
     for seed in seeds:
-        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
-                                                  random_state=seed)
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.25, stratify=y, random_state=seed
+        )
         for key, clf in models(hidden, epochs, seed).items():
             pipe = make_pipeline(StandardScaler(), clf)
             t0 = time.perf_counter()
@@ -71,16 +86,22 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     threadpool_limits(args.threads)
     seeds = list(range(args.seeds))
-    print(f"one hidden layer of {args.hidden}, Adam lr 1e-3, batch min(200, N), alpha 1e-4, "
-          f"{args.epochs} epochs, seeds {seeds}, test 25% stratified, {args.threads} BLAS thread")
-    print(f"{'data set':<14} {'npmlp accuracy':>18} {'sklearn accuracy':>18} {'diff':>8} "
-          f"{'npmlp s':>8} {'sklearn s':>9}")
+    print(
+        f"one hidden layer of {args.hidden}, Adam lr 1e-3, batch min(200, N), alpha 1e-4, "
+        f"{args.epochs} epochs, seeds {seeds}, test 25% stratified, {args.threads} BLAS thread"
+    )
+    print(
+        f"{'data set':<14} {'npmlp accuracy':>18} {'sklearn accuracy':>18} {'diff':>8} "
+        f"{'npmlp s':>8} {'sklearn s':>9}"
+    )
     for name in args.datasets:
         r = compare(name, seeds, args.hidden, args.epochs)
         a, b = r["acc"]["npmlp"], r["acc"]["sklearn"]
-        print(f"{name:<14} {a.mean():>10.4f} ± {a.std():.4f} {b.mean():>10.4f} ± {b.std():.4f} "
-              f"{a.mean() - b.mean():>+8.4f} {r['secs']['npmlp']:>8.2f} "
-              f"{r['secs']['sklearn']:>9.2f}")
+        print(
+            f"{name:<14} {a.mean():>10.4f} ± {a.std():.4f} {b.mean():>10.4f} ± {b.std():.4f} "
+            f"{a.mean() - b.mean():>+8.4f} {r['secs']['npmlp']:>8.2f} "
+            f"{r['secs']['sklearn']:>9.2f}"
+        )
 
 
 if __name__ == "__main__":

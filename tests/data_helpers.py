@@ -13,12 +13,17 @@ import numpy as np
 
 from npmlp.data.idx import write_idx
 
-IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+IDX_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
-def make_idx_set(folder: Path, n_train: int = 60, n_test: int = 20, side: int = 6,
-                 C: int = 3, seed: int = 0) -> dict:
+def make_idx_set(
+    folder: Path, n_train: int = 60, n_test: int = 20, side: int = 6, C: int = 3, seed: int = 0
+) -> dict:
     """Small MNIST-like IDX files (gzipped) in ``folder``: class c lights up row c of the image.
 
     Returns ``{file name: SHA-256}``.

@@ -13,10 +13,16 @@ from sklearn.datasets import make_moons
 from npmlp.run import RunSettings, train_run, write_run
 from npmlp.training import TrainConfig
 
-MOONS_PICTURES = ["curves.png", "confusion.png", "health.png", "boundary.png", "boundary.gif",
-                  "activations_x2.png", "activations_x4.png"]
-DIGITS_PICTURES = ["curves.png", "confusion.png", "health.png", "weights.png",
-                   "misclassified.png"]
+MOONS_PICTURES = [
+    "curves.png",
+    "confusion.png",
+    "health.png",
+    "boundary.png",
+    "boundary.gif",
+    "activations_x2.png",
+    "activations_x4.png",
+]
+DIGITS_PICTURES = ["curves.png", "confusion.png", "health.png", "weights.png", "misclassified.png"]
 
 
 def png_pixels(path) -> np.ndarray:
@@ -43,8 +49,16 @@ def moons_file(folder: Path, n=400) -> Path:
 
 
 def _settings(data, **kw):
-    cfg = TrainConfig(epochs=kw.pop("epochs", 12), batch_size=32, lr=1e-2, optimizer="adam",
-                      val_fraction=0.1, early_stopping="val_loss", patience=50, seed=0)
+    cfg = TrainConfig(
+        epochs=kw.pop("epochs", 12),
+        batch_size=32,
+        lr=1e-2,
+        optimizer="adam",
+        val_fraction=0.1,
+        early_stopping="val_loss",
+        patience=50,
+        seed=0,
+    )
     return RunSettings(data=str(data), seed=0, config=cfg, **kw)
 
 

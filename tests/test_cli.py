@@ -25,8 +25,12 @@ def run(capsys, *args):
 @pytest.fixture(scope="module")
 def iris_model(tmp_path_factory):
     out = tmp_path_factory.mktemp("iris")
-    assert main(["train", "--data", "iris", "-H", "16", "--epochs", "200", "--quiet",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            ["train", "--data", "iris", "-H", "16", "--epochs", "200", "--quiet", "--out", str(out)]
+        )
+        == 0
+    )
     return out / "model.npz"
 
 
@@ -39,20 +43,42 @@ def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys)
     assert 1 <= metrics["epochs"] <= 60 and metrics["data"] == "digits"
     assert {"train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy"} <= set(metrics)
     assert sorted(os.listdir(tmp_path)) == [
-        "confusion.png", "curves.png", "health.png", "history.csv", "metrics.json",
-        "misclassified.png", "model.npz", "report.html", "weights.png"]
+        "confusion.png",
+        "curves.png",
+        "health.png",
+        "history.csv",
+        "metrics.json",
+        "misclassified.png",
+        "model.npz",
+        "report.html",
+        "weights.png",
+    ]
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
     rows = (tmp_path / "history.csv").read_text().splitlines()
-    assert rows[0].startswith("epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"
-                              "FC1_dead,FC1_act_rms,FC1_grad_norm,FC1_update_ratio")
+    assert rows[0].startswith(
+        "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"
+        "FC1_dead,FC1_act_rms,FC1_grad_norm,FC1_update_ratio"
+    )
     assert len(rows) == metrics["epochs"] + 1
     net = load(tmp_path / "model.npz")
     assert net.preprocessing.kind == "standard" and net.metadata["training"]["batch_size"] == 64
 
 
 def test_train_prints_a_table_and_the_test_accuracy(capsys):
-    code, out, err = run(capsys, "train", "--data", "iris", "-H", "8", "--epochs", "5",
-                         "--early-stopping", "off", "--seed", "3")
+    code, out, err = run(
+        capsys,
+        "train",
+        "--data",
+        "iris",
+        "-H",
+        "8",
+        "--epochs",
+        "5",
+        "--early-stopping",
+        "off",
+        "--seed",
+        "3",
+    )
     assert code == 0
     assert "split" in out and "test" in out and "accuracy" in out
     assert out.strip().splitlines()[-1].startswith("test accuracy: ")
@@ -60,9 +86,25 @@ def test_train_prints_a_table_and_the_test_accuracy(capsys):
 
 
 def test_full_batch_gradient_descent_from_the_cli(capsys):
-    code, out, _ = run(capsys, "train", "--data", "iris", "--batch-size", "full",
-                       "--optimizer", "sgd", "--lr", "0.5", "--epochs", "50", "-H", "16",
-                       "--early-stopping", "off", "--json")
+    code, out, _ = run(
+        capsys,
+        "train",
+        "--data",
+        "iris",
+        "--batch-size",
+        "full",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.5",
+        "--epochs",
+        "50",
+        "-H",
+        "16",
+        "--early-stopping",
+        "off",
+        "--json",
+    )
     assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
 
 
@@ -92,10 +134,13 @@ def test_predict_labels_and_probabilities(iris_model, tmp_path, capsys):
 
 
 def test_summary_and_gradcheck(capsys):
-    code, out, _ = run(capsys, "summary", "-D", "784", "-H", "512", "-L", "5", "-C", "10",
-                       "-N", "256")
+    code, out, _ = run(
+        capsys, "summary", "-D", "784", "-H", "512", "-L", "5", "-C", "10", "-N", "256"
+    )
     assert code == 0 and "x^(0)          256 x 784" in out
-    assert out.strip().endswith(f"total parameters: {784*512+512+512*512+512+512*10+10}")
+    assert out.strip().endswith(
+        f"total parameters: {784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10}"
+    )
     code, out, _ = run(capsys, "gradcheck", "-L", "7")
     assert code == 0 and out.strip().splitlines()[-1].startswith("PASS")
     code, out, _ = run(capsys, "gradcheck", "--threshold", "1e-30")
@@ -113,27 +158,44 @@ def write_csv(path, text):
     return str(path)
 
 
-@pytest.mark.parametrize("args,message", [
-    (["train", "--data", "nope.csv"], "nope.csv: file not found; check the path"),
-    (["train", "--data", "mnistt"], "unknown data set 'mnistt'; use one of digits, iris, wine, "
-                                    "breast_cancer, moons, circles, blobs, spirals, xor, mnist, "
-                                    "fashion-mnist, kmnist or a file (.csv, .tsv, .npz, .npy, "
-                                    "IDX); 'npmlp data list' shows them"),
-    (["train", "-L", "4"], "Invalid value for '-L' / '--layers': L must be odd and >= 3 (FC and "
-                           "ReLU alternate, first and last layers are FC), got 4; use 3 for one "
-                           "hidden layer, 5 for two, ... (see 'npmlp train --help')"),
-    (["train", "--lr", "-1"], "Invalid value for '--lr': must be > 0, got -1.0 "
-                              "(see 'npmlp train --help')"),
-    (["train", "--batch-size", "many"], "Invalid value for '--batch-size': 'many' is not a batch "
-                                        "size; give a positive integer or 'full' "
-                                        "(see 'npmlp train --help')"),
-    (["train", "--val-fraction", "0", "--data", "iris"],
-     "--early-stopping needs validation rows: set --val-fraction > 0 or --early-stopping off"),
-    (["evaluate", "missing.npz", "--data", "iris"],
-     "missing.npz: model file not found; train one with 'npmlp train --out DIR'"),
-])
-def test_user_errors_are_one_line_with_exit_code_2(args, message, capsys, tmp_path,
-                                                   monkeypatch):
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["train", "--data", "nope.csv"], "nope.csv: file not found; check the path"),
+        (
+            ["train", "--data", "mnistt"],
+            "unknown data set 'mnistt'; use one of digits, iris, wine, "
+            "breast_cancer, moons, circles, blobs, spirals, xor, mnist, "
+            "fashion-mnist, kmnist or a file (.csv, .tsv, .npz, .npy, "
+            "IDX); 'npmlp data list' shows them",
+        ),
+        (
+            ["train", "-L", "4"],
+            "Invalid value for '-L' / '--layers': L must be odd and >= 3 (FC and "
+            "ReLU alternate, first and last layers are FC), got 4; use 3 for one "
+            "hidden layer, 5 for two, ... (see 'npmlp train --help')",
+        ),
+        (
+            ["train", "--lr", "-1"],
+            "Invalid value for '--lr': must be > 0, got -1.0 (see 'npmlp train --help')",
+        ),
+        (
+            ["train", "--batch-size", "many"],
+            "Invalid value for '--batch-size': 'many' is not a batch "
+            "size; give a positive integer or 'full' "
+            "(see 'npmlp train --help')",
+        ),
+        (
+            ["train", "--val-fraction", "0", "--data", "iris"],
+            "--early-stopping needs validation rows: set --val-fraction > 0 or --early-stopping off",
+        ),
+        (
+            ["evaluate", "missing.npz", "--data", "iris"],
+            "missing.npz: model file not found; train one with 'npmlp train --out DIR'",
+        ),
+    ],
+)
+def test_user_errors_are_one_line_with_exit_code_2(args, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, *args)
     assert code == 2
@@ -145,35 +207,62 @@ def test_data_errors(tmp_path, capsys, iris_model):
     nan = write_csv(tmp_path / "nan.csv", "a,b,label\n1,2,0\nnan,3,1\n4,5,1\n")
     code, _, err = run(capsys, "train", "--data", nan, "--out", str(tmp_path / "run"))
     assert code == 2
-    assert err == (f"npmlp: error: {nan}: 1 row(s) contain NaN or infinity (first: row 1); "
-                   "remove or impute those values\n")
+    assert err == (
+        f"npmlp: error: {nan}: 1 row(s) contain NaN or infinity (first: row 1); "
+        "remove or impute those values\n"
+    )
     assert not (tmp_path / "run").exists()
     code, _, err = run(capsys, "evaluate", str(iris_model), "--data", "wine")
     assert (code, err) == (2, "npmlp: error: wine has 13 features but the model expects D=4\n")
     bad = write_csv(tmp_path / "bad.csv", "a,b,c,d,label\n1,2,3,4,7\n1,2,3,4,0\n")
     code, _, err = run(capsys, "evaluate", str(iris_model), "--data", bad)
-    assert (code, err) == (2, "npmlp: error: labels 7 are not classes of this model (its "
-                              "classes: 0, 1, 2)\n")
+    assert (code, err) == (
+        2,
+        "npmlp: error: labels 7 are not classes of this model (its classes: 0, 1, 2)\n",
+    )
     rows = write_csv(tmp_path / "rows.csv", "1,2,3\n")
     code, _, err = run(capsys, "predict", str(iris_model), rows)
-    assert (code, err) == (2, f"npmlp: error: {rows}: rows have 3 features but the model "
-                              "expects D=4\n")
+    assert (code, err) == (
+        2,
+        f"npmlp: error: {rows}: rows have 3 features but the model expects D=4\n",
+    )
 
 
 def test_divergence_is_one_line_and_writes_nothing(tmp_path, capsys):
-    code, _, err = run(capsys, "train", "--data", "iris", "--optimizer", "sgd", "--lr", "1e9",
-                       "--out", str(tmp_path / "run"), "--quiet", "--early-stopping", "off")
+    code, _, err = run(
+        capsys,
+        "train",
+        "--data",
+        "iris",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "1e9",
+        "--out",
+        str(tmp_path / "run"),
+        "--quiet",
+        "--early-stopping",
+        "off",
+    )
     assert code == 2
-    assert re.fullmatch(r"npmlp: error: training diverged at epoch \d+, batch \d+: the loss "
-                        r"became nan; the model keeps its last finite weights\. Use a smaller "
-                        r"learning rate \(now 1e\+09, try 1e\+08\)\n", err)
+    assert re.fullmatch(
+        r"npmlp: error: training diverged at epoch \d+, batch \d+: the loss "
+        r"became nan; the model keeps its last finite weights\. Use a smaller "
+        r"learning rate \(now 1e\+09, try 1e\+08\)\n",
+        err,
+    )
     assert not (tmp_path / "run").exists()
 
 
 def test_console_script_exits_2_without_traceback(tmp_path):
-    p = subprocess.run([NPMLP, "evaluate", str(tmp_path / "m.npz"), "--data", "iris"],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [NPMLP, "evaluate", str(tmp_path / "m.npz"), "--data", "iris"],
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 2
-    assert p.stderr == (f"npmlp: error: {tmp_path / 'm.npz'}: model file not found; train one "
-                        "with 'npmlp train --out DIR'\n")
+    assert p.stderr == (
+        f"npmlp: error: {tmp_path / 'm.npz'}: model file not found; train one "
+        "with 'npmlp train --out DIR'\n"
+    )
     assert "Traceback" not in p.stderr

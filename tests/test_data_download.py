@@ -36,8 +36,27 @@ def _hash(path):
 def test_train_on_mnist_downloads_verifies_and_caches(served, tmp_path, capsys):
     root, sums, folder = served
     out = tmp_path / "run"
-    assert main(["train", "--data", "mnist", "--epochs", "30", "-H", "16", "--lr", "0.01",
-                 "--json", "--out", str(out), "--early-stopping", "off"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "mnist",
+                "--epochs",
+                "30",
+                "-H",
+                "16",
+                "--lr",
+                "0.01",
+                "--json",
+                "--out",
+                str(out),
+                "--early-stopping",
+                "off",
+            ]
+        )
+        == 0
+    )
     m = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert m["data"] == "mnist" and m["n_test"] == 21  # the official test part is respected
     assert m["test_accuracy"] == 1.0  # the fixture's classes light up different image rows
@@ -67,7 +86,9 @@ def test_corrupted_download_is_rejected_and_deleted(served, tmp_path, capsys):
     assert re.fullmatch(
         r"npmlp: error: http://127\.0\.0\.1:\d+/mnist/train-labels-idx1-ubyte\.gz: checksum "
         rf"mismatch \(SHA-256 {_hash(bad)}, expected {sums[bad.name]}\); the download was "
-        r"deleted; try again later", err)
+        r"deleted; try again later",
+        err,
+    )
     assert sorted(p.name for p in folder.iterdir()) == ["train-images-idx3-ubyte.gz"]
     assert not out.exists()
 
@@ -92,9 +113,11 @@ def test_offline_machine_gets_one_line_saying_what_to_do(tmp_path, monkeypatch, 
         "http://127.0.0.1:9/fashion-mnist/train-labels-idx1-ubyte.gz, "
         "http://127.0.0.1:9/fashion-mnist/t10k-images-idx3-ubyte.gz, "
         "http://127.0.0.1:9/fashion-mnist/t10k-labels-idx1-ubyte.gz by hand and put them in "
-        f"{tmp_path / 'cache' / 'fashion-mnist'} (or set NPMLP_DATA to their folder)\n")
-    assert not (tmp_path / "cache" / "fashion-mnist").exists() or \
-        not any((tmp_path / "cache" / "fashion-mnist").iterdir())
+        f"{tmp_path / 'cache' / 'fashion-mnist'} (or set NPMLP_DATA to their folder)\n"
+    )
+    assert not (tmp_path / "cache" / "fashion-mnist").exists() or not any(
+        (tmp_path / "cache" / "fashion-mnist").iterdir()
+    )
 
 
 def test_progress_bar_names_the_file(served):
@@ -116,9 +139,11 @@ def test_cache_folder_default_and_override(monkeypatch, tmp_path):
 
 def test_registry_holds_the_published_checksums():
     assert REMOTE["mnist"].sha256["train-images-idx3-ubyte.gz"] == (
-        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609")
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+    )
     assert REMOTE["fashion-mnist"].sha256["t10k-labels-idx1-ubyte.gz"] == (
-        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5")
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"
+    )
     for entry in REMOTE.values():
         assert sorted(entry.sha256) == sorted(IDX_FILES)
         assert all(re.fullmatch(r"[0-9a-f]{64}", s) for s in entry.sha256.values())

@@ -16,8 +16,21 @@ def train_fails(tmp_path, capsys, data, *extra):
     """Run ``npmlp train --data DATA --out OUT``; return stderr after checking the contract."""
     out = tmp_path / "out"
     capsys.readouterr()
-    rc = main(["train", "--data", str(data), "--out", str(out), "--epochs", "2", "-H", "4",
-               "--quiet", *extra])
+    rc = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--epochs",
+            "2",
+            "-H",
+            "4",
+            "--quiet",
+            *extra,
+        ]
+    )
     captured = capsys.readouterr()
     assert rc == 2
     assert captured.err.startswith("npmlp: error: ") and captured.err.count("\n") == 1
@@ -84,23 +97,27 @@ def test_blank_csv(tmp_path, capsys):
 def test_ragged_rows(tmp_path, capsys):
     (tmp_path / "d.csv").write_text("a,b,label\n1,2,0\n3,1\n")
     err = train_fails(tmp_path, capsys, tmp_path / "d.csv")
-    assert err.endswith("d.csv: line 3 has 2 fields but the header has 3; every row needs the "
-                        "same number of columns\n")
+    assert err.endswith(
+        "d.csv: line 3 has 2 fields but the header has 3; every row needs the "
+        "same number of columns\n"
+    )
 
 
 def test_non_numeric_feature(tmp_path, capsys):
     (tmp_path / "d.csv").write_text("a,b,label\n1,2,0\n3,abc,1\n")
     err = train_fails(tmp_path, capsys, tmp_path / "d.csv")
-    assert err.endswith("d.csv: line 3, column 'b': 'abc' is not a number; features must be "
-                        "numeric\n")
+    assert err.endswith(
+        "d.csv: line 3, column 'b': 'abc' is not a number; features must be numeric\n"
+    )
 
 
 @pytest.mark.parametrize("bad", ["nan", "inf", "-Infinity"])
 def test_nan_or_inf_in_csv(tmp_path, capsys, bad):
     (tmp_path / "d.csv").write_text(f"a,b,label\n1,2,0\n3,4,1\n5,{bad},1\n")
     err = train_fails(tmp_path, capsys, tmp_path / "d.csv")
-    assert err.endswith("d.csv: 1 row(s) contain NaN or infinity (first: row 2); remove or "
-                        "impute those values\n")
+    assert err.endswith(
+        "d.csv: 1 row(s) contain NaN or infinity (first: row 2); remove or impute those values\n"
+    )
 
 
 def test_nan_in_npz(tmp_path, capsys):
@@ -120,17 +137,22 @@ def test_label_column_that_does_not_exist(tmp_path, capsys):
 def test_single_class(tmp_path, capsys):
     (tmp_path / "d.csv").write_text("a,label\n1,cat\n2,cat\n3,cat\n")
     err = train_fails(tmp_path, capsys, tmp_path / "d.csv")
-    assert err.endswith("d.csv: only one class ('cat') in the labels; a classifier needs at "
-                        "least 2\n")
+    assert err.endswith(
+        "d.csv: only one class ('cat') in the labels; a classifier needs at least 2\n"
+    )
 
 
 def test_fewer_rows_than_classes(tmp_path, capsys):
-    np.savez(tmp_path / "d.npz", X=np.ones((2, 3)), y=[0, 1], X_test=np.ones((3, 3)),
-             y_test=[0, 1, 2])
-    err = train_fails(tmp_path, capsys, tmp_path / "d.npz", "--val-fraction", "0",
-                      "--early-stopping", "off")
-    assert err == ("npmlp: error: d: the splits leave 2 training rows for 3 classes; give more "
-                   "rows (at least one per class) or lower --test-fraction / --val-fraction\n")
+    np.savez(
+        tmp_path / "d.npz", X=np.ones((2, 3)), y=[0, 1], X_test=np.ones((3, 3)), y_test=[0, 1, 2]
+    )
+    err = train_fails(
+        tmp_path, capsys, tmp_path / "d.npz", "--val-fraction", "0", "--early-stopping", "off"
+    )
+    assert err == (
+        "npmlp: error: d: the splits leave 2 training rows for 3 classes; give more "
+        "rows (at least one per class) or lower --test-fraction / --val-fraction\n"
+    )
 
 
 def test_fewer_training_rows_than_classes_after_splitting(tmp_path, capsys):
@@ -152,8 +174,9 @@ def test_x_and_y_of_different_lengths(tmp_path, capsys):
 def test_npy_without_labels_file(tmp_path, capsys):
     np.save(tmp_path / "feat.npy", np.ones((4, 2)))
     err = train_fails(tmp_path, capsys, tmp_path / "feat.npy")
-    assert err.endswith("feat.npy: no labels file found next to it (e.g. y.npy); give it with "
-                        "--label LABELS.npy\n")
+    assert err.endswith(
+        "feat.npy: no labels file found next to it (e.g. y.npy); give it with --label LABELS.npy\n"
+    )
 
 
 @pytest.mark.parametrize("gz", [False, True])
@@ -164,10 +187,13 @@ def test_idx_header_not_matching_the_bytes(tmp_path, capsys, gz):
     (tmp_path / "train-images-idx3-ubyte.gz").unlink()
     (tmp_path / name).write_bytes(gzip.compress(raw) if gz else raw)
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(
-        gzip.decompress((tmp_path / "train-labels-idx1-ubyte.gz").read_bytes()))
+        gzip.decompress((tmp_path / "train-labels-idx1-ubyte.gz").read_bytes())
+    )
     err = train_fails(tmp_path, capsys, tmp_path / name)
-    assert err.endswith(f"{name}: IDX header says shape (10, 6, 6) of uint8 (360 bytes of "
-                        "data) but the file holds 300; the file is truncated or corrupted\n")
+    assert err.endswith(
+        f"{name}: IDX header says shape (10, 6, 6) of uint8 (360 bytes of "
+        "data) but the file holds 300; the file is truncated or corrupted\n"
+    )
 
 
 def test_truncated_gzip(tmp_path, capsys):
@@ -181,8 +207,10 @@ def test_truncated_gzip(tmp_path, capsys):
 def test_npz_that_needs_pickle(tmp_path, capsys):
     np.savez(tmp_path / "d.npz", X=np.array([[1.0], [2.0]], dtype=object), y=[0, 1])
     err = train_fails(tmp_path, capsys, tmp_path / "d.npz")
-    assert err.endswith("d.npz: holds pickled objects, which npmlp refuses to load because "
-                        "they can run code; save plain numeric arrays\n")
+    assert err.endswith(
+        "d.npz: holds pickled objects, which npmlp refuses to load because "
+        "they can run code; save plain numeric arrays\n"
+    )
 
 
 def test_npy_that_needs_pickle(tmp_path, capsys):
@@ -196,9 +224,11 @@ def test_unknown_name_and_bad_settings(tmp_path, capsys):
     err = train_fails(tmp_path, capsys, "mnits")
     assert err.startswith("npmlp: error: unknown data set 'mnits'; use one of digits, iris")
     err = train_fails(tmp_path, capsys, "spirals:arms=3,colour=red")
-    assert err == ("npmlp: error: spirals:arms=3,colour=red: unknown setting colour; spirals "
-                   "takes n (default 600), seed (default 0), noise (default 0.2), arms (default "
-                   "3), turns (default 1)\n")
+    assert err == (
+        "npmlp: error: spirals:arms=3,colour=red: unknown setting colour; spirals "
+        "takes n (default 600), seed (default 0), noise (default 0.2), arms (default "
+        "3), turns (default 1)\n"
+    )
     err = train_fails(tmp_path, capsys, "moons:n=lots")
     assert err == "npmlp: error: moons:n=lots: n='lots' is not an integer\n"
     err = train_fails(tmp_path, capsys, "spirals:arms=1")
@@ -207,16 +237,18 @@ def test_unknown_name_and_bad_settings(tmp_path, capsys):
 
 def test_existing_output_is_kept_when_the_data_is_bad(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["train", "--data", "iris", "--out", str(out), "--epochs", "1", "-H", "4",
-                 "--quiet"]) == 0
+    assert (
+        main(["train", "--data", "iris", "--out", str(out), "--epochs", "1", "-H", "4", "--quiet"])
+        == 0
+    )
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     (tmp_path / "bad.csv").write_text("a,label\n1,x\n")
-    assert main(["train", "--data", str(tmp_path / "bad.csv"), "--out", str(out),
-                 "--quiet"]) == 2
+    assert main(["train", "--data", str(tmp_path / "bad.csv"), "--out", str(out), "--quiet"]) == 2
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_data_info_reports_errors_the_same_way(tmp_path, capsys):
     assert main(["data", "info", str(tmp_path / "nope.npz")]) == 2
-    assert capsys.readouterr().err == (f"npmlp: error: {tmp_path / 'nope.npz'}: file not "
-                                       "found; check the path\n")
+    assert capsys.readouterr().err == (
+        f"npmlp: error: {tmp_path / 'nope.npz'}: file not found; check the path\n"
+    )

@@ -19,10 +19,18 @@ from npmlp.data import Dataset, load_dataset
 from npmlp.errors import DataError
 
 EXAMPLES = int(os.environ.get("NPMLP_HYPOTHESIS_EXAMPLES", "60"))  # raise it to fuzz longer
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
-SUFFIXES = ["d.csv", "d.tsv", "d.txt", "d.npz", "X.npy", "a-images-idx3-ubyte",
-            "a-images-idx3-ubyte.gz"]
+SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+SUFFIXES = [
+    "d.csv",
+    "d.tsv",
+    "d.txt",
+    "d.npz",
+    "X.npy",
+    "a-images-idx3-ubyte",
+    "a-images-idx3-ubyte.gz",
+]
 
 
 def outcome(name: str, content: bytes, label=None, *, extra=None) -> str:
@@ -48,9 +56,11 @@ def _npy_bytes(a) -> bytes:
 
 
 Y_NPY = _npy_bytes(np.array([0, 1, 0, 1]))
-LABELS = {"a-labels-idx1-ubyte": b"\0\0\x08\x01\0\0\0\x02\0\x01",
-          "a-labels-idx1-ubyte.gz": gzip.compress(b"\0\0\x08\x01\0\0\0\x02\0\x01"),
-          "y.npy": Y_NPY}
+LABELS = {
+    "a-labels-idx1-ubyte": b"\0\0\x08\x01\0\0\0\x02\0\x01",
+    "a-labels-idx1-ubyte.gz": gzip.compress(b"\0\0\x08\x01\0\0\0\x02\0\x01"),
+    "y.npy": Y_NPY,
+}
 
 
 @SETTINGS
@@ -60,8 +70,11 @@ def test_random_bytes(name, content):
 
 
 @SETTINGS
-@given(name=st.sampled_from(["X.npy", "a-images-idx3-ubyte", "a-images-idx3-ubyte.gz"]),
-       content=st.binary(max_size=400), stream=st.booleans())
+@given(
+    name=st.sampled_from(["X.npy", "a-images-idx3-ubyte", "a-images-idx3-ubyte.gz"]),
+    content=st.binary(max_size=400),
+    stream=st.booleans(),
+)
 def test_random_bytes_after_a_valid_magic(name, content, stream, monkeypatch_module):
     monkeypatch_module.setattr(data_files, "STREAM_BYTES", 0 if stream else 256 << 20)
     if name.endswith(".npy"):
@@ -75,8 +88,10 @@ def test_random_bytes_after_a_valid_magic(name, content, stream, monkeypatch_mod
 
 
 @SETTINGS
-@given(flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1,
-                      max_size=6), kind=st.sampled_from(["npz", "npy", "idx"]))
+@given(
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6),
+    kind=st.sampled_from(["npz", "npy", "idx"]),
+)
 def test_damaged_valid_files(flips, kind):
     """Start from a good file, overwrite a few bytes."""
     X = np.arange(12, dtype=np.float32).reshape(4, 3)
@@ -98,18 +113,32 @@ CSV_ALPHABET = "0123456789.-+eE,;\t\n\r \"'abcxyzNnaIif_"
 
 
 @SETTINGS
-@given(text=st.text(alphabet=CSV_ALPHABET, max_size=300),
-       name=st.sampled_from(["d.csv", "d.tsv", "d.txt"]),
-       label=st.sampled_from([None, "0", "-1", "2", "label", "x"]))
+@given(
+    text=st.text(alphabet=CSV_ALPHABET, max_size=300),
+    name=st.sampled_from(["d.csv", "d.tsv", "d.txt"]),
+    label=st.sampled_from([None, "0", "-1", "2", "label", "x"]),
+)
 def test_random_csv_text(text, name, label):
     outcome(name, text.encode(), label)
 
 
 @SETTINGS
-@given(rows=st.lists(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
-                                        st.integers(-5, 5), st.sampled_from(["a", "b", ""])),
-                              min_size=1, max_size=4), min_size=1, max_size=8),
-       header=st.booleans())
+@given(
+    rows=st.lists(
+        st.lists(
+            st.one_of(
+                st.floats(allow_nan=True, allow_infinity=True),
+                st.integers(-5, 5),
+                st.sampled_from(["a", "b", ""]),
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    header=st.booleans(),
+)
 def test_random_csv_tables(rows, header):
     lines = (["f0,f1,f2,label"] if header else []) + [",".join(map(str, r)) for r in rows]
     result = outcome("d.csv", "\n".join(lines).encode())

@@ -20,10 +20,16 @@ FAST = ["--epochs", "3", "-H", "8", "--quiet"]
 
 
 # ------------------------------------------------------------------------------- synthetic
-@pytest.mark.parametrize("spec, N, C", [
-    ("moons", 600, 2), ("circles:n=300", 300, 2), ("blobs:classes=5,n=250", 250, 5),
-    ("spirals:arms=4,n=800,noise=0.1", 800, 4), ("xor:n=100", 100, 2),
-])
+@pytest.mark.parametrize(
+    "spec, N, C",
+    [
+        ("moons", 600, 2),
+        ("circles:n=300", 300, 2),
+        ("blobs:classes=5,n=250", 250, 5),
+        ("spirals:arms=4,n=800,noise=0.1", 800, 4),
+        ("xor:n=100", 100, 2),
+    ],
+)
 def test_synthetic_sizes_and_classes(spec, N, C):
     ds = load_dataset(spec)
     assert ds.X.shape == (N, 2) and ds.y.shape == (N,)
@@ -56,13 +62,32 @@ def test_xor_labels_follow_the_quadrants_without_noise():
 
 def test_parse_spec():
     assert parse_spec("spirals:arms=3,n=600,noise=0.2") == (
-        "spirals", {"arms": 3, "n": 600, "noise": 0.2})
+        "spirals",
+        {"arms": 3, "n": 600, "noise": 0.2},
+    )
     assert parse_spec("Moons") == ("moons", {})
 
 
 def test_train_on_moons_reaches_high_accuracy(capsys):
-    assert main(["train", "--data", "moons:n=400,noise=0.1", "--epochs", "80", "-H", "32",
-                 "--lr", "0.01", "--json", "--early-stopping", "off"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "moons:n=400,noise=0.1",
+                "--epochs",
+                "80",
+                "-H",
+                "32",
+                "--lr",
+                "0.01",
+                "--json",
+                "--early-stopping",
+                "off",
+            ]
+        )
+        == 0
+    )
     m = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert m["test_accuracy"] >= 0.95
     assert m["data"] == "moons"
@@ -72,9 +97,29 @@ def test_train_on_moons_reaches_high_accuracy(capsys):
 def test_csv_string_labels_round_trip_through_the_model_file(tmp_path, capsys):
     csv_path = iris_csv(tmp_path / "iris.csv")
     out = tmp_path / "run"
-    assert main(["train", "--data", str(csv_path), "--label", "species", "--out", str(out),
-                 "--epochs", "150", "-H", "16", "--lr", "0.01", "--quiet",
-                 "--early-stopping", "off"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(csv_path),
+                "--label",
+                "species",
+                "--out",
+                str(out),
+                "--epochs",
+                "150",
+                "-H",
+                "16",
+                "--lr",
+                "0.01",
+                "--quiet",
+                "--early-stopping",
+                "off",
+            ]
+        )
+        == 0
+    )
     net = load(out / "model.npz")
     assert list(net.classes) == ["setosa", "versicolor", "virginica"]
     rows = tmp_path / "rows.csv"
@@ -84,10 +129,21 @@ def test_csv_string_labels_round_trip_through_the_model_file(tmp_path, capsys):
     capsys.readouterr()
     assert main(["predict", str(out / "model.npz"), str(rows)]) == 0
     predicted = capsys.readouterr().out.split()
-    assert predicted == ["setosa", "setosa", "versicolor", "versicolor", "virginica",
-                         "virginica"]
-    assert main(["evaluate", str(out / "model.npz"), "--data", str(csv_path),
-                 "--label", "species", "--json"]) == 0
+    assert predicted == ["setosa", "setosa", "versicolor", "versicolor", "virginica", "virginica"]
+    assert (
+        main(
+            [
+                "evaluate",
+                str(out / "model.npz"),
+                "--data",
+                str(csv_path),
+                "--label",
+                "species",
+                "--json",
+            ]
+        )
+        == 0
+    )
     ev = json.loads(capsys.readouterr().out)
     assert ev["classes"] == ["setosa", "versicolor", "virginica"] and ev["accuracy"] > 0.9
 
@@ -145,8 +201,11 @@ def test_npy_pair_found_next_to_features_or_given(tmp_path):
 @pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int32, np.float32, np.float64])
 @pytest.mark.parametrize("name", ["a.idx", "a.idx.gz"])
 def test_idx_round_trip(tmp_path, dtype, name):
-    a = (np.arange(60).reshape(5, 3, 4) - 7).astype(dtype) if dtype != np.uint8 else \
-        np.arange(60, dtype=np.uint8).reshape(5, 3, 4)
+    a = (
+        (np.arange(60).reshape(5, 3, 4) - 7).astype(dtype)
+        if dtype != np.uint8
+        else np.arange(60, dtype=np.uint8).reshape(5, 3, 4)
+    )
     write_idx(tmp_path / name, a)
     raw = (tmp_path / name).read_bytes()
     assert (raw[:2] == b"\x1f\x8b") == name.endswith(".gz")
@@ -161,6 +220,7 @@ def test_idx_pair_found_by_name_plain_and_gz(tmp_path):
     assert ds.X.shape == (30, 25) and ds.X.dtype == np.uint8 and ds.image_shape == (5, 5)
     np.testing.assert_array_equal(ds.y, np.arange(30) % 3)
     import gzip
+
     for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
         (tmp_path / name).write_bytes(gzip.decompress((tmp_path / f"{name}.gz").read_bytes()))
     ds = load_dataset(str(tmp_path / "t10k-images-idx3-ubyte"))
@@ -208,16 +268,30 @@ def test_splits_are_stratified_and_seeded():
 # ------------------------------------------------------------------ registry and the CLI
 def test_registry_lists_every_family():
     names = {e.name: e for e in entries()}
-    for name in ("digits", "iris", "wine", "breast_cancer", *SYNTHETIC, "mnist",
-                 "fashion-mnist", "kmnist"):
+    for name in (
+        "digits",
+        "iris",
+        "wine",
+        "breast_cancer",
+        *SYNTHETIC,
+        "mnist",
+        "fashion-mnist",
+        "kmnist",
+    ):
         assert name in names
     assert (names["digits"].rows, names["digits"].classes, names["digits"].features) == (
-        1797, 10, 64)
+        1797,
+        10,
+        64,
+    )
     assert (names["mnist"].rows, names["mnist"].features) == (70000, 784)
     for name in ("digits", "iris", "wine", "breast_cancer"):  # the table matches the data
         ds = load_dataset(name)
         assert (len(ds.y), len(ds.classes), ds.n_features) == (
-            names[name].rows, names[name].classes, names[name].features)
+            names[name].rows,
+            names[name].classes,
+            names[name].features,
+        )
 
 
 def test_cli_data_list(capsys, monkeypatch, tmp_path):
@@ -232,8 +306,9 @@ def test_cli_data_list(capsys, monkeypatch, tmp_path):
 
 
 def test_cli_data_info(capsys, tmp_path):
-    path = write_csv(tmp_path / "d.csv", ["a", "b", "label"],
-                     [[1, -2.5, "x"], [2, 0, "y"], [3, 7, "x"]])
+    path = write_csv(
+        tmp_path / "d.csv", ["a", "b", "label"], [[1, -2.5, "x"], [2, 0, "y"], [3, 7, "x"]]
+    )
     assert main(["data", "info", str(path), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     part = d["parts"]["data"]

@@ -34,8 +34,15 @@ def test_streamed_rows_index_like_the_array(arr):
     a, s = arr
     assert isinstance(s, StreamedRows)
     assert (s.shape, s.dtype, s.ndim, len(s)) == (a.shape, a.dtype, 2, 7)
-    for key in (slice(None), slice(2, 5), slice(None, None, 3), slice(5, 2), [6, 0, 6, 3],
-                np.array([-1, -7]), a[:, 0] > 12):
+    for key in (
+        slice(None),
+        slice(2, 5),
+        slice(None, None, 3),
+        slice(5, 2),
+        [6, 0, 6, 3],
+        np.array([-1, -7]),
+        a[:, 0] > 12,
+    ):
         np.testing.assert_array_equal(s[key], a[key])
     np.testing.assert_array_equal(s[3], a[3])
     np.testing.assert_array_equal(s[-2, 1:3], a[-2, 1:3])
@@ -83,8 +90,9 @@ def test_streamed_training_matches_in_memory_training(tmp_path, monkeypatch):
     path = _xy(tmp_path)
 
     def run():
-        cfg = TrainConfig(epochs=3, batch_size=50, lr=1e-2, val_fraction=0.1,
-                          early_stopping="val_loss", seed=0)
+        cfg = TrainConfig(
+            epochs=3, batch_size=50, lr=1e-2, val_fraction=0.1, early_stopping="val_loss", seed=0
+        )
         ds = load_dataset(str(path))
         return ds, train_run(RunSettings(hidden=8, config=cfg), dataset=ds)
 
@@ -93,10 +101,8 @@ def test_streamed_training_matches_in_memory_training(tmp_path, monkeypatch):
     ds_disk, disk = run()
     assert isinstance(ds_disk.X, StreamedRows) and isinstance(ds_mem.X, np.ndarray)
     assert isinstance(disk.splits["train"][0], StreamedRows)
-    np.testing.assert_allclose(disk.net.preprocessing.shift, mem.net.preprocessing.shift,
-                               rtol=1e-6)
-    np.testing.assert_allclose(disk.net.preprocessing.scale, mem.net.preprocessing.scale,
-                               rtol=1e-6)
+    np.testing.assert_allclose(disk.net.preprocessing.shift, mem.net.preprocessing.shift, rtol=1e-6)
+    np.testing.assert_allclose(disk.net.preprocessing.scale, mem.net.preprocessing.scale, rtol=1e-6)
     for k in mem.net.params:
         np.testing.assert_allclose(disk.net.params[k], mem.net.params[k], rtol=1e-5, atol=1e-6)
     assert disk.metrics["test_accuracy"] == mem.metrics["test_accuracy"] > 0.9
@@ -105,8 +111,12 @@ def test_streamed_training_matches_in_memory_training(tmp_path, monkeypatch):
 def test_predict_and_info_on_a_streamed_file(tmp_path, monkeypatch, capsys):
     path = _xy(tmp_path, N=300)
     out = tmp_path / "run"
-    assert main(["train", "--data", str(path), "--out", str(out), "--epochs", "2", "-H", "4",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["train", "--data", str(path), "--out", str(out), "--epochs", "2", "-H", "4", "--quiet"]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["predict", str(out / "model.npz"), str(path)]) == 0
     in_memory = capsys.readouterr().out
@@ -123,8 +133,9 @@ def test_truncated_streamed_file(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(data_files, "STREAM_BYTES", 0)
     assert main(["train", "--data", str(path), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"npmlp: error: {path}: truncated or corrupted NumPy file (the "
-                          "header says")
+    assert err.startswith(
+        f"npmlp: error: {path}: truncated or corrupted NumPy file (the header says"
+    )
 
 
 CHILD = """
@@ -146,7 +157,8 @@ def test_one_epoch_on_a_1gb_file_keeps_memory_near_one_batch(tmp_path):
     labels = []
     with open(path, "wb") as f:  # written block by block: this process stays small too
         np.lib.format.write_array_header_1_0(
-            f, {"descr": "<f4", "fortran_order": False, "shape": (N, D)})
+            f, {"descr": "<f4", "fortran_order": False, "shape": (N, D)}
+        )
         for _ in range(N // 16384):
             block = rng.standard_normal((16384, D), dtype=np.float32)
             labels.append((block[:, 0] > 0).astype(np.int64))
@@ -155,9 +167,26 @@ def test_one_epoch_on_a_1gb_file_keeps_memory_near_one_batch(tmp_path):
     size = path.stat().st_size
     assert size >= 1 << 30
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, "train", "--data", str(path), "--epochs", "1", "-H", "16",
-         "--batch-size", "256", "--quiet", "--json"],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            "train",
+            "--data",
+            str(path),
+            "--epochs",
+            "1",
+            "-H",
+            "16",
+            "--batch-size",
+            "256",
+            "--quiet",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     metrics, child = json.loads(lines[-2]), json.loads(lines[-1])

@@ -41,8 +41,18 @@ def test_round_trip_is_exact(tmp_path, dtype):
 def test_file_holds_arrays_and_json_metadata_without_pickle(tmp_path):
     _, path = trained(tmp_path)
     with np.load(path, allow_pickle=False) as z:
-        assert sorted(z.files) == ["W1", "W3", "W5", "b1", "b3", "b5", "classes", "metadata",
-                                   "preprocessing_scale", "preprocessing_shift"]
+        assert sorted(z.files) == [
+            "W1",
+            "W3",
+            "W5",
+            "b1",
+            "b3",
+            "b5",
+            "classes",
+            "metadata",
+            "preprocessing_scale",
+            "preprocessing_shift",
+        ]
         meta = json.loads(str(z["metadata"]))
     assert meta["format"] == "npmlp-model" and meta["format_version"] == 1
     assert meta["architecture"] == {"D": 5, "H": 6, "L": 5, "C": 3}
@@ -86,8 +96,11 @@ def test_corrupted_file(tmp_path):
     data = bytearray(path.read_bytes())
     data[200:260] = b"\x00" * 60  # damage the first member's bytes: CRC mismatch
     path.write_bytes(bytes(data))
-    with pytest.raises(ModelFileError, match=r"^.*model.npz: is (truncated or corrupted|"
-                                             r"not a readable npmlp model file)"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"^.*model.npz: is (truncated or corrupted|"
+        r"not a readable npmlp model file)",
+    ):
         load(path)
 
 
@@ -99,20 +112,27 @@ def test_wrong_version(tmp_path):
     meta["format_version"] = 99
     arrays["metadata"] = np.array(json.dumps(meta))
     np.savez(path, **arrays)
-    expect_error(path, "uses model format version 99, but npmlp 0.1.0 reads version 1; "
-                       "re-train or convert it with a matching npmlp")
+    expect_error(
+        path,
+        "uses model format version 99, but npmlp 0.1.0 reads version 1; "
+        "re-train or convert it with a matching npmlp",
+    )
 
 
 def test_pickle_bearing_file_is_refused(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, W1=np.array([{"run": "code"}], dtype=object), metadata=np.array("{}"))
-    expect_error(path, "holds pickled objects, which npmlp refuses to load because they can "
-                       "run code; re-save the model with npmlp")
+    expect_error(
+        path,
+        "holds pickled objects, which npmlp refuses to load because they can "
+        "run code; re-save the model with npmlp",
+    )
 
 
 def test_missing_and_foreign_files(tmp_path):
-    expect_error(tmp_path / "nope.npz", "model file not found; train one with "
-                                        "'npmlp train --out DIR'")
+    expect_error(
+        tmp_path / "nope.npz", "model file not found; train one with 'npmlp train --out DIR'"
+    )
     other = tmp_path / "other.npz"
     np.savez(other, X=np.zeros(3))
     expect_error(other, "is not an npmlp model file (no metadata entry)")
@@ -121,5 +141,8 @@ def test_missing_and_foreign_files(tmp_path):
     expect_error(text, "is not an npmlp model file (not an .npz archive)")
     pickled = tmp_path / "model.pkl"
     pickled.write_bytes(b"\x80\x04\x95" + b"\x00" * 20)
-    expect_error(pickled, "holds pickled objects, which npmlp refuses to load because they "
-                          "can run code; re-save the model with npmlp")
+    expect_error(
+        pickled,
+        "holds pickled objects, which npmlp refuses to load because they "
+        "can run code; re-save the model with npmlp",
+    )

@@ -13,8 +13,13 @@ def test_report_per_tensor_and_float32_model_is_checked_in_float64(rng):
     X, y = rng.standard_normal((10, 30)), rng.integers(0, 4, 10)
     report = gradcheck(net, X, y, max_entries=25)
     assert [(r.name, r.shape, r.n_checked) for r in report.rows] == [
-        ("W1", (30, 20), 25), ("b1", (1, 20), 20), ("W3", (20, 20), 25), ("b3", (1, 20), 20),
-        ("W5", (20, 4), 25), ("b5", (1, 4), 4)]
+        ("W1", (30, 20), 25),
+        ("b1", (1, 20), 20),
+        ("W3", (20, 20), 25),
+        ("b3", (1, 20), 20),
+        ("W5", (20, 4), 25),
+        ("b5", (1, 4), 4),
+    ]
     assert report.passed and report.max_rel_error < 1e-7
     assert net.params["W1"].dtype == np.float32  # the caller's model is untouched
 

@@ -3,8 +3,9 @@ import pytest
 from npmlp import MLP, NpmlpError, n_parameters, summarise
 
 
-@pytest.mark.parametrize("D,H,L,C",
-                         [(64, 256, 3, 10), (4, 7, 5, 3), (784, 512, 7, 10), (2, 1, 9, 2)])
+@pytest.mark.parametrize(
+    "D,H,L,C", [(64, 256, 3, 10), (4, 7, 5, 3), (784, 512, 7, 10), (2, 1, 9, 2)]
+)
 def test_parameter_count_matches_the_formula(D, H, L, C):
     formula = D * H + H + (L - 3) // 2 * (H * H + H) + H * C + C
     assert n_parameters(D, H, L, C) == formula

@@ -17,8 +17,12 @@ def _texts(fig):
 
 def test_graph_prints_the_table_and_writes_a_png(tmp_path, capsys):
     out = tmp_path / "g.png"
-    assert main(["graph", "-D", "64", "-H", "32", "-L", "5", "-C", "10", "-N", "16",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            ["graph", "-D", "64", "-H", "32", "-L", "5", "-C", "10", "-N", "16", "--out", str(out)]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert captured.out == str(summarise(64, 32, 5, 10, 16)) + f"\nwrote {out}\n"
     assert captured.err == ""
@@ -36,14 +40,26 @@ def test_graph_writes_svg(tmp_path, capsys):
 def test_the_figure_labels_every_variable_with_its_shape():
     s = summarise(64, 32, 5, 10, 16)
     texts = "\n".join(_texts(plot_graph(s)))
-    for label in ("$x^{(0)}$\n16×64", "$x^{(1)}$\n16×32", "$x^{(4)}$\n16×32",
-                  "$x^{(L)} = s$\n16×10", r"$\partial l/\partial x^{(0)}$" + "\n16×64",
-                  r"$\partial l/\partial s$" + "\n16×10",
-                  "$W^{(1)}$: 64×32\n$b^{(1)}$: 1×32", "$W^{(5)}$: 32×10\n$b^{(5)}$: 1×10",
-                  r"$\partial l/\partial W^{(3)}$: 32×32" + "\n"
-                  r"$\partial l/\partial b^{(3)}$: 1×32", "$l(y, s)$\nscalar\n$y$: 16",
-                  "FC1", "ReLU2", "FC3", "ReLU4", "FC5",
-                  r"$\widetilde{\mathrm{ReLU}}$4", "3466 parameters"):
+    for label in (
+        "$x^{(0)}$\n16×64",
+        "$x^{(1)}$\n16×32",
+        "$x^{(4)}$\n16×32",
+        "$x^{(L)} = s$\n16×10",
+        r"$\partial l/\partial x^{(0)}$" + "\n16×64",
+        r"$\partial l/\partial s$" + "\n16×10",
+        "$W^{(1)}$: 64×32\n$b^{(1)}$: 1×32",
+        "$W^{(5)}$: 32×10\n$b^{(5)}$: 1×10",
+        r"$\partial l/\partial W^{(3)}$: 32×32" + "\n"
+        r"$\partial l/\partial b^{(3)}$: 1×32",
+        "$l(y, s)$\nscalar\n$y$: 16",
+        "FC1",
+        "ReLU2",
+        "FC3",
+        "ReLU4",
+        "FC5",
+        r"$\widetilde{\mathrm{ReLU}}$4",
+        "3466 parameters",
+    ):
         assert label in texts, label
 
 
@@ -67,14 +83,22 @@ def test_widths_listed_per_layer_when_unequal():
     assert np.asarray(fig.get_size_inches()).min() > 2
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--out", "g.jpg"], "npmlp: error: --out g.jpg: give a file name ending in .png or .svg\n"),
-    (["-L", "4"], "npmlp: error: Invalid value for '-L': L must be odd and >= 3 (FC and ReLU "
-                  "alternate, first and last layers are FC), got 4; use 3 for one hidden layer, "
-                  "5 for two, ... (see 'npmlp graph --help')\n"),
-])
-def test_bad_arguments_are_one_line_and_write_nothing(tmp_path, monkeypatch, capsys, args,
-                                                      message):
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["--out", "g.jpg"],
+            "npmlp: error: --out g.jpg: give a file name ending in .png or .svg\n",
+        ),
+        (
+            ["-L", "4"],
+            "npmlp: error: Invalid value for '-L': L must be odd and >= 3 (FC and ReLU "
+            "alternate, first and last layers are FC), got 4; use 3 for one hidden layer, "
+            "5 for two, ... (see 'npmlp graph --help')\n",
+        ),
+    ],
+)
+def test_bad_arguments_are_one_line_and_write_nothing(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
     base = {"-D": "4", "-H": "3", "-L": "3", "-C": "2"}
     for k, v in zip(args[::2], args[1::2], strict=True):

@@ -99,12 +99,17 @@ def test_float64_on_request_keeps_dtype(rng):
     assert {p.dtype for p in net.params.values()} == {np.dtype(np.float64)}
 
 
-@pytest.mark.parametrize("X,message", [
-    (np.zeros((3, 5)), "X has 5 features but this model expects D=4"),
-    (np.zeros((2, 3, 4)), "X must be a 2-D array (N rows x D=4 features), got shape (2, 3, 4)"),
-    (np.array([[1.0, np.nan, 0, 0]]), "X contains NaN or infinity in 1 row(s) (first: row 0); "
-                                      "remove or impute those values"),
-])
+@pytest.mark.parametrize(
+    "X,message",
+    [
+        (np.zeros((3, 5)), "X has 5 features but this model expects D=4"),
+        (np.zeros((2, 3, 4)), "X must be a 2-D array (N rows x D=4 features), got shape (2, 3, 4)"),
+        (
+            np.array([[1.0, np.nan, 0, 0]]),
+            "X contains NaN or infinity in 1 row(s) (first: row 0); remove or impute those values",
+        ),
+    ],
+)
 def test_bad_inputs_get_clear_messages(X, message):
     net = MLP(4, 3, 3, 2, seed=0)
     with pytest.raises(DataError) as e:

@@ -57,8 +57,10 @@ def test_optimizer_state_keeps_float32():
 
 
 def test_bad_optimizer_settings():
-    with pytest.raises(NpmlpError, match="^unknown optimizer 'rmsprop'; choose one of sgd, "
-                                         "momentum, nesterov, adam$"):
+    with pytest.raises(
+        NpmlpError,
+        match="^unknown optimizer 'rmsprop'; choose one of sgd, momentum, nesterov, adam$",
+    ):
         make_optimizer("rmsprop", params())
     with pytest.raises(NpmlpError, match=r"^momentum must be in \[0, 1\), got 1.5$"):
         SGD(params(), momentum=1.5)
@@ -71,4 +73,5 @@ def test_schedules():
     assert learning_rate("cosine", 0.1, 0, 100) == pytest.approx(0.1)
     assert learning_rate("cosine", 0.1, 50, 100, min_lr=0.02) == pytest.approx(0.06)
     assert learning_rate("cosine", 0.1, 99, 100) == pytest.approx(
-        0.05 * (1 + math.cos(math.pi * 0.99)))
+        0.05 * (1 + math.cos(math.pi * 0.99))
+    )

@@ -54,13 +54,26 @@ def test_a_digits_run_writes_every_picture_and_no_2d_picture():
 
 
 def test_curves_have_loss_and_accuracy_panels_and_mark_the_best_epoch():
-    h = History(records=[{"epoch": e, "train_loss": 1 / e, "train_accuracy": 1 - 1 / (e + 1),
-                          "val_loss": abs(e - 4) / 10 + 0.2, "val_accuracy": 0.5 + e / 20}
-                         for e in range(1, 9)], best_epoch=4)
+    h = History(
+        records=[
+            {
+                "epoch": e,
+                "train_loss": 1 / e,
+                "train_accuracy": 1 - 1 / (e + 1),
+                "val_loss": abs(e - 4) / 10 + 0.2,
+                "val_accuracy": 0.5 + e / 20,
+            }
+            for e in range(1, 9)
+        ],
+        best_epoch=4,
+    )
     fig = plot_curves(h)
     loss_ax, acc_ax = fig.axes
     assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == [
-        "train loss", "validation loss", "best epoch 4"]
+        "train loss",
+        "validation loss",
+        "best epoch 4",
+    ]
     star = [ln for ln in loss_ax.lines if ln.get_marker() == "*"][0]
     assert tuple(star.get_xydata()[0]) == pytest.approx((4, 0.2))  # on the validation curve
     assert [ln.get_xdata()[0] for ln in acc_ax.lines if ln.get_linestyle() == ":"] == [4]
@@ -72,8 +85,7 @@ def test_confusion_shows_counts_and_row_shares_of_the_test_split():
     y_pred = np.array([0, 0, 1, 1, 1, 2, 0, 2, 2])
     fig = plot_confusion(y_true, y_pred, ["a", "b", "c"])
     counts, shares = (ax for ax in fig.axes if ax.images and ax.get_xlabel())
-    np.testing.assert_array_equal(counts.images[0].get_array(),
-                                  [[2, 1, 0], [0, 2, 0], [1, 0, 3]])
+    np.testing.assert_array_equal(counts.images[0].get_array(), [[2, 1, 0], [0, 2, 0], [1, 0, 3]])
     assert [t.get_text() for t in counts.texts][:3] == ["2", "1", "0"]
     assert [t.get_text() for t in shares.texts][6:9] == ["25", "0", "75"]
     assert [t.get_text() for t in counts.get_xticklabels()] == ["a", "b", "c"]
@@ -116,7 +128,8 @@ def test_boundary_draws_every_class_and_the_regions_follow_the_model(blobs_net):
     fig = plot_boundary(net, X, y, ["w", "x", "y", "z"], plane=Plane(X, G=50))
     (ax,) = fig.axes
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        f"{n} ({int((y == k).sum())})" for k, n in enumerate("wxyz")]
+        f"{n} ({int((y == k).sum())})" for k, n in enumerate("wxyz")
+    ]
     img = ax.images[0].get_array()
     plane = Plane(X, G=50)
     _, P = hidden_activations(net, plane.points)
@@ -139,7 +152,7 @@ def test_activation_grids_have_one_map_per_unit_for_any_depth(blobs_net, tmp_pat
         a = hidden[layer // 2 - 1][:, 3].reshape(30, 30)[::-1]  # row 0 = top of the plane
         expected = colormaps["magma"](a / a.max())[..., :3] if a.max() > 0 else None
         r, c = fig.tile_corners[3]
-        tile = fig.axes[0].images[0].get_array()[r:r + 30, c:c + 30]
+        tile = fig.axes[0].images[0].get_array()[r : r + 30, c : c + 30]
         if expected is not None:
             np.testing.assert_allclose(tile, expected)
         else:
@@ -174,9 +187,19 @@ def test_boundary_recorder_keeps_at_most_max_frames(blobs_net):
     assert rec.frames[0][0] == "epoch 1" and rec.frames[1][0] == "epoch 17"
 
 
-@pytest.mark.parametrize("D,declared,expected", [
-    (64, (8, 8), (8, 8)), (64, None, (8, 8)), (784, None, (28, 28)), (6, (2, 3), (2, 3)),
-    (4, None, None), (30, None, None), (2, None, None), (64, (4, 4), (8, 8))])
+@pytest.mark.parametrize(
+    "D,declared,expected",
+    [
+        (64, (8, 8), (8, 8)),
+        (64, None, (8, 8)),
+        (784, None, (28, 28)),
+        (6, (2, 3), (2, 3)),
+        (4, None, None),
+        (30, None, None),
+        (2, None, None),
+        (64, (4, 4), (8, 8)),
+    ],
+)
 def test_image_shape_from_the_data_set_or_a_square_D(D, declared, expected):
     assert image_shape_for(D, declared) == expected
 
@@ -189,7 +212,7 @@ def test_first_layer_weights_are_drawn_as_images_one_per_unit():
     w = W[:, 5].reshape(8, 8)
     expected = colormaps["RdBu_r"]((w / np.abs(w).max() + 1) / 2)[..., :3]
     r, c = fig.tile_corners[5]
-    np.testing.assert_allclose(fig.axes[0].images[0].get_array()[r:r + 8, c:c + 8], expected)
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array()[r : r + 8, c : c + 8], expected)
     assert len(_tile_labels(plot_weight_images(W[:, :10], (8, 8)))) == 10
 
 
@@ -199,24 +222,28 @@ def test_mosaic_puts_each_tile_at_its_corner():
     assert picture.shape == (3 * (3 + 2 + 1), 2 * (4 + 2), 3)
     assert corners.tolist() == [[2, 1], [2, 7], [8, 1], [8, 7], [14, 1]]
     for k, (r, c) in enumerate(corners):
-        np.testing.assert_array_equal(picture[r:r + 3, c:c + 4], tiles[k])
+        np.testing.assert_array_equal(picture[r : r + 3, c : c + 4], tiles[k])
     assert (picture[14:17, 7:11] == 1.0).all()  # the empty sixth cell stays white
 
 
 def test_worst_misclassified_are_the_most_confident_errors_with_their_labels():
     X = np.arange(5 * 16, dtype=float).reshape(5, 16)
     y = np.array([0, 1, 2, 1, 0])
-    P = np.array([[0.9, 0.1, 0], [0.2, 0.7, 0.1], [0.6, 0.4, 0], [0.05, 0.05, 0.9],
-                  [0.3, 0.3, 0.4]])
+    P = np.array(
+        [[0.9, 0.1, 0], [0.2, 0.7, 0.1], [0.6, 0.4, 0], [0.05, 0.05, 0.9], [0.3, 0.3, 0.4]]
+    )
     fig = plot_worst_misclassified(X, y, P, ["zero", "one", "two"], (4, 4))
     axes = _visible_axes(fig)
-    assert [ax.get_title() for ax in axes] == ["true one\npred two (90%)",
-                                               "true two\npred zero (60%)",
-                                               "true zero\npred two (40%)"]
+    assert [ax.get_title() for ax in axes] == [
+        "true one\npred two (90%)",
+        "true two\npred zero (60%)",
+        "true zero\npred two (40%)",
+    ]
     np.testing.assert_array_equal(axes[0].images[0].get_array(), X[3].reshape(4, 4))
     fig = plot_worst_misclassified(X[:2], y[:2], P[:2], ["zero", "one", "two"], (4, 4))
     assert [t.get_text() for t in fig.axes[0].texts] == [
-        "all 2 test images are classified correctly"]
+        "all 2 test images are classified correctly"
+    ]
 
 
 def test_health_picture_has_four_panels_with_one_line_per_layer():
@@ -224,7 +251,9 @@ def test_health_picture_has_four_panels_with_one_line_per_layer():
     fig = plot_health(result.history, result.net.L)
     dead, act, grad, ratio = fig.axes
     assert [ln.get_label() for ln in dead.lines if ln.get_label().startswith("FC")] == [
-        "FC1", "FC3"]
+        "FC1",
+        "FC3",
+    ]
     for ax in (act, grad, ratio):
         assert [ln.get_label() for ln in ax.lines] == ["FC1", "FC3", "FC5"]
     assert ratio.get_yscale() == "log"
@@ -232,7 +261,10 @@ def test_health_picture_has_four_panels_with_one_line_per_layer():
 
 def test_save_figure_refuses_other_formats_and_leaves_nothing(tmp_path):
     fig = plot_weight_images(np.ones((16, 2)), (4, 4))
-    with pytest.raises(NpmlpError, match=r"^.*a\.jpg: cannot write a picture as \.jpg; give a "
-                                         r"file name ending in \.png or \.svg$"):
+    with pytest.raises(
+        NpmlpError,
+        match=r"^.*a\.jpg: cannot write a picture as \.jpg; give a "
+        r"file name ending in \.png or \.svg$",
+    ):
         save_figure(fig, tmp_path / "a.jpg")
     assert list(tmp_path.iterdir()) == []

@@ -26,9 +26,18 @@ def net_and_data():
 
 def test_columns_name_every_fc_layer_and_dead_only_for_hidden_ones():
     assert health_columns(5) == [
-        "FC1_dead", "FC1_act_rms", "FC1_grad_norm", "FC1_update_ratio",
-        "FC3_dead", "FC3_act_rms", "FC3_grad_norm", "FC3_update_ratio",
-        "FC5_act_rms", "FC5_grad_norm", "FC5_update_ratio"]
+        "FC1_dead",
+        "FC1_act_rms",
+        "FC1_grad_norm",
+        "FC1_update_ratio",
+        "FC3_dead",
+        "FC3_act_rms",
+        "FC3_grad_norm",
+        "FC3_update_ratio",
+        "FC5_act_rms",
+        "FC5_grad_norm",
+        "FC5_update_ratio",
+    ]
 
 
 def test_measures_match_a_hand_computation_on_the_probe_rows(net_and_data):
@@ -42,7 +51,7 @@ def test_measures_match_a_hand_computation_on_the_probe_rows(net_and_data):
     m = mon.measure(net)
     assert m["FC1_dead"] == 0.75
     h1 = np.maximum(Xs @ net.params["W1"] + net.params["b1"], 0)
-    assert m["FC1_act_rms"] == pytest.approx(np.sqrt(np.mean(h1 ** 2)), rel=1e-12)
+    assert m["FC1_act_rms"] == pytest.approx(np.sqrt(np.mean(h1**2)), rel=1e-12)
     _, grads = net.loss_and_grads(Xs, y)
     for i in (1, 3, 5):
         assert m[f"FC{i}_grad_norm"] == pytest.approx(np.linalg.norm(grads[f"W{i}"]), rel=1e-10)
@@ -75,13 +84,16 @@ def test_warnings_need_several_epochs_in_a_row():
     assert health_warnings(_records(6, FC1_dead=[0.6, 0.7, 0, 0.6, 0.9, 0])) == []
     assert health_warnings(_records(5, FC1_dead=[0, 0.6, 0.8, 0.75, 0])) == [
         "layer FC1: up to 80% of the ReLU units after it were dead (0 on every probe row) for "
-        "3 epochs (2-4); try a smaller learning rate or another seed"]
+        "3 epochs (2-4); try a smaller learning rate or another seed"
+    ]
     assert health_warnings(_records(4, FC3_update_ratio=[0.5, 0.3, 0.2, 0.05])) == [
         "layer FC3: update-to-weight ratio above 0.1 (reached 0.5) for 3 epochs (1-3); lower "
-        "the learning rate"]
+        "the learning rate"
+    ]
     assert health_warnings(_records(3, FC1_update_ratio=[1e-6, 2e-7, 3e-6])) == [
         "layer FC1: update-to-weight ratio below 1e-05 (reached 2e-07) for 3 epochs (1-3); "
-        "raise the learning rate"]
+        "raise the learning rate"
+    ]
     assert health_warnings(_records(4, FC1_dead=[0.5] * 4)) == []  # over 50 %, not at 50 %
     assert health_warnings([]) == []
 
@@ -100,14 +112,29 @@ def test_history_csv_of_a_run_holds_the_health_columns():
 
 def test_train_prints_one_warning_line_per_layer_on_stderr(tmp_path, capsys):
     data = moons_file(tmp_path, n=120)
-    rc = main(["train", "--data", str(data), "-H", "8", "--epochs", "3", "--optimizer", "sgd",
-               "--lr", "1e-7", "--quiet"])
+    rc = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "-H",
+            "8",
+            "--epochs",
+            "3",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "1e-7",
+            "--quiet",
+        ]
+    )
     assert rc == 0
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("npmlp: warning: layer FC1: update-to-weight ratio below 1e-05 "
-                               "(reached ")
+    assert lines[0].startswith(
+        "npmlp: warning: layer FC1: update-to-weight ratio below 1e-05 (reached "
+    )
     assert lines[0].endswith(" for 3 epochs (1-3); raise the learning rate")
     assert lines[1].startswith("npmlp: warning: layer FC3: update-to-weight ratio below 1e-05")
     assert "warning" not in captured.out
@@ -122,7 +149,22 @@ def test_a_healthy_run_prints_no_warning(tmp_path, capsys):
 def test_no_pictures_writes_only_the_model_history_and_metrics(tmp_path, capsys):
     data = moons_file(tmp_path, n=120)
     out = tmp_path / "run"
-    assert main(["train", "--data", str(data), "-H", "8", "--epochs", "2", "--out", str(out),
-                 "--no-pictures"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(data),
+                "-H",
+                "8",
+                "--epochs",
+                "2",
+                "--out",
+                str(out),
+                "--no-pictures",
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["history.csv", "metrics.json", "model.npz"]
     assert f"wrote {out}/model.npz, history.csv, metrics.json\n" in capsys.readouterr().out

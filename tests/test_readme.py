@@ -19,4 +19,6 @@ def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
 def test_quickstart_is_make_demo_and_make_test():
     block = re.search(r"## Quickstart\n\n```bash\n(.*?)```", README.read_text(), re.S).group(1)
     assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == [
-        "make demo", "make test"]
+        "make demo",
+        "make test",
+    ]

@@ -39,22 +39,34 @@ class _Page(HTMLParser):
             self._cell += data
 
 
-@pytest.mark.parametrize("run,pictures", [(moons_run, MOONS_PICTURES),
-                                          (digits_run, DIGITS_PICTURES)])
+@pytest.mark.parametrize(
+    "run,pictures", [(moons_run, MOONS_PICTURES), (digits_run, DIGITS_PICTURES)]
+)
 def test_report_embeds_every_picture_and_needs_no_network(run, pictures):
     result, out = run()
     text = (out / "report.html").read_text(encoding="utf-8")
     page = _Page()
     page.feed(text)
-    assert [img["alt"] for img in page.images] == [p for p in [
-        "curves.png", "confusion.png", "health.png", "boundary.png", "boundary.gif",
-        "activations_x2.png", "activations_x4.png", "weights.png", "misclassified.png"]
-        if p in pictures]
+    assert [img["alt"] for img in page.images] == [
+        p
+        for p in [
+            "curves.png",
+            "confusion.png",
+            "health.png",
+            "boundary.png",
+            "boundary.gif",
+            "activations_x2.png",
+            "activations_x4.png",
+            "weights.png",
+            "misclassified.png",
+        ]
+        if p in pictures
+    ]
     for img in page.images:
         mime = "image/gif" if img["alt"].endswith(".gif") else "image/png"
         prefix = f"data:{mime};base64,"
         assert img["src"].startswith(prefix)
-        assert base64.b64decode(img["src"][len(prefix):]) == (out / img["alt"]).read_bytes()
+        assert base64.b64decode(img["src"][len(prefix) :]) == (out / img["alt"]).read_bytes()
     assert page.links == [] and page.scripts == 0
     outside_images = re.sub(r'src="data:[^"]*"', "", text)
     assert not re.search(r"(https?:|src=|href=|url\()", outside_images, re.I)
@@ -67,7 +79,7 @@ def test_report_holds_the_settings_the_metrics_and_the_shapes():
     cells = page.cells
     m = result.metrics
     row = cells.index("test")
-    assert cells[row + 1:row + 3] == [f"{m['test_loss']:.4g}", f"{m['test_accuracy']:.4g}"]
+    assert cells[row + 1 : row + 3] == [f"{m['test_loss']:.4g}", f"{m['test_accuracy']:.4g}"]
     assert cells[cells.index("H (hidden width)") + 1] == "32"
     assert cells[cells.index("optimizer") + 1] == "adam"
     assert cells[cells.index("parameters") + 1] == str(64 * 32 + 32 + 32 * 10 + 10)

@@ -20,7 +20,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
     reason="headless Chromium not found; install it with 'apt-get update && apt-get install "
-           "-y chromium' (Debian/Ubuntu), as .ci/run does")
+    "-y chromium' (Debian/Ubuntu), as .ci/run does",
+)
 
 PROBE = """<script>
 window.addEventListener("load", () => {
@@ -32,10 +33,20 @@ window.addEventListener("load", () => {
 
 
 def _chromium(tmp_path, *args):
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
-           *args]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
@@ -58,8 +69,13 @@ def test_chromium_renders_every_image_of_the_report(tmp_path):
 def test_chromium_screenshot_of_the_report_is_not_blank(tmp_path):
     _, out = moons_run()
     shot = tmp_path / "shot.png"
-    run = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,2400",
-                    "--hide-scrollbars", (out / "report.html").as_uri())
+    run = _chromium(
+        tmp_path,
+        f"--screenshot={shot}",
+        "--window-size=1200,2400",
+        "--hide-scrollbars",
+        (out / "report.html").as_uri(),
+    )
     assert shot.is_file(), run.stderr[-500:]
     with Image.open(shot) as im:
         assert im.size == (1200, 2400)

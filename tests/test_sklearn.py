@@ -27,24 +27,23 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 # CHECKED (the defaults, smaller) passes every check. The other two show the two settings under
 # which a weighted row stops being the same as repeated rows; their failures are expected.
 CHECKED = NpMLPClassifier(hidden_size=16, max_epochs=20, learning_rate=0.01, random_state=0)
-EARLY = NpMLPClassifier(hidden_size=16, max_epochs=50, learning_rate=0.01, early_stopping=True,
-                        random_state=0)
-MINIBATCH = NpMLPClassifier(hidden_size=16, max_epochs=20, learning_rate=0.01, batch_size=8,
-                            random_state=0)
+EARLY = NpMLPClassifier(
+    hidden_size=16, max_epochs=50, learning_rate=0.01, early_stopping=True, random_state=0
+)
+MINIBATCH = NpMLPClassifier(
+    hidden_size=16, max_epochs=20, learning_rate=0.01, batch_size=8, random_state=0
+)
 EXPECTED_FAILED_CHECKS = {
     "CHECKED": {},
     "EARLY": {
-        "check_sample_weight_equivalence_on_dense_data":
-            "the validation rows are drawn from the rows given, so weighted rows and repeated "
-            "rows give different validation sets",
+        "check_sample_weight_equivalence_on_dense_data": "the validation rows are drawn from the rows given, so weighted rows and repeated "
+        "rows give different validation sets",
     },
     "MINIBATCH": {
-        "check_sample_weight_equivalence_on_dense_data":
-            "each batch is a weighted mean over its own rows (as in scikit-learn's MLP), so "
-            "minibatches of weighted rows differ from minibatches of repeated rows",
-        "check_class_weight_classifiers":
-            "a batch without class-0 rows (weight 1000) is a full-size step on the others "
-            "(weight 1e-4): the per-batch weighted mean dilutes class_weight",
+        "check_sample_weight_equivalence_on_dense_data": "each batch is a weighted mean over its own rows (as in scikit-learn's MLP), so "
+        "minibatches of weighted rows differ from minibatches of repeated rows",
+        "check_class_weight_classifiers": "a batch without class-0 rows (weight 1000) is a full-size step on the others "
+        "(weight 1e-4): the per-batch weighted mean dilutes class_weight",
     },
 }
 
@@ -64,27 +63,45 @@ def test_scikit_learn_estimator_checks(estimator, check):
 def test_parameters_are_validated_by_scikit_learn_constraints():
     check_param_validation("NpMLPClassifier", NpMLPClassifier(max_epochs=2))
     X, y = np.ones((4, 2)), [0, 1, 0, 1]
-    with pytest.raises(InvalidParameterError, match=re.escape(
+    with pytest.raises(
+        InvalidParameterError,
+        match=re.escape(
             "The 'learning_rate' parameter of NpMLPClassifier must be a float in the range "
-            "(0.0, inf). Got -1 instead.")):
+            "(0.0, inf). Got -1 instead."
+        ),
+    ):
         NpMLPClassifier(learning_rate=-1).fit(X, y)
-    with pytest.raises(InvalidParameterError, match=re.escape(
+    with pytest.raises(
+        InvalidParameterError,
+        match=re.escape(
             "The 'n_layers' parameter of NpMLPClassifier must be an int in the range [3, inf) "
-            "or None. Got 2 instead.")):
+            "or None. Got 2 instead."
+        ),
+    ):
         NpMLPClassifier(n_layers=2).partial_fit(X, y, classes=[0, 1])
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(n_layers=4), "n_layers must be odd (FC and ReLU alternate, first and last are FC), "
-                       "got 4; use 3 for one hidden layer, 5 for two, ..."),
-    (dict(hidden_size=8, hidden_layer_sizes=(8, 4)),
-     "give hidden_size (one width for every hidden layer) or hidden_layer_sizes (one width per "
-     "layer), not both"),
-    (dict(n_layers=3, hidden_layer_sizes=(8, 4)),
-     "n_layers=3 has 1 hidden layers but hidden_layer_sizes lists 2 widths; leave "
-     "n_layers=None or use n_layers=5"),
-    (dict(hidden_layer_sizes=(8, 0)), "hidden_layer_sizes must be integers >= 1, got (8, 0)"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (
+            dict(n_layers=4),
+            "n_layers must be odd (FC and ReLU alternate, first and last are FC), "
+            "got 4; use 3 for one hidden layer, 5 for two, ...",
+        ),
+        (
+            dict(hidden_size=8, hidden_layer_sizes=(8, 4)),
+            "give hidden_size (one width for every hidden layer) or hidden_layer_sizes (one width per "
+            "layer), not both",
+        ),
+        (
+            dict(n_layers=3, hidden_layer_sizes=(8, 4)),
+            "n_layers=3 has 1 hidden layers but hidden_layer_sizes lists 2 widths; leave "
+            "n_layers=None or use n_layers=5",
+        ),
+        (dict(hidden_layer_sizes=(8, 0)), "hidden_layer_sizes must be integers >= 1, got (8, 0)"),
+    ],
+)
 def test_bad_architecture_gets_one_clear_message(params, message):
     X, y = np.random.default_rng(0).normal(size=(10, 3)), np.arange(10) % 2
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
@@ -92,8 +109,11 @@ def test_bad_architecture_gets_one_clear_message(params, message):
 
 
 def test_one_class_gets_one_clear_message():
-    with pytest.raises(ValueError, match=r"^NpMLPClassifier needs at least 2 classes in y, got "
-                                         r"1 class: 'cat'$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^NpMLPClassifier needs at least 2 classes in y, got "
+        r"1 class: 'cat'$",
+    ):
         NpMLPClassifier().fit(np.ones((3, 2)), ["cat"] * 3)
 
 
@@ -127,19 +147,25 @@ def test_feature_names_and_string_labels():
     X, y = make_blobs(n_samples=60, centers=2, n_features=3, random_state=1)
     frame = pd.DataFrame(X, columns=["width", "height", "depth"])
     labels = np.where(y == 1, "dog", "cat")
-    clf = NpMLPClassifier(hidden_size=8, max_epochs=50, learning_rate=0.01,
-                          random_state=0).fit(frame, labels)
+    clf = NpMLPClassifier(hidden_size=8, max_epochs=50, learning_rate=0.01, random_state=0).fit(
+        frame, labels
+    )
     assert_array_equal(clf.feature_names_in_, ["width", "height", "depth"])
     assert_array_equal(clf.classes_, ["cat", "dog"])
     assert set(clf.predict(frame)) <= {"cat", "dog"}
     assert clf.score(frame, labels) == 1.0
 
 
-@pytest.mark.parametrize("X_dtype, dtype, expected", [
-    (np.float32, "auto", np.float32), (np.float64, "auto", np.float64),
-    (np.int64, "auto", np.float64), (np.float64, "float32", np.float32),
-    (np.float32, "float64", np.float64),
-])
+@pytest.mark.parametrize(
+    "X_dtype, dtype, expected",
+    [
+        (np.float32, "auto", np.float32),
+        (np.float64, "auto", np.float64),
+        (np.int64, "auto", np.float64),
+        (np.float64, "float32", np.float32),
+        (np.float32, "float64", np.float64),
+    ],
+)
 def test_training_dtype_follows_the_input(blobs, X_dtype, dtype, expected):
     X, y = blobs
     X = (X * 10).astype(X_dtype)
@@ -153,16 +179,18 @@ def test_training_dtype_follows_the_input(blobs, X_dtype, dtype, expected):
 
 def test_predictions_agree_with_each_other(blobs):
     X, y = blobs
-    clf = NpMLPClassifier(hidden_size=16, max_epochs=30, learning_rate=0.01,
-                          random_state=0).fit(X, y)
+    clf = NpMLPClassifier(hidden_size=16, max_epochs=30, learning_rate=0.01, random_state=0).fit(
+        X, y
+    )
     P, S = clf.predict_proba(X), clf.decision_function(X)
     assert P.shape == S.shape == (120, 3)
     assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
     assert_array_equal(clf.predict(X), clf.classes_[S.argmax(axis=1)])
     assert_allclose(clf.predict_log_proba(X), np.log(P), rtol=1e-10, atol=1e-12)
     assert clf.score(X, y) == np.mean(clf.predict(X) == y) > 0.95
-    binary = NpMLPClassifier(hidden_size=8, max_epochs=30, learning_rate=0.01,
-                             random_state=0).fit(X, y == 2)
+    binary = NpMLPClassifier(hidden_size=8, max_epochs=30, learning_rate=0.01, random_state=0).fit(
+        X, y == 2
+    )
     d = binary.decision_function(X)
     assert d.shape == (120,)
     assert_array_equal(binary.predict(X), d > 0)
@@ -187,24 +215,38 @@ def test_log_proba_is_finite_where_log_of_proba_is_minus_inf(blobs):
 def test_stopping_rules_and_convergence_warning(blobs):
     X, y = blobs
     # every epoch "fails" to improve by tol=10: stops after n_iter_no_change + 1 epochs
-    clf = NpMLPClassifier(hidden_size=8, max_epochs=100, tol=10.0, n_iter_no_change=4,
-                          random_state=0)
+    clf = NpMLPClassifier(
+        hidden_size=8, max_epochs=100, tol=10.0, n_iter_no_change=4, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf.fit(X, y)
     assert clf.n_iter_ == 5
     with pytest.warns(ConvergenceWarning, match="max_epochs=3 reached"):
         NpMLPClassifier(hidden_size=8, max_epochs=3, random_state=0).fit(X, y)
-    es = NpMLPClassifier(hidden_size=32, max_epochs=500, learning_rate=0.05, early_stopping=True,
-                         n_iter_no_change=3, validation_fraction=0.25, random_state=0).fit(X, y)
+    es = NpMLPClassifier(
+        hidden_size=32,
+        max_epochs=500,
+        learning_rate=0.05,
+        early_stopping=True,
+        n_iter_no_change=3,
+        validation_fraction=0.25,
+        random_state=0,
+    ).fit(X, y)
     assert es.n_iter_ < 500 and max(es.validation_scores_) == 1.0
 
 
 def test_early_stopping_keeps_the_best_validation_epoch():
     X, y = make_blobs(n_samples=200, centers=3, n_features=5, random_state=0, cluster_std=4)
     X = StandardScaler().fit_transform(X)
-    kw = dict(hidden_size=64, learning_rate=0.01, early_stopping=True, validation_fraction=0.3,
-              tol=0.0, random_state=0)
+    kw = dict(
+        hidden_size=64,
+        learning_rate=0.01,
+        early_stopping=True,
+        validation_fraction=0.3,
+        tol=0.0,
+        random_state=0,
+    )
     es = NpMLPClassifier(max_epochs=500, n_iter_no_change=5, **kw).fit(X, y)
     curve = es.validation_loss_curve_
     best_epoch = int(np.argmin(curve)) + 1
@@ -230,8 +272,9 @@ def test_verbose_prints_one_line_per_epoch(blobs, capsys):
 
 def test_partial_fit_keeps_the_optimiser_state(blobs):
     X, y = blobs
-    kw = dict(hidden_size=16, batch_size=None, max_epochs=6, tol=0.0, n_iter_no_change=100,
-              random_state=3)
+    kw = dict(
+        hidden_size=16, batch_size=None, max_epochs=6, tol=0.0, n_iter_no_change=100, random_state=3
+    )
     with pytest.raises(ValueError, match="^classes must be passed on the first call"):
         NpMLPClassifier(**kw).partial_fit(X, y)
     inc = NpMLPClassifier(**kw)
@@ -273,9 +316,13 @@ def test_warm_start_continues_and_cold_start_restarts(blobs):
     assert not np.array_equal(warm.coefs_[0], W_first)
     assert again.n_iter_ == 5
     assert_array_equal(again.coefs_[0], cold.coefs_[0])
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "warm_start: y has classes [0, 1, 5] but the model was trained on [0, 1, 2]; "
-            "set warm_start=False")):
+            "set warm_start=False"
+        ),
+    ):
         warm.fit(X, np.where(y == 2, 5, y))
 
 
@@ -290,8 +337,9 @@ def test_weighted_loss_and_gradient_agree_by_gradient_check(blobs):
     X, y = X[30:42], y[30:42]
     w = compute_sample_weight("balanced", y) * np.linspace(0.2, 3.0, len(y))
     # the core model an estimator trains, with the per-row weights its class_weight gives
-    clf = NpMLPClassifier(n_layers=5, hidden_size=6, max_epochs=3, class_weight="balanced",
-                          random_state=0).fit(X, y, sample_weight=np.linspace(0.2, 3.0, len(y)))
+    clf = NpMLPClassifier(
+        n_layers=5, hidden_size=6, max_epochs=3, class_weight="balanced", random_state=0
+    ).fit(X, y, sample_weight=np.linspace(0.2, 3.0, len(y)))
     net = clf.model_
     report = gradcheck(net, X, y, sample_weight=w, l2=0.01, max_entries=30)
     assert report.passed, str(report)
@@ -317,8 +365,9 @@ def test_integer_weights_equal_repeated_rows():
     # the estimator, full batch: weighted rows train exactly like repeated rows
     Xb, yb = make_blobs(n_samples=40, centers=3, n_features=4, random_state=2)
     wb = np.random.default_rng(2).integers(0, 4, 40)
-    kw = dict(hidden_size=8, batch_size=None, max_epochs=30, tol=0.0, n_iter_no_change=100,
-              random_state=0)
+    kw = dict(
+        hidden_size=8, batch_size=None, max_epochs=30, tol=0.0, n_iter_no_change=100, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         weighted = NpMLPClassifier(**kw).fit(Xb, yb, sample_weight=wb)
@@ -334,24 +383,31 @@ def test_class_weight_multiplies_sample_weight(blobs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         balanced = NpMLPClassifier(class_weight="balanced", **kw).fit(X, y)
-        by_hand = NpMLPClassifier(**kw).fit(X, y, sample_weight=compute_sample_weight(
-            "balanced", y))
+        by_hand = NpMLPClassifier(**kw).fit(
+            X, y, sample_weight=compute_sample_weight("balanced", y)
+        )
         sw = np.linspace(0.5, 2.0, len(y))
         as_dict = NpMLPClassifier(class_weight={0: 3.0, 1: 1.0, 2: 0.5}, **kw).fit(
-            X, y, sample_weight=sw)
-        product = NpMLPClassifier(**kw).fit(X, y, sample_weight=sw * np.choose(y, [3, 1, .5]))
+            X, y, sample_weight=sw
+        )
+        product = NpMLPClassifier(**kw).fit(X, y, sample_weight=sw * np.choose(y, [3, 1, 0.5]))
         plain = NpMLPClassifier(**kw).fit(X, y)
     assert_array_equal(balanced.coefs_[0], by_hand.coefs_[0])
     assert_array_equal(as_dict.coefs_[0], product.coefs_[0])
     assert not np.array_equal(balanced.coefs_[0], plain.coefs_[0])
-    with pytest.raises(ValueError, match="^class_weight='balanced' is not supported by "
-                                         "partial_fit"):
+    with pytest.raises(
+        ValueError, match="^class_weight='balanced' is not supported by partial_fit"
+    ):
         NpMLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
-    with pytest.raises(ValueError, match=re.escape(
-            "Negative values in data passed to `sample_weight`.")):
+    with pytest.raises(
+        ValueError, match=re.escape("Negative values in data passed to `sample_weight`.")
+    ):
         NpMLPClassifier(**kw).fit(X, y, sample_weight=-np.ones(len(y)))
-    with pytest.raises(ValueError, match="^NpMLPClassifier needs rows of at least 2 classes "
-                                         "with a positive weight; the weights leave 1 class"):
+    with pytest.raises(
+        ValueError,
+        match="^NpMLPClassifier needs rows of at least 2 classes "
+        "with a positive weight; the weights leave 1 class",
+    ):
         NpMLPClassifier(**kw).fit(X, y, sample_weight=(y == 1).astype(float))
 
 
@@ -363,14 +419,22 @@ def digits():
 
 def test_pipeline_grid_search_and_cross_validation_on_digits(digits):
     X_tr, X_te, y_tr, y_te = digits
-    pipe = Pipeline([("scale", StandardScaler()),
-                     ("mlp", NpMLPClassifier(max_epochs=30, random_state=0))])
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("mlp", NpMLPClassifier(max_epochs=30, random_state=0))]
+    )
     grid = {"mlp__hidden_size": [16, 64], "mlp__learning_rate": [1e-3, 1e-2]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search = GridSearchCV(pipe, grid, cv=3, n_jobs=2).fit(X_tr, y_tr)
-        scores = cross_val_score(make_pipeline(StandardScaler(), NpMLPClassifier(
-            hidden_size=64, learning_rate=1e-2, max_epochs=30, random_state=0)), X_tr, y_tr, cv=5)
+        scores = cross_val_score(
+            make_pipeline(
+                StandardScaler(),
+                NpMLPClassifier(hidden_size=64, learning_rate=1e-2, max_epochs=30, random_state=0),
+            ),
+            X_tr,
+            y_tr,
+            cv=5,
+        )
     assert search.best_params_["mlp__hidden_size"] == 64
     assert search.best_score_ > 0.95
     assert search.score(X_te, y_te) > 0.96
@@ -383,12 +447,14 @@ def test_as_accurate_as_scikit_learn_mlp_on_breast_cancer():
     X, y = load_breast_cancer(return_X_y=True)
     ours, theirs = [], []
     for seed in range(3):
-        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
-                                                  random_state=seed)
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.25, stratify=y, random_state=seed
+        )
         common = dict(alpha=1e-4, tol=0.0, n_iter_no_change=100, random_state=seed)
         a = NpMLPClassifier(hidden_size=100, max_epochs=100, learning_rate=1e-3, **common)
-        b = MLPClassifier(hidden_layer_sizes=(100,), max_iter=100, learning_rate_init=1e-3,
-                          **common)
+        b = MLPClassifier(
+            hidden_layer_sizes=(100,), max_iter=100, learning_rate_init=1e-3, **common
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             ours.append(make_pipeline(StandardScaler(), a).fit(X_tr, y_tr).score(X_te, y_te))

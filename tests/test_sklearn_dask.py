@@ -15,7 +15,8 @@ from sklearn.preprocessing import StandardScaler
 from npmlp import NpMLPClassifier
 
 distributed = pytest.importorskip(
-    "distributed", reason="dask[distributed] is not installed: pip install 'npmlp[dask]'")
+    "distributed", reason="dask[distributed] is not installed: pip install 'npmlp[dask]'"
+)
 
 
 @pytest.mark.slow
@@ -23,12 +24,17 @@ def test_grid_search_runs_its_fits_on_a_dask_local_cluster():
     X, y = load_digits(return_X_y=True)
     X, y = X[::2], y[::2]
     pipe = make_pipeline(StandardScaler(), NpMLPClassifier(max_epochs=20, random_state=0))
-    grid = {"npmlpclassifier__hidden_size": [16, 32],
-            "npmlpclassifier__learning_rate": [1e-3, 1e-2]}
+    grid = {
+        "npmlpclassifier__hidden_size": [16, 32],
+        "npmlpclassifier__learning_rate": [1e-3, 1e-2],
+    }
     search = GridSearchCV(pipe, grid, cv=3, n_jobs=-1)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         workers = set(client.scheduler_info()["workers"])
         assert len(workers) == 2
         with distributed.get_task_stream(client) as stream, warnings.catch_warnings():

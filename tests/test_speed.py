@@ -41,9 +41,16 @@ def test_float32_training_keeps_float32_everywhere(optimizer):
     X, y = blobs(dtype=np.float64)
     net = MLP(7, (12, 9), 5, 3, dtype=np.float32, seed=1)
     opt = make_optimizer(optimizer, net.params)
-    fit(net, X, y, TrainConfig(epochs=2, batch_size=40, lr=0.01, optimizer=optimizer,
-                               weight_decay=1e-3, seed=0),
-        sample_weight=np.linspace(0.5, 2.0, len(y)), optimizer=opt)
+    fit(
+        net,
+        X,
+        y,
+        TrainConfig(
+            epochs=2, batch_size=40, lr=0.01, optimizer=optimizer, weight_decay=1e-3, seed=0
+        ),
+        sample_weight=np.linspace(0.5, 2.0, len(y)),
+        optimizer=opt,
+    )
     for k, v in net.params.items():
         assert v.dtype == np.float32, k
     for k, v in opt.state().items():
@@ -86,8 +93,15 @@ def test_training_loop_allocates_nothing_batch_sized():
     tracemalloc.start()
     try:
         Workspace.__init__ = counting_init
-        fit(net, X, y, TrainConfig(epochs=3, batch_size=512, lr=0.01, optimizer="adam",
-                                   weight_decay=1e-4, seed=0), callback=callback)
+        fit(
+            net,
+            X,
+            y,
+            TrainConfig(
+                epochs=3, batch_size=512, lr=0.01, optimizer="adam", weight_decay=1e-4, seed=0
+            ),
+            callback=callback,
+        )
     finally:
         Workspace.__init__ = real_init
         tracemalloc.stop()
@@ -151,8 +165,7 @@ def test_fixed_seed_training_matches_the_straightforward_baseline(dtype, rtol):
     baseline = load_baseline()
     X, y = blobs(N=100, D=9, C=4, seed=5, dtype=dtype)
     net = MLP(9, 16, 5, 4, dtype=dtype, seed=11)
-    history = fit(net, X, y, TrainConfig(epochs=4, batch_size=32, lr=0.05, optimizer="sgd",
-                                         seed=7))
+    history = fit(net, X, y, TrainConfig(epochs=4, batch_size=32, lr=0.05, optimizer="sgd", seed=7))
     params = baseline.init_params(9, 16, 5, 4, seed=11, dtype=dtype)
     rng, order = np.random.default_rng(7), np.arange(100)
     losses = [baseline.train_epoch(params, X, y, 32, 0.05, rng, order) for _ in range(4)]
@@ -168,8 +181,9 @@ def test_large_finite_values_pass_the_finite_check_and_nan_is_found():
     X = np.full((4, 3), 3e38, np.float32)  # the sum overflows; every value is finite
     assert net._check_X(X, finite=True) is X
     X[2, 1] = np.nan
-    with pytest.raises(NpmlpError,
-                       match=r"X contains NaN or infinity in 1 row\(s\) \(first: row 2\)"):
+    with pytest.raises(
+        NpmlpError, match=r"X contains NaN or infinity in 1 row\(s\) \(first: row 2\)"
+    ):
         net._check_X(X, finite=True)
 
 
@@ -202,8 +216,13 @@ def test_fit_runs_under_the_thread_setting_and_restores_it():
     X, y = blobs()
     before = blas_threads_now()
     seen = []
-    fit(MLP(7, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=1, batch_size=32, threads=1),
-        callback=lambda record, net: seen.append(blas_threads_now()))
+    fit(
+        MLP(7, 8, 3, 3, seed=0),
+        X,
+        y,
+        TrainConfig(epochs=1, batch_size=32, threads=1),
+        callback=lambda record, net: seen.append(blas_threads_now()),
+    )
     assert seen == [{1}]
     assert blas_threads_now() == before
 
@@ -215,8 +234,10 @@ def test_cli_threads_option(capsys):
 
     assert main(["train", "--threads", "0"]) == 2
     captured = capsys.readouterr()
-    assert captured.err == ("npmlp: error: Invalid value for '--threads': 0 is not in the range "
-                            "x>=1. (see 'npmlp train --help')\n")
+    assert captured.err == (
+        "npmlp: error: Invalid value for '--threads': 0 is not in the range "
+        "x>=1. (see 'npmlp train --help')\n"
+    )
     assert main(["train", "--threads", "1", "--epochs", "2", "--quiet", "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert metrics["test_accuracy"] > 0.8
@@ -229,9 +250,14 @@ def test_benchmark_pieces_run_at_tiny_sizes():
     spec.loader.exec_module(bench)
     X, y = bench.random_data(64)
     assert X.dtype == np.float32 and X.shape == (64, bench.D)
-    times = bench.race({"floor": bench.floor_runner(8, 16, 4, 1),
-                        "npmlp": bench.npmlp_runner(X, y, 8, 16),
-                        "baseline": bench.baseline_runner(X, y, 8, 16)}, reps=2)
+    times = bench.race(
+        {
+            "floor": bench.floor_runner(8, 16, 4, 1),
+            "npmlp": bench.npmlp_runner(X, y, 8, 16),
+            "baseline": bench.baseline_runner(X, y, 8, 16),
+        },
+        reps=2,
+    )
     assert set(times) == {"floor", "npmlp", "baseline", "floor_min", "npmlp_min", "baseline_min"}
     assert all(t > 0 for t in times.values())
     # 6P - 2DH flops per training row, 2P per inference row (P: weights of the seed's FC layers)

@@ -44,8 +44,20 @@ def test_every_optimizer_reduces_the_loss(opt):
     X, y = blobs()
     net = MLP(4, 16, 3, 3, seed=0)
     lr = 1e-2 if opt == "adam" else 5e-2
-    hist = fit(net, X, y, TrainConfig(epochs=8, batch_size=32, optimizer=opt, lr=lr, seed=0,
-                                      weight_decay=1e-4, schedule="cosine"))
+    hist = fit(
+        net,
+        X,
+        y,
+        TrainConfig(
+            epochs=8,
+            batch_size=32,
+            optimizer=opt,
+            lr=lr,
+            seed=0,
+            weight_decay=1e-4,
+            schedule="cosine",
+        ),
+    )
     assert hist.records[-1]["train_loss"] < 0.5 * hist.records[0]["train_loss"]
 
 
@@ -67,8 +79,15 @@ def test_stratified_validation_split_and_history():
     X, y = blobs(300)
     hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=4, val_fraction=0.2, seed=3))
     rec = hist.records[-1]
-    assert set(rec) == {"epoch", "lr", "train_loss", "train_accuracy", "val_loss",
-                        "val_accuracy", "seconds"}
+    assert set(rec) == {
+        "epoch",
+        "lr",
+        "train_loss",
+        "train_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "seconds",
+    }
     assert 0 <= rec["val_accuracy"] <= 1 and rec["val_loss"] > 0
     keep, held = stratified_split(y, 0.2, seed=3)
     assert len(held) == 60 and len(np.intersect1d(keep, held)) == 0
@@ -85,8 +104,15 @@ def test_early_stopping_restores_the_best_weights():
     def remember(record, net):
         seen[record["epoch"]] = {k: v.copy() for k, v in net.params.items()}
 
-    cfg = TrainConfig(epochs=200, batch_size=8, lr=0.01, val_fraction=0.3, seed=0,
-                      early_stopping="val_loss", patience=5)
+    cfg = TrainConfig(
+        epochs=200,
+        batch_size=8,
+        lr=0.01,
+        val_fraction=0.3,
+        seed=0,
+        early_stopping="val_loss",
+        patience=5,
+    )
     hist = fit(net, X, y_noisy, cfg, callback=remember)
     assert hist.stopped_early and len(hist) < 200
     val = hist.column("val_loss")
@@ -98,8 +124,13 @@ def test_early_stopping_restores_the_best_weights():
 
 def test_callback_can_stop_training():
     X, y = blobs(50)
-    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=50),
-               callback=lambda rec, net: rec["epoch"] == 3)
+    hist = fit(
+        MLP(4, 8, 3, 3, seed=0),
+        X,
+        y,
+        TrainConfig(epochs=50),
+        callback=lambda rec, net: rec["epoch"] == 3,
+    )
     assert len(hist) == 3
 
 
@@ -122,14 +153,19 @@ def test_early_stopping_without_validation_is_refused():
         fit(MLP(4, 8, 3, 3), X, y, TrainConfig(early_stopping="val_loss"))
 
 
-@pytest.mark.parametrize("kw,message", [
-    ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
-    ({"lr": -1.0}, "learning rate must be a positive number, got -1.0"),
-    ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'; choose one of sgd, momentum, "
-                             "nesterov, adam"),
-    ({"schedule": "poly"}, "unknown schedule 'poly'; choose one of constant, step, cosine"),
-    ({"val_fraction": 1.0}, "validation fraction must be in [0, 1), got 1.0"),
-])
+@pytest.mark.parametrize(
+    "kw,message",
+    [
+        ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
+        ({"lr": -1.0}, "learning rate must be a positive number, got -1.0"),
+        (
+            {"optimizer": "lbfgs"},
+            "unknown optimizer 'lbfgs'; choose one of sgd, momentum, nesterov, adam",
+        ),
+        ({"schedule": "poly"}, "unknown schedule 'poly'; choose one of constant, step, cosine"),
+        ({"val_fraction": 1.0}, "validation fraction must be in [0, 1), got 1.0"),
+    ],
+)
 def test_bad_settings(kw, message):
     X, y = blobs(30)
     with pytest.raises(NpmlpError) as e:

@@ -17,7 +17,20 @@ from .training import History, TrainConfig, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "MLP", "fit", "TrainConfig", "History", "gradcheck", "load", "save", "summarise",
-    "n_parameters", "Preprocessing", "NpmlpError", "DataError", "ModelFileError",
-    "TrainingDiverged", "NpMLPClassifier", "__version__",
+    "MLP",
+    "fit",
+    "TrainConfig",
+    "History",
+    "gradcheck",
+    "load",
+    "save",
+    "summarise",
+    "n_parameters",
+    "Preprocessing",
+    "NpmlpError",
+    "DataError",
+    "ModelFileError",
+    "TrainingDiverged",
+    "NpMLPClassifier",
+    "__version__",
 ]

@@ -37,8 +37,9 @@ class BatchSize(click.ParamType):
             try:
                 n = int(value)
             except ValueError:
-                self.fail(f"{value!r} is not a batch size; give a positive integer or 'full'",
-                          param, ctx)
+                self.fail(
+                    f"{value!r} is not a batch size; give a positive integer or 'full'", param, ctx
+                )
         if n < 0:
             self.fail(f"{n} is negative; give a positive integer or 'full'", param, ctx)
         return n
@@ -48,7 +49,8 @@ def _check_layers(ctx, param, value):
     if value is not None and (value < 3 or value % 2 == 0):
         raise click.BadParameter(
             f"L must be odd and >= 3 (FC and ReLU alternate, first and last layers are FC), "
-            f"got {value}; use 3 for one hidden layer, 5 for two, ...")
+            f"got {value}; use 3 for one hidden layer, 5 for two, ..."
+        )
     return value
 
 
@@ -81,45 +83,123 @@ def cli():
 # --------------------------------------------------------------------------------------- train
 @cli.command(context_settings=CONTEXT)
 @click.option("--data", default="digits", show_default=True, help=DATA_HELP)
-@click.option("--label", default=None,
-              help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.")
-@click.option("-L", "--layers", type=int, default=3, show_default=True, callback=_check_layers,
-              help="Number of layers L (odd, >= 3).")
-@click.option("-H", "--hidden", type=click.IntRange(min=1), default=256, show_default=True,
-              help="Hidden width H.")
+@click.option(
+    "--label",
+    default=None,
+    help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.",
+)
+@click.option(
+    "-L",
+    "--layers",
+    type=int,
+    default=3,
+    show_default=True,
+    callback=_check_layers,
+    help="Number of layers L (odd, >= 3).",
+)
+@click.option(
+    "-H",
+    "--hidden",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Hidden width H.",
+)
 @click.option("--epochs", type=click.IntRange(min=1), default=60, show_default=True)
-@click.option("--batch-size", type=BatchSize(), default="64", show_default=True,
-              help="Rows per update; 'full' (or 0) for full-batch gradient descent.")
-@click.option("--lr", type=float, default=2e-3, show_default=True, callback=_positive,
-              help="Learning rate.")
+@click.option(
+    "--batch-size",
+    type=BatchSize(),
+    default="64",
+    show_default=True,
+    help="Rows per update; 'full' (or 0) for full-batch gradient descent.",
+)
+@click.option(
+    "--lr", type=float, default=2e-3, show_default=True, callback=_positive, help="Learning rate."
+)
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True)
 @click.option("--momentum", type=float, default=0.9, show_default=True)
-@click.option("--schedule", type=click.Choice(SCHEDULES), default="constant",
-              show_default=True, help="Learning-rate schedule.")
-@click.option("--weight-decay", type=click.FloatRange(min=0), default=1e-3, show_default=True,
-              help="L2 penalty on the weights.")
+@click.option(
+    "--schedule",
+    type=click.Choice(SCHEDULES),
+    default="constant",
+    show_default=True,
+    help="Learning-rate schedule.",
+)
+@click.option(
+    "--weight-decay",
+    type=click.FloatRange(min=0),
+    default=1e-3,
+    show_default=True,
+    help="L2 penalty on the weights.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--val-fraction", type=float, default=0.1, show_default=True, callback=_fraction)
 @click.option("--test-fraction", type=float, default=0.2, show_default=True, callback=_fraction)
-@click.option("--early-stopping", type=click.Choice(("off",) + MONITORS), default="val_loss",
-              show_default=True, help="Metric to stop on (restores the best weights).")
+@click.option(
+    "--early-stopping",
+    type=click.Choice(("off",) + MONITORS),
+    default="val_loss",
+    show_default=True,
+    help="Metric to stop on (restores the best weights).",
+)
 @click.option("--patience", type=click.IntRange(min=1), default=15, show_default=True)
-@click.option("--scaling", type=click.Choice(KINDS), default="standard", show_default=True,
-              help="Input scaling fitted on the training split.")
-@click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
-              show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for model.npz, history.csv, metrics.json, pictures, report.html.")
-@click.option("--no-pictures", is_flag=True,
-              help="With --out: write no pictures and no report.html (faster).")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the final metrics as one JSON line (the last line of stdout).")
+@click.option(
+    "--scaling",
+    type=click.Choice(KINDS),
+    default="standard",
+    show_default=True,
+    help="Input scaling fitted on the training split.",
+)
+@click.option(
+    "--dtype", type=click.Choice(("float32", "float64")), default="float32", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for model.npz, history.csv, metrics.json, pictures, report.html.",
+)
+@click.option(
+    "--no-pictures", is_flag=True, help="With --out: write no pictures and no report.html (faster)."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the final metrics as one JSON line (the last line of stdout).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar or table.")
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="BLAS threads for training [default: 1 for small layers, else all cores].")
-def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, momentum, schedule,
-          weight_decay, seed, val_fraction, test_fraction, early_stopping, patience, scaling,
-          dtype, out, no_pictures, as_json, quiet, threads):
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="BLAS threads for training [default: 1 for small layers, else all cores].",
+)
+def train(
+    data,
+    label,
+    layers,
+    hidden,
+    epochs,
+    batch_size,
+    lr,
+    optimizer,
+    momentum,
+    schedule,
+    weight_decay,
+    seed,
+    val_fraction,
+    test_fraction,
+    early_stopping,
+    patience,
+    scaling,
+    dtype,
+    out,
+    no_pictures,
+    as_json,
+    quiet,
+    threads,
+):
     """Train an MLP and report train/validation/test loss and accuracy.
 
     \b
@@ -136,15 +216,34 @@ def train(data, label, layers, hidden, epochs, batch_size, lr, optimizer, moment
     from .run import RunSettings, write_run
 
     if early_stopping != "off" and val_fraction == 0:
-        raise NpmlpError("--early-stopping needs validation rows: set --val-fraction > 0 or "
-                         "--early-stopping off")
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-                         momentum=momentum, schedule=schedule, weight_decay=weight_decay,
-                         val_fraction=val_fraction, patience=patience, seed=seed, threads=threads,
-                         early_stopping=None if early_stopping == "off" else early_stopping)
-    settings = RunSettings(data=data, label=label, layers=layers, hidden=hidden,
-                           test_fraction=test_fraction, scaling=scaling, dtype=dtype, seed=seed,
-                           config=config)
+        raise NpmlpError(
+            "--early-stopping needs validation rows: set --val-fraction > 0 or --early-stopping off"
+        )
+    config = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        optimizer=optimizer,
+        momentum=momentum,
+        schedule=schedule,
+        weight_decay=weight_decay,
+        val_fraction=val_fraction,
+        patience=patience,
+        seed=seed,
+        threads=threads,
+        early_stopping=None if early_stopping == "off" else early_stopping,
+    )
+    settings = RunSettings(
+        data=data,
+        label=label,
+        layers=layers,
+        hidden=hidden,
+        test_fraction=test_fraction,
+        scaling=scaling,
+        dtype=dtype,
+        seed=seed,
+        config=config,
+    )
     from .data import load_dataset
 
     dataset = load_dataset(data, label=label)  # bad data fails before the progress bar shows
@@ -166,8 +265,12 @@ def _train_with_progress(settings, console, dataset):
 
     from .run import train_run
 
-    columns = (TextColumn("epoch {task.completed}/{task.total}"), BarColumn(),
-               TextColumn("{task.fields[status]}"), TimeElapsedColumn())
+    columns = (
+        TextColumn("epoch {task.completed}/{task.total}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("train", total=settings.config.epochs, status="")
 
@@ -197,8 +300,10 @@ def _print_result(result, out, quiet, no_pictures=False):
         if result.history.stopped_early:
             click.echo(f"early stopping: best epoch {result.history.best_epoch} restored")
         if out is not None:
-            click.echo(f"wrote {out}/model.npz, history.csv, metrics.json"
-                       + ("" if no_pictures else ", the pictures and report.html"))
+            click.echo(
+                f"wrote {out}/model.npz, history.csv, metrics.json"
+                + ("" if no_pictures else ", the pictures and report.html")
+            )
     if not quiet:
         click.echo(f"test accuracy: {m['test_accuracy']:.4f}")
 
@@ -207,8 +312,11 @@ def _print_result(result, out, quiet, no_pictures=False):
 @cli.command(context_settings=CONTEXT)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--data", required=True, help="As for 'npmlp train --data'.")
-@click.option("--label", default=None,
-              help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.")
+@click.option(
+    "--label",
+    default=None,
+    help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON line.")
 def evaluate(model, data, label, as_json):
     """Accuracy, loss, per-class precision/recall and confusion matrix of a saved model.
@@ -233,14 +341,22 @@ def evaluate(model, data, label, as_json):
     ev = net.evaluate(X, y_idx)
     pred = net.encode_labels(net.predict(X))
     labels = np.arange(net.C)
-    prec, rec, f1, support = precision_recall_fscore_support(y_idx, pred, labels=labels,
-                                                             zero_division=0)
+    prec, rec, f1, support = precision_recall_fscore_support(
+        y_idx, pred, labels=labels, zero_division=0
+    )
     cm = confusion_matrix(y_idx, pred, labels=labels)
     names = [str(c) for c in net.classes]
-    result = {"accuracy": ev["accuracy"], "loss": ev["loss"], "n": int(len(y_idx)),
-              "per_class": {n: {"precision": float(p), "recall": float(r), "support": int(s)}
-                            for n, p, r, s in zip(names, prec, rec, support)},
-              "confusion_matrix": cm.tolist(), "classes": names}
+    result = {
+        "accuracy": ev["accuracy"],
+        "loss": ev["loss"],
+        "n": int(len(y_idx)),
+        "per_class": {
+            n: {"precision": float(p), "recall": float(r), "support": int(s)}
+            for n, p, r, s in zip(names, prec, rec, support)
+        },
+        "confusion_matrix": cm.tolist(),
+        "classes": names,
+    }
     if as_json:
         click.echo(json.dumps(result))
         return
@@ -287,15 +403,33 @@ def predict(model, input, proba):
 
 # ------------------------------------------------------------------------------------- summary
 def _arch_options(f):
-    for opt in reversed((
-        click.option("-D", "D", type=click.IntRange(min=1), required=True, help="Input size D."),
-        click.option("-H", "H", type=click.IntRange(min=1), required=True, help="Hidden width H."),
-        click.option("-L", "L", type=int, required=True, callback=_check_layers,
-                     help="Layers L (odd, >= 3)."),
-        click.option("-C", "C", type=click.IntRange(min=2), required=True, help="Classes C."),
-        click.option("-N", "N", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Batch size N."),
-    )):
+    for opt in reversed(
+        (
+            click.option(
+                "-D", "D", type=click.IntRange(min=1), required=True, help="Input size D."
+            ),
+            click.option(
+                "-H", "H", type=click.IntRange(min=1), required=True, help="Hidden width H."
+            ),
+            click.option(
+                "-L",
+                "L",
+                type=int,
+                required=True,
+                callback=_check_layers,
+                help="Layers L (odd, >= 3).",
+            ),
+            click.option("-C", "C", type=click.IntRange(min=2), required=True, help="Classes C."),
+            click.option(
+                "-N",
+                "N",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="Batch size N.",
+            ),
+        )
+    ):
         f = opt(f)
     return f
 
@@ -323,8 +457,13 @@ def summary(D, H, L, C, N):
 @click.option("-N", "N", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--threshold", type=float, default=1e-6, show_default=True, callback=_positive)
-@click.option("--max-entries", type=click.IntRange(min=1), default=40, show_default=True,
-              help="Entries checked per tensor (sampled beyond this).")
+@click.option(
+    "--max-entries",
+    type=click.IntRange(min=1),
+    default=40,
+    show_default=True,
+    help="Entries checked per tensor (sampled beyond this).",
+)
 def gradcheck(D, H, L, C, N, seed, threshold, max_entries):
     """Check the backward pass against central finite differences (float64).
 

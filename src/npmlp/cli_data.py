@@ -38,11 +38,15 @@ def list_(as_json):
         return
     table = Table(title="npmlp data sets (--data NAME)")
     for col in ("name", "kind", "rows", "classes", "features", "source", "description"):
-        table.add_column(col, justify="right" if col in ("rows", "classes", "features")
-                         else "left", overflow="fold")
+        table.add_column(
+            col,
+            justify="right" if col in ("rows", "classes", "features") else "left",
+            overflow="fold",
+        )
     for e in rows:
-        table.add_row(e.name, e.kind, str(e.rows), str(e.classes), str(e.features), e.source,
-                      e.description)
+        table.add_row(
+            e.name, e.kind, str(e.rows), str(e.classes), str(e.features), e.source, e.description
+        )
     console = Console(width=max(Console().width, 120))
     console.print(table)
     click.echo(f"synthetic sets take settings: {SPEC_HELP} (rows shown are the default n)")
@@ -53,8 +57,11 @@ def list_(as_json):
 
 @data.command(context_settings=CONTEXT)
 @click.argument("spec", metavar="NAME|PATH")
-@click.option("--label", default=None,
-              help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.")
+@click.option(
+    "--label",
+    default=None,
+    help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the information as one JSON line.")
 def info(spec, label, as_json):
     """Shapes, class counts, value ranges and missing values of a data set or file."""
@@ -66,13 +73,20 @@ def info(spec, label, as_json):
         click.echo(json.dumps(d))
         return
     click.echo(f"{d['name']}: {d['source']}")
-    click.echo(f"features D={d['n_features']}, classes C={len(d['classes'])}"
-               + (f", images {d['image_shape'][0]}x{d['image_shape'][1]}"
-                  if d["image_shape"] and len(d["image_shape"]) == 2 else "")
-               + (" (streamed from disk)" if d["streamed"] else ""))
+    click.echo(
+        f"features D={d['n_features']}, classes C={len(d['classes'])}"
+        + (
+            f", images {d['image_shape'][0]}x{d['image_shape'][1]}"
+            if d["image_shape"] and len(d["image_shape"]) == 2
+            else ""
+        )
+        + (" (streamed from disk)" if d["streamed"] else "")
+    )
     for part, p in d["parts"].items():
-        click.echo(f"{part}: X {tuple(p['X_shape'])} {p['X_dtype']}, y {tuple(p['y_shape'])}, "
-                   f"values in [{p['min']:.6g}, {p['max']:.6g}], rows with missing values: "
-                   f"{p['rows_with_missing']}")
+        click.echo(
+            f"{part}: X {tuple(p['X_shape'])} {p['X_dtype']}, y {tuple(p['y_shape'])}, "
+            f"values in [{p['min']:.6g}, {p['max']:.6g}], rows with missing values: "
+            f"{p['rows_with_missing']}"
+        )
         counts = ", ".join(f"{k}: {v}" for k, v in p["class_counts"].items())
         click.echo(f"  class counts: {counts}")

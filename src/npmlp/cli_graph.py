@@ -12,9 +12,13 @@ from .errors import NpmlpError
 
 @click.command(context_settings=CONTEXT)
 @_arch_options
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("graph.png"), show_default=True,
-              help="Picture to write: a .png or .svg file.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("graph.png"),
+    show_default=True,
+    help="Picture to write: a .png or .svg file.",
+)
 def graph(D, H, L, C, N, out):
     """Draw the seed's forward and backward graph with the shape of every variable.
 

@@ -76,16 +76,22 @@ def save(net: MLP, path, **metadata) -> None:
         classes = classes.astype(str)
     meta = dict(net.metadata)
     meta.update(metadata)
-    meta.update({
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "npmlp_version": _version(),
-        "architecture": {"D": net.D, "H": list(net.H) if isinstance(net.H, tuple) else net.H,
-                         "L": net.L, "C": net.C},
-        "dtype": net.dtype.name,
-        "seed": net.seed,
-        "preprocessing": net.preprocessing.kind if net.preprocessing is not None else None,
-    })
+    meta.update(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "npmlp_version": _version(),
+            "architecture": {
+                "D": net.D,
+                "H": list(net.H) if isinstance(net.H, tuple) else net.H,
+                "L": net.L,
+                "C": net.C,
+            },
+            "dtype": net.dtype.name,
+            "seed": net.seed,
+            "preprocessing": net.preprocessing.kind if net.preprocessing is not None else None,
+        }
+    )
     arrays = dict(net.params)
     arrays["classes"] = classes
     if net.preprocessing is not None:
@@ -119,20 +125,27 @@ def load(path) -> MLP:
         magic = f.read(4)
     if magic != b"PK\x03\x04":
         if magic[:1] == b"\x80":  # the start of a pickle stream
-            raise _bad(path, "holds pickled objects, which npmlp refuses to load because "
-                             "they can run code; re-save the model with npmlp")
+            raise _bad(
+                path,
+                "holds pickled objects, which npmlp refuses to load because "
+                "they can run code; re-save the model with npmlp",
+            )
         raise _bad(path, "is not an npmlp model file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except ValueError as e:
         if "pickle" in str(e).lower():
-            raise _bad(path, "holds pickled objects, which npmlp refuses to load because "
-                             "they can run code; re-save the model with npmlp") from None
+            raise _bad(
+                path,
+                "holds pickled objects, which npmlp refuses to load because "
+                "they can run code; re-save the model with npmlp",
+            ) from None
         raise _bad(path, f"is not a readable npmlp model file ({e})") from None
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as e:
-        raise _bad(path, f"is truncated or corrupted ({type(e).__name__}: {e}); "
-                         "train or copy it again") from None
+        raise _bad(
+            path, f"is truncated or corrupted ({type(e).__name__}: {e}); train or copy it again"
+        ) from None
     if not isinstance(arrays, dict) or "metadata" not in arrays:
         raise _bad(path, "is not an npmlp model file (no metadata entry)")
     try:
@@ -143,9 +156,12 @@ def load(path) -> MLP:
         raise _bad(path, "is not an npmlp model file (wrong format tag)")
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
-        raise _bad(path, f"uses model format version {version}, but npmlp {_version()} reads "
-                         f"version {FORMAT_VERSION}; re-train or convert it with a matching "
-                         "npmlp")
+        raise _bad(
+            path,
+            f"uses model format version {version}, but npmlp {_version()} reads "
+            f"version {FORMAT_VERSION}; re-train or convert it with a matching "
+            "npmlp",
+        )
     try:
         arch = meta["architecture"]
         D, L, C = (int(arch[k]) for k in "DLC")
@@ -157,8 +173,10 @@ def load(path) -> MLP:
             for key, shape in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (1, sizes[i]))):
                 a = arrays[key]
                 if a.shape != shape or a.dtype != net.dtype:
-                    raise ValueError(f"{key} has shape {a.shape} and dtype {a.dtype}, "
-                                     f"expected {shape} {net.dtype}")
+                    raise ValueError(
+                        f"{key} has shape {a.shape} and dtype {a.dtype}, "
+                        f"expected {shape} {net.dtype}"
+                    )
                 net.params[key] = a
         classes = arrays["classes"]
         if classes.shape != (C,):
@@ -170,8 +188,9 @@ def load(path) -> MLP:
                 raise ValueError("preprocessing arrays do not match D")
             net.preprocessing = Preprocessing(meta["preprocessing"], shift, scale)
     except (KeyError, ValueError, TypeError) as e:
-        raise _bad(path, f"is inconsistent ({type(e).__name__}: {e}); train or copy it "
-                         "again") from None
+        raise _bad(
+            path, f"is inconsistent ({type(e).__name__}: {e}); train or copy it again"
+        ) from None
     for k in ("format", "format_version", "architecture", "dtype", "seed", "preprocessing"):
         meta.pop(k, None)
     net.metadata = meta

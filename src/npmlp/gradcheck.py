@@ -82,16 +82,17 @@ class GradcheckReport:
         return self.max_rel_error < self.threshold
 
     def __str__(self) -> str:
-        lines = [f"{'tensor':<8} {'shape':<12} {'checked':>7} {'max rel error':>14} "
-                 f"{'near kink':>9}"]
+        lines = [
+            f"{'tensor':<8} {'shape':<12} {'checked':>7} {'max rel error':>14} {'near kink':>9}"
+        ]
         for r in self.rows:
             shape = "x".join(map(str, r.shape))
             err = "n/a" if r.n_near_kink == r.n_checked else f"{r.max_rel_error:.3e}"
-            lines.append(f"{r.name:<8} {shape:<12} {r.n_checked:>7} {err:>14} "
-                         f"{r.n_near_kink:>9}")
+            lines.append(f"{r.name:<8} {shape:<12} {r.n_checked:>7} {err:>14} {r.n_near_kink:>9}")
         verdict = "PASS" if self.passed else "FAIL"
-        lines.append(f"{verdict}: max relative error {self.max_rel_error:.3e} "
-                     f"(threshold {self.threshold:g})")
+        lines.append(
+            f"{verdict}: max relative error {self.max_rel_error:.3e} (threshold {self.threshold:g})"
+        )
         return "\n".join(lines)
 
 
@@ -105,14 +106,28 @@ def _loss_and_signs(net: MLP, X, y, sample_weight, l2):
             x = relu_forward(x)
     loss, _ = softmax_cross_entropy(x, y, sample_weight)
     if l2:
-        loss += 0.5 * l2 * sum(float(np.vdot(net.params[f"W{i}"], net.params[f"W{i}"]))
-                               for i in fc_indices(net.L))
+        loss += (
+            0.5
+            * l2
+            * sum(
+                float(np.vdot(net.params[f"W{i}"], net.params[f"W{i}"])) for i in fc_indices(net.L)
+            )
+        )
     return loss, signs
 
 
-def gradcheck(net: MLP, X: np.ndarray, y: np.ndarray, *, eps: float = 1e-3,
-              max_entries: int = 40, threshold: float = 1e-6, seed: int = 0,
-              sample_weight=None, l2: float = 0.0) -> GradcheckReport:
+def gradcheck(
+    net: MLP,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    eps: float = 1e-3,
+    max_entries: int = 40,
+    threshold: float = 1e-6,
+    seed: int = 0,
+    sample_weight=None,
+    l2: float = 0.0,
+) -> GradcheckReport:
     """Compare :meth:`MLP.loss_and_grads` with central differences, in float64.
 
     Parameters
@@ -137,8 +152,11 @@ def gradcheck(net: MLP, X: np.ndarray, y: np.ndarray, *, eps: float = 1e-3,
     report = GradcheckReport(threshold=threshold)
     for name, P in net64.params.items():
         flat = P.reshape(-1)
-        picks = (np.arange(flat.size) if flat.size <= max_entries
-                 else rng.choice(flat.size, max_entries, replace=False))
+        picks = (
+            np.arange(flat.size)
+            if flat.size <= max_entries
+            else rng.choice(flat.size, max_entries, replace=False)
+        )
         errors, kinks = [], []
         for j in picks:
             old = flat[j]
@@ -151,11 +169,22 @@ def gradcheck(net: MLP, X: np.ndarray, y: np.ndarray, *, eps: float = 1e-3,
             flat[j] = old
             numeric = ((values[3] - values[0]) + 8 * (values[1] - values[2])) / (12 * eps)
             errors.append(float(rel_error(grads[name].reshape(-1)[j], numeric)))
-            kinks.append(any(not (np.array_equal(a, b) and np.array_equal(a, c))
-                             for a, b, c in zip(signs[0], signs[3], signs[1])))
+            kinks.append(
+                any(
+                    not (np.array_equal(a, b) and np.array_equal(a, c))
+                    for a, b, c in zip(signs[0], signs[3], signs[1])
+                )
+            )
         errors, kinks = np.array(errors), np.array(kinks, bool)
         smooth = errors[~kinks]
-        report.rows.append(TensorCheck(name, P.shape, int(picks.size),
-                                       float(smooth.max()) if smooth.size else 0.0,
-                                       int(kinks.sum()), float(errors.max())))
+        report.rows.append(
+            TensorCheck(
+                name,
+                P.shape,
+                int(picks.size),
+                float(smooth.max()) if smooth.size else 0.0,
+                int(kinks.sum()),
+                float(errors.max()),
+            )
+        )
     return report

@@ -44,8 +44,9 @@ def check_architecture(D: int, H, L: int, C: int) -> None:
         raise NpmlpError(f"D (input size) must be >= 1, got D={D}")
     if isinstance(H, (list, tuple, np.ndarray)):
         if len(H) != (L - 1) // 2:
-            raise NpmlpError(f"H lists {len(H)} hidden widths but L={L} has {(L - 1) // 2} "
-                             "hidden layers")
+            raise NpmlpError(
+                f"H lists {len(H)} hidden widths but L={L} has {(L - 1) // 2} hidden layers"
+            )
         widths = list(H)
     else:
         widths = [H]
@@ -112,8 +113,11 @@ class Summary:
 
     def __str__(self) -> str:
         lines = [f"MLP D={self.D} H={_h_text(self.H)} L={self.L} C={self.C}, batch N={self.N}"]
-        for title, role in (("forward", "forward"), ("parameters", "param"),
-                            ("backward", "backward")):
+        for title, role in (
+            ("forward", "forward"),
+            ("parameters", "param"),
+            ("backward", "backward"),
+        ):
             lines.append(f"{title}:")
             for v in self.rows(role):
                 lines.append(f"  {v.name:<14} {v.shape_text:<16} {v.layer}")
@@ -151,8 +155,9 @@ def summarise(D: int, H: int, L: int, C: int, N: int = 1) -> Summary:
     for i in range(L, 0, -1):
         kind = "FC" if i % 2 else "ReLU"
         if i % 2:
-            s.variables.append(Variable(f"dl/dW^({i})", (sizes[i - 1], sizes[i]), "backward",
-                                        f"FC{i}"))
+            s.variables.append(
+                Variable(f"dl/dW^({i})", (sizes[i - 1], sizes[i]), "backward", f"FC{i}")
+            )
             s.variables.append(Variable(f"dl/db^({i})", (1, sizes[i]), "backward", f"FC{i}"))
         note = f"{kind}{i}" + (" (not needed for training)" if i == 1 else "")
         s.variables.append(Variable(f"dl/dx^({i - 1})", (N, sizes[i - 1]), "backward", note))

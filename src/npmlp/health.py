@@ -33,8 +33,14 @@ from .graph import fc_indices
 from .layers import fc_backward, fc_forward, relu_backward, relu_forward
 from .loss import softmax_cross_entropy
 
-__all__ = ["HealthMonitor", "health_warnings", "health_columns", "RATIO_RANGE", "DEAD_LIMIT",
-           "PERSIST"]
+__all__ = [
+    "HealthMonitor",
+    "health_warnings",
+    "health_columns",
+    "RATIO_RANGE",
+    "DEAD_LIMIT",
+    "PERSIST",
+]
 
 RATIO_RANGE = (1e-5, 1e-1)
 DEAD_LIMIT = 0.5
@@ -64,8 +70,16 @@ class HealthMonitor:
     updates_per_epoch : optimiser steps per epoch (``ceil(N_train / batch size)``).
     """
 
-    def __init__(self, net, X: np.ndarray, y: np.ndarray, updates_per_epoch: int = 1, *,
-                 rows: int = PROBE_ROWS, seed: int | None = 0):
+    def __init__(
+        self,
+        net,
+        X: np.ndarray,
+        y: np.ndarray,
+        updates_per_epoch: int = 1,
+        *,
+        rows: int = PROBE_ROWS,
+        seed: int | None = 0,
+    ):
         pick = np.random.default_rng(seed).permutation(X.shape[0])[:rows]
         pick.sort()
         Xp = np.asarray(X[pick], dtype=net.dtype)
@@ -129,31 +143,39 @@ def health_warnings(records: list[dict], persist: int = PERSIST) -> list[str]:
         return []
     lines = []
     epochs = [r["epoch"] for r in records]
-    layers = sorted({int(k[2:].split("_")[0]) for k in records[0] if k.startswith("FC")
-                     and k.endswith("_update_ratio")})
+    layers = sorted(
+        {
+            int(k[2:].split("_")[0])
+            for k in records[0]
+            if k.startswith("FC") and k.endswith("_update_ratio")
+        }
+    )
     lo, hi = RATIO_RANGE
     for i in layers:
         dead = [r.get(f"FC{i}_dead", 0.0) > DEAD_LIMIT for r in records]
         for start, n in _runs(dead):
             if n >= persist:
-                worst = max(r[f"FC{i}_dead"] for r in records[start:start + n])
+                worst = max(r[f"FC{i}_dead"] for r in records[start : start + n])
                 lines.append(
                     f"layer FC{i}: up to {worst:.0%} of the ReLU units after it were dead (0 on "
                     f"every probe row) for {n} epochs ({epochs[start]}-{epochs[start + n - 1]}); "
-                    "try a smaller learning rate or another seed")
+                    "try a smaller learning rate or another seed"
+                )
                 break
         ratios = [r.get(f"FC{i}_update_ratio", float("nan")) for r in records]
         for label, flags, fix in (
-                ("above", [v > hi for v in ratios], "lower the learning rate"),
-                ("below", [v < lo for v in ratios], "raise the learning rate")):
+            ("above", [v > hi for v in ratios], "lower the learning rate"),
+            ("below", [v < lo for v in ratios], "raise the learning rate"),
+        ):
             for start, n in _runs(flags):
                 if n >= persist:
-                    seen = ratios[start:start + n]
+                    seen = ratios[start : start + n]
                     value = max(seen) if label == "above" else min(seen)
                     bound = hi if label == "above" else lo
                     lines.append(
                         f"layer FC{i}: update-to-weight ratio {label} {bound:g} (reached "
                         f"{value:.2g}) for {n} epochs ({epochs[start]}-"
-                        f"{epochs[start + n - 1]}); {fix}")
+                        f"{epochs[start + n - 1]}); {fix}"
+                    )
                     break
     return lines

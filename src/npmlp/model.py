@@ -122,8 +122,10 @@ class MLP:
     def layers(self) -> list:
         """Layer objects ``[FC1, ReLU2, FC3, ..., FC(L)]`` in the seed's numbering."""
         sizes = layer_sizes(self.D, self.H, self.L, self.C)
-        return [FC(i, sizes[i - 1], sizes[i]) if i % 2 else ReLU(i, sizes[i])
-                for i in range(1, self.L + 1)]
+        return [
+            FC(i, sizes[i - 1], sizes[i]) if i % 2 else ReLU(i, sizes[i])
+            for i in range(1, self.L + 1)
+        ]
 
     @property
     def n_params(self) -> int:
@@ -135,8 +137,7 @@ class MLP:
 
     def __repr__(self) -> str:
         chain = " -> ".join(repr(layer) for layer in self.layers)
-        return (f"MLP(D={self.D}, H={self.H}, L={self.L}, C={self.C}, {self.dtype.name}): "
-                f"{chain}")
+        return f"MLP(D={self.D}, H={self.H}, L={self.L}, C={self.C}, {self.dtype.name}): {chain}"
 
     def copy(self, dtype=None) -> MLP:
         """A deep copy, optionally cast to another dtype (``float64`` for gradient checks)."""
@@ -160,8 +161,9 @@ class MLP:
         if X.ndim == 1 and self.D == X.shape[0]:
             X = X[None, :]
         if X.ndim != 2:
-            raise DataError(f"X must be a 2-D array (N rows x D={self.D} features), "
-                            f"got shape {X.shape}")
+            raise DataError(
+                f"X must be a 2-D array (N rows x D={self.D} features), got shape {X.shape}"
+            )
         if X.shape[1] != self.D:
             raise DataError(f"X has {X.shape[1]} features but this model expects D={self.D}")
         if X.dtype.kind not in "fiub":
@@ -174,22 +176,27 @@ class MLP:
             if not clean:
                 n_bad, first = first_nonfinite_row(X)  # by blocks: no (N, D) temporary
                 if n_bad:
-                    raise DataError(f"X contains NaN or infinity in {n_bad} row(s) (first: "
-                                    f"row {first}); remove or impute those values")
+                    raise DataError(
+                        f"X contains NaN or infinity in {n_bad} row(s) (first: "
+                        f"row {first}); remove or impute those values"
+                    )
         return X
 
     def check_labels(self, y, N: int) -> np.ndarray:
         """Validate class indices y : (N,) in ``{0, ..., C-1}`` and return them as intp."""
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != N:
-            raise DataError(f"y must be a 1-D array of {N} labels (one per row of X), "
-                            f"got shape {y.shape}")
+            raise DataError(
+                f"y must be a 1-D array of {N} labels (one per row of X), got shape {y.shape}"
+            )
         if y.dtype.kind not in "iu" and not (y.dtype.kind == "f" and np.all(y == np.round(y))):
             raise DataError(f"y must hold integer class indices 0..{self.C - 1}, got {y.dtype}")
         y = y.astype(np.intp)
         if y.size and (y.min() < 0 or y.max() >= self.C):
-            raise DataError(f"labels must be class indices in 0..{self.C - 1}, "
-                            f"found {y.min() if y.min() < 0 else y.max()}")
+            raise DataError(
+                f"labels must be class indices in 0..{self.C - 1}, "
+                f"found {y.min() if y.min() < 0 else y.max()}"
+            )
         return y
 
     def encode_labels(self, labels) -> np.ndarray:
@@ -204,9 +211,11 @@ class MLP:
         unknown = classes[idx] != labels
         if np.any(unknown):
             bad = np.unique(labels[unknown])[:5]
-            raise DataError(f"labels {', '.join(map(str, bad))} are not classes of this model "
-                            f"(its classes: {', '.join(map(str, self.classes[:10]))}"
-                            f"{', ...' if len(self.classes) > 10 else ''})")
+            raise DataError(
+                f"labels {', '.join(map(str, bad))} are not classes of this model "
+                f"(its classes: {', '.join(map(str, self.classes[:10]))}"
+                f"{', ...' if len(self.classes) > 10 else ''})"
+            )
         return idx.astype(np.intp)
 
     # ------------------------------------------------------------------ the seed's math
@@ -241,19 +250,26 @@ class MLP:
         n_correct = int(np.count_nonzero(S.argmax(axis=1) == ws.y))
         loss, d = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
         for i in reversed(fc_indices(self.L)):
-            dX, _, _ = fc_backward(d, x[i - 1], p[f"W{i}"], need_dX=i > 1, dX=ws.dx.get(i),
-                                   dW=g[f"W{i}"], db=g[f"b{i}"], ones=ws.ones)  # eqs. 23-25
+            dX, _, _ = fc_backward(
+                d,
+                x[i - 1],
+                p[f"W{i}"],
+                need_dX=i > 1,
+                dX=ws.dx.get(i),
+                dW=g[f"W{i}"],
+                db=g[f"b{i}"],
+                ones=ws.ones,
+            )  # eqs. 23-25
             if i > 1:
                 d = relu_backward(dX, x[i - 1], out=dX, mask=ws.mask[i])  # dl/dx^(i-2)
         if l2:
             for i in fc_indices(self.L):
                 W = p[f"W{i}"]
                 loss += 0.5 * l2 * float(np.vdot(W, W))
-                g[f"W{i}"] += np.multiply(W, l2, out=ws.decay[:W.size].reshape(W.shape))
+                g[f"W{i}"] += np.multiply(W, l2, out=ws.decay[: W.size].reshape(W.shape))
         return loss, n_correct
 
-    def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None,
-                       l2: float = 0.0):
+    def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None, l2: float = 0.0):
         """Mean loss of eq. 5 over the rows and its gradient for every parameter.
 
         Parameters
@@ -286,11 +302,11 @@ class MLP:
         X = self._check_X(X, finite=True)
         ws = Workspace(self, min(CHUNK, X.shape[0]), backward=False)
         for start in range(0, X.shape[0], CHUNK):
-            rows = X[start:start + CHUNK]
+            rows = X[start : start + CHUNK]
             if self.preprocessing is not None:
-                rows = self.preprocessing.apply(rows, out=ws.X[:rows.shape[0]])
+                rows = self.preprocessing.apply(rows, out=ws.X[: rows.shape[0]])
             elif rows.dtype != self.dtype:  # e.g. integer pixels: convert into the buffer
-                buf = ws.X[:rows.shape[0]]
+                buf = ws.X[: rows.shape[0]]
                 np.copyto(buf, rows, casting="unsafe")
                 rows = buf
             yield start, self.forward(rows, ws)
@@ -300,7 +316,7 @@ class MLP:
         X = _rows(X)
         P = np.empty((X.shape[0] if X.ndim == 2 else 1, self.C), self.dtype)
         for start, S in self._scores_chunks(X):
-            softmax(S, out=P[start:start + S.shape[0]])
+            softmax(S, out=P[start : start + S.shape[0]])
         return P
 
     def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
@@ -308,7 +324,7 @@ class MLP:
         X = _rows(X)
         out = np.empty((X.shape[0] if X.ndim == 2 else 1, self.C), self.dtype)
         for start, S in self._scores_chunks(X):
-            log_softmax(S, out=out[start:start + S.shape[0]])
+            log_softmax(S, out=out[start : start + S.shape[0]])
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -316,7 +332,7 @@ class MLP:
         X = _rows(X)
         idx = np.empty(X.shape[0] if X.ndim == 2 else 1, np.intp)
         for start, S in self._scores_chunks(X):
-            idx[start:start + S.shape[0]] = S.argmax(axis=1)
+            idx[start : start + S.shape[0]] = S.argmax(axis=1)
         return self.classes[idx]
 
     def evaluate(self, X: np.ndarray, y_idx: np.ndarray) -> dict:
@@ -325,7 +341,7 @@ class MLP:
         y_idx = self.check_labels(y_idx, X.shape[0] if X.ndim == 2 else 1)
         total, correct = 0.0, 0
         for start, S in self._scores_chunks(X):
-            y = y_idx[start:start + S.shape[0]]
+            y = y_idx[start : start + S.shape[0]]
             correct += int(np.count_nonzero(S.argmax(axis=1) == y))
             loss, _ = softmax_cross_entropy(S, y, out=S)
             total += loss * S.shape[0]

@@ -61,8 +61,7 @@ class SGD:
 class Adam:
     """Adam (Kingma & Ba, 2015) with bias correction."""
 
-    def __init__(self, params: dict, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8):
+    def __init__(self, params: dict, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.params, self.beta1, self.beta2, self.eps = params, beta1, beta2, eps
         self.m = {k: np.zeros_like(v) for k, v in params.items()}
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
@@ -95,8 +94,16 @@ class Adam:
         return out
 
 
-def make_optimizer(name: str, params: dict, *, momentum: float = 0.9, nesterov: bool = False,
-                   beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+def make_optimizer(
+    name: str,
+    params: dict,
+    *,
+    momentum: float = 0.9,
+    nesterov: bool = False,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+):
     """Build an optimiser by name: one of :data:`OPTIMIZERS`."""
     if name == "sgd":
         return SGD(params, momentum=0.0)
@@ -109,8 +116,16 @@ def make_optimizer(name: str, params: dict, *, momentum: float = 0.9, nesterov: 
     raise NpmlpError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
 
 
-def learning_rate(schedule: str, lr: float, epoch: int, epochs: int, *, step_size: int = 30,
-                  gamma: float = 0.1, min_lr: float = 0.0) -> float:
+def learning_rate(
+    schedule: str,
+    lr: float,
+    epoch: int,
+    epochs: int,
+    *,
+    step_size: int = 30,
+    gamma: float = 0.1,
+    min_lr: float = 0.0,
+) -> float:
     """Learning rate for ``epoch`` (0-based) out of ``epochs``.
 
     constant: ``lr``; step: ``lr * gamma ** (epoch // step_size)``;

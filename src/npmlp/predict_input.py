@@ -39,11 +39,13 @@ def read_features(path, D: int):
                     X[n, k] = float(r[c])
                 except ValueError:
                     line = n + (2 if header else 1)
-                    raise DataError(f"{path}: line {line}, column {c}: {r[c]!r} is not a "
-                                    "number") from None
+                    raise DataError(
+                        f"{path}: line {line}, column {c}: {r[c]!r} is not a number"
+                    ) from None
     if X.ndim != 2 or X.dtype.kind not in "fiub":
-        raise DataError(f"{path}: expected a 2-D numeric array of rows, got shape {X.shape} "
-                        f"and dtype {X.dtype}")
+        raise DataError(
+            f"{path}: expected a 2-D numeric array of rows, got shape {X.shape} and dtype {X.dtype}"
+        )
     if X.shape[1] != D:
         raise DataError(f"{path}: rows have {X.shape[1]} features but the model expects D={D}")
     n_bad, first = first_nonfinite_row(X)

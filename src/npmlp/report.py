@@ -23,7 +23,7 @@ CAPTIONS = {
     "curves": "Loss and accuracy per epoch; the star marks the best epoch (the weights kept).",
     "confusion": "Confusion matrix on the test split: counts, then each row as a share.",
     "health": "Per-layer health on a fixed probe batch: dead units, activation and gradient "
-              "sizes, update-to-weight ratio.",
+    "sizes, update-to-weight ratio.",
     "boundary": "Decision regions over the plane of the two features, with the training rows.",
     "weights": "First-layer weights, one image per hidden unit.",
     "misclassified": "Test images the model got wrong with the most confidence.",
@@ -48,8 +48,10 @@ def _table(rows, header=None, numeric=()) -> str:
     if header:
         out.append("<tr>" + "".join(f"<th>{e(str(h))}</th>" for h in header) + "</tr>")
     for row in rows:
-        cells = [f'<td class="n">{e(str(v))}</td>' if k in numeric else f"<td>{e(str(v))}</td>"
-                 for k, v in enumerate(row)]
+        cells = [
+            f'<td class="n">{e(str(v))}</td>' if k in numeric else f"<td>{e(str(v))}</td>"
+            for k, v in enumerate(row)
+        ]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
@@ -80,23 +82,40 @@ def render_report(result, images: list[Path]) -> str:
     """The report page as one HTML string; images are read and embedded."""
     e = html.escape
     s, m, net = result.settings, result.metrics, result.net
-    settings = {"data": s.data, "label": s.label, "L (layers)": s.layers, "H (hidden width)":
-                s.hidden, "test fraction": s.test_fraction, "scaling": s.scaling,
-                "dtype": s.dtype, "seed": s.seed}
+    settings = {
+        "data": s.data,
+        "label": s.label,
+        "L (layers)": s.layers,
+        "H (hidden width)": s.hidden,
+        "test fraction": s.test_fraction,
+        "scaling": s.scaling,
+        "dtype": s.dtype,
+        "seed": s.seed,
+    }
     settings.update({k: v for k, v in asdict(s.config).items() if k != "seed"})
-    metrics = [(name, _fmt(m[f"{name}_loss"]), _fmt(m[f"{name}_accuracy"]))
-               for name in ("train", "val", "test") if f"{name}_loss" in m]
-    facts = [("epochs run", m.get("epochs")), ("best epoch", m.get("best_epoch")),
-             ("stopped early", m.get("stopped_early")), ("parameters", m.get("n_parameters")),
-             ("training rows", m.get("n_train")), ("test rows", m.get("n_test")),
-             ("training time (s)", _fmt(m.get("train_seconds")))]
+    metrics = [
+        (name, _fmt(m[f"{name}_loss"]), _fmt(m[f"{name}_accuracy"]))
+        for name in ("train", "val", "test")
+        if f"{name}_loss" in m
+    ]
+    facts = [
+        ("epochs run", m.get("epochs")),
+        ("best epoch", m.get("best_epoch")),
+        ("stopped early", m.get("stopped_early")),
+        ("parameters", m.get("n_parameters")),
+        ("training rows", m.get("n_train")),
+        ("test rows", m.get("n_test")),
+        ("training time (s)", _fmt(m.get("train_seconds"))),
+    ]
     N = s.config.batch_size or m.get("n_train") or 1
-    summ = summarise(net.D, list(net.H) if isinstance(net.H, tuple) else net.H, net.L, net.C,
-                     int(N))
+    summ = summarise(
+        net.D, list(net.H) if isinstance(net.H, tuple) else net.H, net.L, net.C, int(N)
+    )
     shapes = [(v.name, v.shape_text, v.role, v.layer) for v in summ.variables]
     warnings = health_warnings(result.history.records)
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>npmlp run: {e(str(m.get('data', s.data)))}</title>",
         f"<style>{STYLE}</style></head><body>",
@@ -111,19 +130,28 @@ def render_report(result, images: list[Path]) -> str:
         "</div></div>",
     ]
     if warnings:
-        parts.append("<h2>Warnings</h2><ul>" + "".join(
-            f'<li class="warn">{e(w)}</li>' for w in warnings) + "</ul>")
+        parts.append(
+            "<h2>Warnings</h2><ul>"
+            + "".join(f'<li class="warn">{e(w)}</li>' for w in warnings)
+            + "</ul>"
+        )
     parts.append("<h2>Pictures</h2>")
     for path in images:
-        parts.append(f'<figure id="{e(path.stem)}-{e(path.suffix[1:])}"><img alt="{e(path.name)}"'
-                     f' src="{_data_uri(path)}"><figcaption><b>{e(path.name)}</b>: '
-                     f"{e(_caption(path))}</figcaption></figure>")
+        parts.append(
+            f'<figure id="{e(path.stem)}-{e(path.suffix[1:])}"><img alt="{e(path.name)}"'
+            f' src="{_data_uri(path)}"><figcaption><b>{e(path.name)}</b>: '
+            f"{e(_caption(path))}</figcaption></figure>"
+        )
     parts += [
         f"<h2>Shapes and parameters (batch N={int(N)})</h2>",
         _table(shapes, ("variable", "shape", "role", "layer")),
-        _table(summ.layer_params + [("total", summ.total_params)], ("layer", "parameters"),
-               numeric=(1,)),
-        "</body></html>", "",
+        _table(
+            summ.layer_params + [("total", summ.total_params)],
+            ("layer", "parameters"),
+            numeric=(1,),
+        ),
+        "</body></html>",
+        "",
     ]
     return "\n".join(parts)
 

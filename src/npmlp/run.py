@@ -40,9 +40,19 @@ class RunSettings:
     scaling: str = "standard"
     dtype: str = "float32"
     seed: int = 0
-    config: TrainConfig = field(default_factory=lambda: TrainConfig(
-        epochs=60, batch_size=64, lr=2e-3, optimizer="adam", weight_decay=1e-3,
-        val_fraction=0.1, early_stopping="val_loss", patience=15, seed=0))
+    config: TrainConfig = field(
+        default_factory=lambda: TrainConfig(
+            epochs=60,
+            batch_size=64,
+            lr=2e-3,
+            optimizer="adam",
+            weight_decay=1e-3,
+            val_fraction=0.1,
+            early_stopping="val_loss",
+            patience=15,
+            seed=0,
+        )
+    )
 
 
 @dataclass
@@ -84,9 +94,11 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
         X_val, y_val = subset_rows(X_train, val_idx), y_train[val_idx]
         X_train, y_train = subset_rows(X_train, keep), y_train[keep]
     if len(y_train) < len(classes):
-        raise DataError(f"{ds.name}: the splits leave {len(y_train)} training rows for "
-                        f"{len(classes)} classes; give more rows (at least one per class) or "
-                        "lower --test-fraction / --val-fraction")
+        raise DataError(
+            f"{ds.name}: the splits leave {len(y_train)} training rows for "
+            f"{len(classes)} classes; give more rows (at least one per class) or "
+            "lower --test-fraction / --val-fraction"
+        )
     net.preprocessing = Preprocessing.fit(s.scaling, X_train)  # training split only
     watchers, extras = _watchers(net, X_train, y_train, s.config)
 
@@ -96,9 +108,15 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
         return callback(record, net) if callback is not None else False
 
     t0 = time.perf_counter()
-    history = fit(net, X_train, y_train, s.config,
-                  X_val=X_val if val_idx is not None else None,
-                  y_val=y_val if val_idx is not None else None, callback=on_epoch)
+    history = fit(
+        net,
+        X_train,
+        y_train,
+        s.config,
+        X_val=X_val if val_idx is not None else None,
+        y_val=y_val if val_idx is not None else None,
+        callback=on_epoch,
+    )
     seconds = time.perf_counter() - t0
     splits = {"train": (X_train, y_train), "test": (X_test, y_test)}
     if val_idx is not None:
@@ -108,17 +126,29 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
         if name in splits and len(splits[name][1]):
             ev = net.evaluate(*splits[name])
             metrics[f"{name}_loss"], metrics[f"{name}_accuracy"] = ev["loss"], ev["accuracy"]
-    metrics.update({
-        "epochs": len(history), "best_epoch": history.best_epoch,
-        "stopped_early": history.stopped_early, "n_parameters": net.n_params,
-        "train_seconds": seconds, "n_train": int(len(y_train)), "n_test": int(len(y_test)),
-        "architecture": {"D": net.D, "H": net.H, "L": net.L, "C": net.C},
-        "seed": s.seed,
-    })
-    net.metadata.update({"data": s.data, "label": s.label, "scaling": s.scaling,
-                         "target_names": ds.target_names, "image_shape": ds.image_shape,
-                         "metrics": {k: v for k, v in metrics.items() if k.endswith(
-                             ("_loss", "_accuracy"))}})
+    metrics.update(
+        {
+            "epochs": len(history),
+            "best_epoch": history.best_epoch,
+            "stopped_early": history.stopped_early,
+            "n_parameters": net.n_params,
+            "train_seconds": seconds,
+            "n_train": int(len(y_train)),
+            "n_test": int(len(y_test)),
+            "architecture": {"D": net.D, "H": net.H, "L": net.L, "C": net.C},
+            "seed": s.seed,
+        }
+    )
+    net.metadata.update(
+        {
+            "data": s.data,
+            "label": s.label,
+            "scaling": s.scaling,
+            "target_names": ds.target_names,
+            "image_shape": ds.image_shape,
+            "metrics": {k: v for k, v in metrics.items() if k.endswith(("_loss", "_accuracy"))},
+        }
+    )
     return RunResult(s, ds, net, history, metrics, splits, extras)
 
 
@@ -127,8 +157,7 @@ def _watchers(net, X_train, y_train, config):
     from .plots import boundary_recorder
 
     B = config.batch_size or len(y_train)
-    watchers = [HealthMonitor(net, X_train, y_train, math.ceil(len(y_train) / B),
-                              seed=config.seed)]
+    watchers = [HealthMonitor(net, X_train, y_train, math.ceil(len(y_train) / B), seed=config.seed)]
     extras = {}
     recorder = boundary_recorder(net, X_train, config.epochs)
     if recorder is not None:

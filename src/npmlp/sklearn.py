@@ -166,12 +166,30 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
     }
 
-    def __init__(self, n_layers=None, hidden_size=None, hidden_layer_sizes=None, *,
-                 optimizer="adam", learning_rate=1e-3, batch_size="auto", max_epochs=200,
-                 momentum=0.9, nesterov=True, alpha=1e-4, lr_schedule="constant",
-                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
-                 class_weight=None, dtype="auto", random_state=None, verbose=False,
-                 warm_start=False):
+    def __init__(
+        self,
+        n_layers=None,
+        hidden_size=None,
+        hidden_layer_sizes=None,
+        *,
+        optimizer="adam",
+        learning_rate=1e-3,
+        batch_size="auto",
+        max_epochs=200,
+        momentum=0.9,
+        nesterov=True,
+        alpha=1e-4,
+        lr_schedule="constant",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        class_weight=None,
+        dtype="auto",
+        random_state=None,
+        verbose=False,
+        warm_start=False,
+    ):
         self.n_layers = n_layers
         self.hidden_size = hidden_size
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -202,21 +220,28 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             H = 100 if self.hidden_size is None else self.hidden_size
         else:
             if self.hidden_size is not None:
-                raise ValueError("give hidden_size (one width for every hidden layer) or "
-                                 "hidden_layer_sizes (one width per layer), not both")
+                raise ValueError(
+                    "give hidden_size (one width for every hidden layer) or "
+                    "hidden_layer_sizes (one width per layer), not both"
+                )
             widths = np.asarray(widths).reshape(-1)
             if widths.size == 0 or widths.dtype.kind not in "iu" or widths.min() < 1:
-                raise ValueError(f"hidden_layer_sizes must be integers >= 1, got "
-                                 f"{self.hidden_layer_sizes!r}")
+                raise ValueError(
+                    f"hidden_layer_sizes must be integers >= 1, got {self.hidden_layer_sizes!r}"
+                )
             H = tuple(int(h) for h in widths)
             L = 2 * len(H) + 1
             if self.n_layers is not None and self.n_layers != L:
-                raise ValueError(f"n_layers={self.n_layers} has {(self.n_layers - 1) // 2} "
-                                 f"hidden layers but hidden_layer_sizes lists {len(H)} "
-                                 f"widths; leave n_layers=None or use n_layers={L}")
+                raise ValueError(
+                    f"n_layers={self.n_layers} has {(self.n_layers - 1) // 2} "
+                    f"hidden layers but hidden_layer_sizes lists {len(H)} "
+                    f"widths; leave n_layers=None or use n_layers={L}"
+                )
         if L % 2 == 0:
-            raise ValueError(f"n_layers must be odd (FC and ReLU alternate, first and last are "
-                             f"FC), got {L}; use 3 for one hidden layer, 5 for two, ...")
+            raise ValueError(
+                f"n_layers must be odd (FC and ReLU alternate, first and last are "
+                f"FC), got {L}; use 3 for one hidden layer, 5 for two, ..."
+            )
         return L, H
 
     def _dtype_for(self, X_dtype):
@@ -233,14 +258,15 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         """Per-row weights (N,) from sample_weight and class_weight, or None if uniform."""
         if sample_weight is None and self.class_weight is None:
             return None
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                  ensure_non_negative=True)
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if self.class_weight is not None:
             if partial and self.class_weight == "balanced":
-                raise ValueError("class_weight='balanced' is not supported by partial_fit "
-                                 "(one batch does not give the class frequencies); pass a "
-                                 "dict, e.g. from sklearn.utils.class_weight."
-                                 "compute_class_weight('balanced', classes=..., y=...)")
+                raise ValueError(
+                    "class_weight='balanced' is not supported by partial_fit "
+                    "(one batch does not give the class frequencies); pass a "
+                    "dict, e.g. from sklearn.utils.class_weight."
+                    "compute_class_weight('balanced', classes=..., y=...)"
+                )
             sw = sw * compute_sample_weight(self.class_weight, self.classes_[y_idx])
         if sw.size and np.all(sw == sw[0]) and sw[0] > 0:
             return None  # uniform weights: the plain mean, bit for bit
@@ -256,17 +282,22 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             lr = learning_rate(schedule, lr, min(self.n_iter_, self.max_epochs), self.max_epochs)
             schedule = "constant"
         return TrainConfig(
-            epochs=epochs, batch_size=B, lr=lr,
+            epochs=epochs,
+            batch_size=B,
+            lr=lr,
             optimizer="adam" if self.optimizer == "adam" else "momentum",
-            momentum=self.momentum, nesterov=self.nesterov,
+            momentum=self.momentum,
+            nesterov=self.nesterov,
             weight_decay=float(self.alpha) / ((B or n_rows) * w_mean),  # scikit-learn's scaling
-            schedule=schedule, seed=seed)
+            schedule=schedule,
+            seed=seed,
+        )
 
     def _weighted_eval(self, X, y_idx, w):
         """Weighted mean loss and accuracy of the model on X (N, D), y_idx (N,), w (N,)."""
         loss_sum = correct = 0.0
         for start, S in self.model_._scores_chunks(X):
-            y, ws = y_idx[start:start + S.shape[0]], w[start:start + S.shape[0]]
+            y, ws = y_idx[start : start + S.shape[0]], w[start : start + S.shape[0]]
             correct += float(ws @ (S.argmax(axis=1) == y))
             loss, _ = softmax_cross_entropy(S, y, ws, out=S)
             loss_sum += loss * float(ws.sum())
@@ -281,8 +312,13 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             X_val, y_val = X[held], y_idx[held]
             w_val = np.ones(held.size) if sw is None else sw[held]
             X, y_idx, sw = X[keep], y_idx[keep], None if sw is None else sw[keep]
-        config = self._config(X.shape[0], epochs, shuffle_seed, partial=partial,
-                              w_mean=1.0 if sw is None else float(sw.mean()))
+        config = self._config(
+            X.shape[0],
+            epochs,
+            shuffle_seed,
+            partial=partial,
+            w_mean=1.0 if sw is None else float(sw.mean()),
+        )
         best, wait, best_params = np.inf, 0, None
 
         def on_epoch(record, net):
@@ -308,8 +344,15 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             best = min(best, loss)
             return wait >= self.n_iter_no_change
 
-        history = fit(self.model_, X, y_idx, config, sample_weight=sw, callback=on_epoch,
-                      optimizer=self._optimizer)
+        history = fit(
+            self.model_,
+            X,
+            y_idx,
+            config,
+            sample_weight=sw,
+            callback=on_epoch,
+            optimizer=self._optimizer,
+        )
         if early:
             if best_params is not None:
                 self.model_.set_params(best_params)  # keep the best validation epoch
@@ -317,26 +360,33 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             self.best_loss_ = float(np.min(self.loss_curve_))
         if not partial and not history.stopped_early and epochs > 1:
-            warnings.warn(f"NpMLPClassifier: max_epochs={self.max_epochs} reached and the loss "
-                          f"is still improving by more than tol={self.tol}; raise max_epochs",
-                          ConvergenceWarning, stacklevel=4)
+            warnings.warn(
+                f"NpMLPClassifier: max_epochs={self.max_epochs} reached and the loss "
+                f"is still improving by more than tol={self.tol}; raise max_epochs",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _encode(self, X, y, sample_weight, *, partial):
         """Class indices (N,) of y and row weights; rows of weight 0 are dropped from X, y."""
         y_idx = np.searchsorted(self.classes_, y).clip(0, len(self.classes_) - 1)
         unknown = self.classes_[y_idx] != y
         if np.any(unknown):
-            raise ValueError(f"y has labels {np.unique(y[unknown])[:5].tolist()} that are not "
-                             f"in classes_ {self.classes_.tolist()}")
+            raise ValueError(
+                f"y has labels {np.unique(y[unknown])[:5].tolist()} that are not "
+                f"in classes_ {self.classes_.tolist()}"
+            )
         sw = self._weights(y_idx, sample_weight, X, partial=partial)
         if sw is not None:
             keep = sw > 0
             if not keep.all():
                 X, y_idx, sw = X[keep], y_idx[keep], sw[keep]
             if not partial and np.unique(y_idx).size < 2:
-                raise ValueError("NpMLPClassifier needs rows of at least 2 classes with a "
-                                 "positive weight; the weights leave "
-                                 f"{np.unique(y_idx).size} class(es)")
+                raise ValueError(
+                    "NpMLPClassifier needs rows of at least 2 classes with a "
+                    "positive weight; the weights leave "
+                    f"{np.unique(y_idx).size} class(es)"
+                )
         return X, y_idx, sw
 
     def _validate(self, X, y, *, reset):
@@ -350,8 +400,9 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _init_model(self, D, dtype, rng):
         L, H = self._architecture()
-        self.model_ = MLP(D, H, L, len(self.classes_), dtype=dtype,
-                          seed=int(rng.randint(2**31 - 1)))
+        self.model_ = MLP(
+            D, H, L, len(self.classes_), dtype=dtype, seed=int(rng.randint(2**31 - 1))
+        )
         self.model_.classes = self.classes_
         params = self.model_.params
         self.coefs_ = [params[f"W{i}"] for i in fc_indices(L)]
@@ -383,11 +434,15 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         X, y = self._validate(X, y, reset=not warm)
         classes = unique_labels(y)
         if classes.size < 2:
-            raise ValueError(f"NpMLPClassifier needs at least 2 classes in y, got 1 class: "
-                             f"{classes.tolist()[0]!r}")
+            raise ValueError(
+                f"NpMLPClassifier needs at least 2 classes in y, got 1 class: "
+                f"{classes.tolist()[0]!r}"
+            )
         if warm and not np.all(np.isin(classes, old_classes)):
-            raise ValueError(f"warm_start: y has classes {classes.tolist()} but the model was "
-                             f"trained on {old_classes.tolist()}; set warm_start=False")
+            raise ValueError(
+                f"warm_start: y has classes {classes.tolist()} but the model was "
+                f"trained on {old_classes.tolist()}; set warm_start=False"
+            )
         if not warm:
             self.classes_ = classes
         X, y_idx, sw = self._encode(X, y, sample_weight, partial=False)
@@ -419,14 +474,14 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         """
         first = _check_partial_fit_first_call(self, classes)
         if first and len(self.classes_) < 2:
-            raise ValueError(f"classes must list at least 2 classes, got "
-                             f"{self.classes_.tolist()}")
+            raise ValueError(f"classes must list at least 2 classes, got {self.classes_.tolist()}")
         first = first or not hasattr(self, "model_")
         X, y = self._validate(X, y, reset=first)
         X, y_idx, sw = self._encode(X, y, sample_weight, partial=True)
         if first:
-            self._init_model(X.shape[1], self._dtype_for(X.dtype),
-                             check_random_state(self.random_state))
+            self._init_model(
+                X.shape[1], self._dtype_for(X.dtype), check_random_state(self.random_state)
+            )
         if X.shape[0]:  # a new shuffling order for every call
             self._train(X, y_idx, sw, epochs=1, partial=True, rng=self._rng)
         return self
@@ -438,7 +493,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype.type)
         S = np.empty((X.shape[0], len(self.classes_)), self.model_.dtype)
         for start, chunk in self.model_._scores_chunks(X):
-            S[start:start + chunk.shape[0]] = chunk
+            S[start : start + chunk.shape[0]] = chunk
         return S
 
     def decision_function(self, X):

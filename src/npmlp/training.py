@@ -69,25 +69,30 @@ class TrainConfig:
         """Raise :class:`NpmlpError` naming the first bad setting."""
         if not isinstance(self.epochs, int) or self.epochs < 1:
             raise NpmlpError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if self.batch_size is not None and (not isinstance(self.batch_size, int)
-                                            or self.batch_size < 0):
-            raise NpmlpError(f"batch size must be >= 1 (or 0 for the full training set), "
-                             f"got {self.batch_size!r}")
+        if self.batch_size is not None and (
+            not isinstance(self.batch_size, int) or self.batch_size < 0
+        ):
+            raise NpmlpError(
+                f"batch size must be >= 1 (or 0 for the full training set), got {self.batch_size!r}"
+            )
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise NpmlpError(f"learning rate must be a positive number, got {self.lr!r}")
         if self.optimizer not in OPTIMIZERS:
-            raise NpmlpError(f"unknown optimizer {self.optimizer!r}; choose one of "
-                             f"{', '.join(OPTIMIZERS)}")
+            raise NpmlpError(
+                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
+            )
         if self.schedule not in SCHEDULES:
-            raise NpmlpError(f"unknown schedule {self.schedule!r}; choose one of "
-                             f"{', '.join(SCHEDULES)}")
+            raise NpmlpError(
+                f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"
+            )
         if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
             raise NpmlpError(f"weight decay must be >= 0, got {self.weight_decay!r}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise NpmlpError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
         if self.early_stopping is not None and self.early_stopping not in MONITORS:
-            raise NpmlpError(f"early stopping monitors one of {', '.join(MONITORS)}, "
-                             f"got {self.early_stopping!r}")
+            raise NpmlpError(
+                f"early stopping monitors one of {', '.join(MONITORS)}, got {self.early_stopping!r}"
+            )
         if self.threads is not None:
             training_threads(1, 1, 3, 1, 1, self.threads)  # raises on a bad value
         if self.patience < 1:
@@ -102,8 +107,15 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-HISTORY_COLUMNS = ("epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
-                   "seconds")
+HISTORY_COLUMNS = (
+    "epoch",
+    "lr",
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "seconds",
+)
 
 
 @dataclass
@@ -127,8 +139,9 @@ class History:
     def write_csv(self, f) -> None:
         """Write the records as CSV to an open text file (one row per epoch)."""
         extra = [k for r in self.records[:1] for k in r if k not in HISTORY_COLUMNS]
-        writer = csv.DictWriter(f, fieldnames=list(HISTORY_COLUMNS) + extra, restval="",
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            f, fieldnames=list(HISTORY_COLUMNS) + extra, restval="", lineterminator="\n"
+        )
         writer.writeheader()
         for r in self.records:
             writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
@@ -155,8 +168,29 @@ def _params_finite(params: dict) -> bool:
     return all(math.isfinite(float(v.sum())) for v in params.values())
 
 
-def _fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=None,
-         sample_weight=None, callback=None, optimizer=None) -> History:
+def _diverged(net, snapshot, history, epoch, batch, lr, what) -> TrainingDiverged:
+    """Put back the epoch's first weights if the current ones are not finite; the error."""
+    if not _params_finite(net.params):
+        net.set_params(snapshot)
+    return TrainingDiverged(
+        f"training diverged at epoch {epoch}, batch {batch}: {what}; the model keeps its last "
+        f"finite weights. Use a smaller learning rate (now {lr:g}, try {lr / 10:g})",
+        history,
+    )
+
+
+def _fit(
+    net: MLP,
+    X,
+    y,
+    config: TrainConfig | None = None,
+    *,
+    X_val=None,
+    y_val=None,
+    sample_weight=None,
+    callback=None,
+    optimizer=None,
+) -> History:
     """The body of :func:`fit`, run under its BLAS thread setting."""
     config = config or TrainConfig()
     config.validate()
@@ -164,8 +198,11 @@ def _fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val
     y = net.check_labels(y, X.shape[0])
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=net.dtype)
-        if sample_weight.shape != (X.shape[0],) or not np.all(np.isfinite(sample_weight)) \
-                or np.any(sample_weight < 0):
+        if (
+            sample_weight.shape != (X.shape[0],)
+            or not np.all(np.isfinite(sample_weight))
+            or np.any(sample_weight < 0)
+        ):
             raise DataError(f"sample_weight must be {X.shape[0]} finite non-negative numbers")
 
     train_idx = np.arange(X.shape[0])
@@ -176,8 +213,10 @@ def _fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val
         X_val = net._check_X(X_val, finite=True)
         y_val = net.check_labels(y_val, X_val.shape[0])
     if config.early_stopping and X_val is None:
-        raise NpmlpError("early stopping needs validation rows: set a validation fraction > 0 "
-                         "or pass X_val and y_val")
+        raise NpmlpError(
+            "early stopping needs validation rows: set a validation fraction > 0 "
+            "or pass X_val and y_val"
+        )
     n_train = train_idx.shape[0]
     if n_train == 0:
         raise DataError("no training rows")
@@ -188,8 +227,9 @@ def _fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val
     if n_train % B:
         workspaces[n_train % B] = Workspace(net, n_train % B)
     w_buf = {n: np.empty(n, net.dtype) for n in workspaces} if sample_weight is not None else {}
-    opt = optimizer or make_optimizer(config.optimizer, net.params, momentum=config.momentum,
-                                      nesterov=config.nesterov)
+    opt = optimizer or make_optimizer(
+        config.optimizer, net.params, momentum=config.momentum, nesterov=config.nesterov
+    )
     rng = np.random.default_rng(config.seed)
     order = train_idx.copy()
     history = History()
@@ -199,14 +239,21 @@ def _fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val
 
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
-        lr = learning_rate(config.schedule, config.lr, epoch - 1, config.epochs,
-                           step_size=config.step_size, gamma=config.gamma, min_lr=config.min_lr)
+        lr = learning_rate(
+            config.schedule,
+            config.lr,
+            epoch - 1,
+            config.epochs,
+            step_size=config.step_size,
+            gamma=config.gamma,
+            min_lr=config.min_lr,
+        )
         if config.shuffle and n_batches > 1:
             rng.shuffle(order)  # indices only; the caller's arrays are never reordered
         snapshot = {k: v.copy() for k, v in net.params.items()}
         loss_sum, correct = 0.0, 0
         for b in range(n_batches):
-            rows = order[b * B:(b + 1) * B]
+            rows = order[b * B : (b + 1) * B]
             ws = workspaces[rows.shape[0]]
             if not (filled and n_batches == 1):  # full batch: gather and scale only once
                 if X.dtype == net.dtype:
@@ -222,23 +269,22 @@ def _fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val
                 sw = np.take(sample_weight, rows, out=w_buf[rows.shape[0]])
             loss, n_ok = net.forward_backward(ws, sw, config.weight_decay)
             if not math.isfinite(loss):
-                if not _params_finite(net.params):
-                    net.set_params(snapshot)
-                raise TrainingDiverged(
-                    f"training diverged at epoch {epoch}, batch {b + 1}: the loss became "
-                    f"{loss}; the model keeps its last finite weights. Use a smaller learning "
-                    f"rate (now {lr:g}, try {lr / 10:g})", history)
+                raise _diverged(net, snapshot, history, epoch, b + 1, lr, f"the loss became {loss}")
             opt.step(ws.grads, lr)
             loss_sum += loss * rows.shape[0]
             correct += n_ok
         if not _params_finite(net.params):
-            net.set_params(snapshot)
-            raise TrainingDiverged(
-                f"training diverged at epoch {epoch}, batch {n_batches}: a parameter became "
-                f"non-finite; the model keeps its last finite weights. Use a smaller learning "
-                f"rate (now {lr:g}, try {lr / 10:g})", history)
-        record = {"epoch": epoch, "lr": lr, "train_loss": loss_sum / n_train,
-                  "train_accuracy": correct / n_train, "val_loss": None, "val_accuracy": None}
+            raise _diverged(
+                net, snapshot, history, epoch, n_batches, lr, "a parameter became non-finite"
+            )
+        record = {
+            "epoch": epoch,
+            "lr": lr,
+            "train_loss": loss_sum / n_train,
+            "train_accuracy": correct / n_train,
+            "val_loss": None,
+            "val_accuracy": None,
+        }
         if X_val is not None:
             ev = net.evaluate(X_val, y_val)
             record["val_loss"], record["val_accuracy"] = ev["loss"], ev["accuracy"]
@@ -269,8 +315,18 @@ def _fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val
     return history
 
 
-def fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=None,
-        sample_weight=None, callback=None, optimizer=None) -> History:
+def fit(
+    net: MLP,
+    X,
+    y,
+    config: TrainConfig | None = None,
+    *,
+    X_val=None,
+    y_val=None,
+    sample_weight=None,
+    callback=None,
+    optimizer=None,
+) -> History:
     """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
 
     The model's :attr:`~MLP.preprocessing`, if set, is applied to every batch. Validation
@@ -290,5 +346,14 @@ def fit(net: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_val=
     B = min(config.batch_size or n, n)
     threads = training_threads(net.D, net.H, net.L, net.C, B, config.threads)
     with blas_threads(threads):
-        return _fit(net, X, y, config, X_val=X_val, y_val=y_val, sample_weight=sample_weight,
-                    callback=callback, optimizer=optimizer)
+        return _fit(
+            net,
+            X,
+            y,
+            config,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight=sample_weight,
+            callback=callback,
+            optimizer=optimizer,
+        )

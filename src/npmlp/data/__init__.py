@@ -27,14 +27,25 @@ from .files import HEADER_CHOICES, load_csv, load_npy_pair, load_npz
 from .idx import load_idx_pair
 from .synthetic import SYNTHETIC, load_synthetic
 
-__all__ = ["Dataset", "load_dataset", "validate_xy", "describe", "BUNDLED", "SYNTHETIC",
-           "REMOTE", "DEFAULT_DATASET", "DATA_HELP"]
+__all__ = [
+    "Dataset",
+    "load_dataset",
+    "validate_xy",
+    "describe",
+    "BUNDLED",
+    "SYNTHETIC",
+    "REMOTE",
+    "DEFAULT_DATASET",
+    "DATA_HELP",
+]
 
 DEFAULT_DATASET = "digits"
-DATA_HELP = (f"A named set ({', '.join(BUNDLED)}; synthetic {', '.join(SYNTHETIC)} with "
-             "optional settings, e.g. spirals:arms=3,n=600,noise=0.2; downloads "
-             f"{', '.join(REMOTE)}) or a file: .csv/.tsv, .npz (X, y), X.npy (+ y.npy), "
-             "IDX images. 'npmlp data list' shows them all.")
+DATA_HELP = (
+    f"A named set ({', '.join(BUNDLED)}; synthetic {', '.join(SYNTHETIC)} with "
+    "optional settings, e.g. spirals:arms=3,n=600,noise=0.2; downloads "
+    f"{', '.join(REMOTE)}) or a file: .csv/.tsv, .npz (X, y), X.npy (+ y.npy), "
+    "IDX images. 'npmlp data list' shows them all."
+)
 
 _OPTIONS = re.compile(r"^(.*):((?:[A-Za-z_]+=[^,:]*)(?:,[A-Za-z_]+=[^,:]*)*)$")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
@@ -67,13 +78,14 @@ def _load(spec: str, label, console) -> tuple[Dataset, str]:
     if suffix in CSV_SUFFIXES:
         unknown = sorted(set(opts) - {"header", "label"})
         if unknown:
-            raise DataError(f"{spec}: unknown option {', '.join(unknown)}; CSV files take "
-                            "header=yes|no|auto and label=NAME")
+            raise DataError(
+                f"{spec}: unknown option {', '.join(unknown)}; CSV files take "
+                "header=yes|no|auto and label=NAME"
+            )
         header = opts.get("header", "auto").lower()
         if header not in HEADER_CHOICES:
             raise DataError(f"{spec}: header={header!r}; use header=yes, no or auto")
-        return load_csv(path, label=opts.get("label", label),
-                        header=HEADER_CHOICES[header]), spec
+        return load_csv(path, label=opts.get("label", label), header=HEADER_CHOICES[header]), spec
     if opts:
         raise DataError(f"{spec}: options ({', '.join(opts)}) are only for CSV files")
     if suffix == ".npz":
@@ -83,11 +95,15 @@ def _load(spec: str, label, console) -> tuple[Dataset, str]:
     if _is_idx(path):
         return load_idx_pair(path, label), spec
     if not path.exists() and not suffix:
-        raise DataError(f"unknown data set {spec!r}; use one of "
-                        f"{', '.join([*BUNDLED, *SYNTHETIC, *REMOTE])} or a file "
-                        "(.csv, .tsv, .npz, .npy, IDX); 'npmlp data list' shows them")
-    raise DataError(f"{spec}: unsupported file type {suffix or '(none)'}; give a .csv/.tsv, "
-                    ".npz, .npy or IDX (*-idx3-ubyte[.gz]) file")
+        raise DataError(
+            f"unknown data set {spec!r}; use one of "
+            f"{', '.join([*BUNDLED, *SYNTHETIC, *REMOTE])} or a file "
+            "(.csv, .tsv, .npz, .npy, IDX); 'npmlp data list' shows them"
+        )
+    raise DataError(
+        f"{spec}: unsupported file type {suffix or '(none)'}; give a .csv/.tsv, "
+        ".npz, .npy or IDX (*-idx3-ubyte[.gz]) file"
+    )
 
 
 def load_dataset(spec: str, *, label=None, console=None) -> Dataset:
@@ -97,6 +113,7 @@ def load_dataset(spec: str, *, label=None, console=None) -> Dataset:
     if ds.X_test is not None:
         ds.X_test, ds.y_test = validate_xy(ds.X_test, ds.y_test, f"{where} (test part)", 1)
         if ds.X_test.shape[1] != ds.X.shape[1]:
-            raise DataError(f"{where}: X_test has {ds.X_test.shape[1]} features but X has "
-                            f"{ds.X.shape[1]}")
+            raise DataError(
+                f"{where}: X_test has {ds.X_test.shape[1]} features but X has {ds.X.shape[1]}"
+            )
     return ds

@@ -61,23 +61,30 @@ def validate_xy(X, y, where: str, min_classes: int = 2) -> tuple[np.ndarray, np.
     if y.ndim != 1:
         raise DataError(f"{where}: y must be a 1-D array of labels, got shape {y.shape}")
     if X.shape[0] != y.shape[0]:
-        raise DataError(f"{where}: X has {X.shape[0]} rows but y has {y.shape[0]} labels; "
-                        "they must match")
+        raise DataError(
+            f"{where}: X has {X.shape[0]} rows but y has {y.shape[0]} labels; they must match"
+        )
     if y.dtype.kind not in "iufbUS":
         raise DataError(f"{where}: labels must be numbers or text, got dtype {y.dtype}")
     n_bad, first = first_nonfinite_row(X)
     if n_bad:
-        raise DataError(f"{where}: {n_bad} row(s) contain NaN or infinity "
-                        f"(first: row {first}); remove or impute those values")
+        raise DataError(
+            f"{where}: {n_bad} row(s) contain NaN or infinity "
+            f"(first: row {first}); remove or impute those values"
+        )
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError(f"{where}: labels contain NaN or infinity; every row needs a label")
     classes = np.unique(y)
     if classes.size < min_classes:
-        raise DataError(f"{where}: only one class ({classes[0].item()!r}) in the labels; "
-                        "a classifier needs at least 2")
+        raise DataError(
+            f"{where}: only one class ({classes[0].item()!r}) in the labels; "
+            "a classifier needs at least 2"
+        )
     if X.shape[0] < classes.size:
-        raise DataError(f"{where}: {X.shape[0]} rows for {classes.size} classes; need at least "
-                        "one row per class")
+        raise DataError(
+            f"{where}: {X.shape[0]} rows for {classes.size} classes; need at least "
+            "one row per class"
+        )
     return X, y
 
 
@@ -94,16 +101,26 @@ def describe(ds: Dataset) -> dict:
     parts = {"data": (ds.X, ds.y)}
     if ds.X_test is not None:
         parts["given test set"] = (ds.X_test, ds.y_test)
-    info = {"name": ds.name, "source": ds.source, "n_features": int(ds.X.shape[1]),
-            "classes": [c.item() if hasattr(c, "item") else c for c in ds.classes],
-            "image_shape": ds.image_shape, "streamed": is_streamed(ds.X), "parts": {}}
+    info = {
+        "name": ds.name,
+        "source": ds.source,
+        "n_features": int(ds.X.shape[1]),
+        "classes": [c.item() if hasattr(c, "item") else c for c in ds.classes],
+        "image_shape": ds.image_shape,
+        "streamed": is_streamed(ds.X),
+        "parts": {},
+    }
     for name, (X, y) in parts.items():
         labels, counts = np.unique(y, return_counts=True)
         n_bad, _ = first_nonfinite_row(X)
         lo, hi = _value_range(X)
         info["parts"][name] = {
-            "X_shape": list(X.shape), "X_dtype": np.dtype(X.dtype).name, "y_shape": list(y.shape),
+            "X_shape": list(X.shape),
+            "X_dtype": np.dtype(X.dtype).name,
+            "y_shape": list(y.shape),
             "class_counts": {str(k): int(v) for k, v in zip(labels, counts, strict=True)},
-            "min": lo, "max": hi, "rows_with_missing": n_bad,
+            "min": lo,
+            "max": hi,
+            "rows_with_missing": n_bad,
         }
     return info

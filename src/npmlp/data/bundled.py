@@ -13,8 +13,7 @@ BUNDLED = {
     "digits": (skd.load_digits, (8, 8), "8x8 images of handwritten digits", (1797, 10, 64)),
     "iris": (skd.load_iris, None, "iris flowers, 4 measurements", (150, 3, 4)),
     "wine": (skd.load_wine, None, "wine cultivars, 13 chemical measurements", (178, 3, 13)),
-    "breast_cancer": (skd.load_breast_cancer, None, "breast tumours, 30 features",
-                      (569, 2, 30)),
+    "breast_cancer": (skd.load_breast_cancer, None, "breast tumours, 30 features", (569, 2, 30)),
 }
 
 
@@ -23,7 +22,12 @@ def load_bundled(name: str) -> Dataset:
     loader, image_shape, _, _ = BUNDLED[name]
     b = loader()
     names = getattr(b, "feature_names", None)  # a list or an array, depending on the set
-    return Dataset(name=name, X=b.data.astype("float64"), y=b.target,
-                   feature_names=[str(n) for n in names] if names is not None else None,
-                   target_names=list(map(str, b.target_names)), image_shape=image_shape,
-                   source="scikit-learn (bundled)")
+    return Dataset(
+        name=name,
+        X=b.data.astype("float64"),
+        y=b.target,
+        feature_names=[str(n) for n in names] if names is not None else None,
+        target_names=list(map(str, b.target_names)),
+        image_shape=image_shape,
+        source="scikit-learn (bundled)",
+    )

@@ -45,49 +45,52 @@ class RemoteSet:
 
 REMOTE = {
     "mnist": RemoteSet(
-        urls=("https://ossci-datasets.s3.amazonaws.com/mnist/",
-              "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        urls=(
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        ),
         sha256={
-            "train-images-idx3-ubyte.gz":
-                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-            "train-labels-idx1-ubyte.gz":
-                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-            "t10k-images-idx3-ubyte.gz":
-                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-            "t10k-labels-idx1-ubyte.gz":
-                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+            "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
         },
         description="28x28 handwritten digits (LeCun, Cortes, Burges)",
-        target_names=[str(d) for d in range(10)]),
+        target_names=[str(d) for d in range(10)],
+    ),
     "fashion-mnist": RemoteSet(
         urls=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
         sha256={
-            "train-images-idx3-ubyte.gz":
-                "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
-            "train-labels-idx1-ubyte.gz":
-                "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-            "t10k-images-idx3-ubyte.gz":
-                "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-            "t10k-labels-idx1-ubyte.gz":
-                "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+            "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+            "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+            "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+            "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
         },
         description="28x28 Zalando clothing images",
-        target_names=["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                      "Sneaker", "Bag", "Ankle boot"]),
+        target_names=[
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ],
+    ),
     "kmnist": RemoteSet(
         urls=("https://codh.rois.ac.jp/kmnist/dataset/kmnist/",),
         sha256={
-            "train-images-idx3-ubyte.gz":
-                "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4",
-            "train-labels-idx1-ubyte.gz":
-                "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17",
-            "t10k-images-idx3-ubyte.gz":
-                "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5",
-            "t10k-labels-idx1-ubyte.gz":
-                "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c",
+            "train-images-idx3-ubyte.gz": "51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4",
+            "train-labels-idx1-ubyte.gz": "e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17",
+            "t10k-images-idx3-ubyte.gz": "edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5",
+            "t10k-labels-idx1-ubyte.gz": "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c",
         },
         description="28x28 Kuzushiji (cursive Japanese) characters",
-        target_names=["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]),
+        target_names=["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
+    ),
 }
 
 
@@ -123,18 +126,21 @@ def _download(url: str, path: Path, expected: str, console) -> None:
     with urllib.request.urlopen(url, timeout=30) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         h = hashlib.sha256()
-        columns = (TextColumn(f"{path.name}"), BarColumn(), DownloadColumn(),
-                   TransferSpeedColumn())
-        with Progress(*columns, console=console, transient=True) as progress, \
-                atomic_write(path) as f:
+        columns = (TextColumn(f"{path.name}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+        with (
+            Progress(*columns, console=console, transient=True) as progress,
+            atomic_write(path) as f,
+        ):
             task = progress.add_task("download", total=total)
             for block in iter(lambda: response.read(1 << 16), b""):
                 h.update(block)
                 f.write(block)
                 progress.advance(task, len(block))
             if h.hexdigest() != expected:
-                raise DataError(f"{url}: checksum mismatch (SHA-256 {h.hexdigest()}, expected "
-                                f"{expected}); the download was deleted; try again later")
+                raise DataError(
+                    f"{url}: checksum mismatch (SHA-256 {h.hexdigest()}, expected "
+                    f"{expected}); the download was deleted; try again later"
+                )
 
 
 def fetch(name: str, *, console=None) -> dict:
@@ -164,9 +170,11 @@ def fetch(name: str, *, console=None) -> dict:
                     raise
                 reasons.append(f"{base}: {getattr(e, 'reason', None) or e}")
         else:
-            raise DataError(f"cannot download {name} ({'; '.join(map(str, reasons))}); "
-                            f"download {', '.join(urls[0] + f for f in entry.sha256)} by hand "
-                            f"and put them in {folder} (or set NPMLP_DATA to their folder)")
+            raise DataError(
+                f"cannot download {name} ({'; '.join(map(str, reasons))}); "
+                f"download {', '.join(urls[0] + f for f in entry.sha256)} by hand "
+                f"and put them in {folder} (or set NPMLP_DATA to their folder)"
+            )
         paths[fname] = path
     return paths
 
@@ -175,8 +183,9 @@ def load_remote(name: str, *, console=None) -> Dataset:
     """Fetch (or reuse) a benchmark and read it: the official test set is the given test set."""
     entry = REMOTE[name]
     p = fetch(name, console=console)
-    ds = load_idx_pair(p[TRAIN_FILES[0]], p[TRAIN_FILES[1]], name=name,
-                       test=(p[TEST_FILES[0]], p[TEST_FILES[1]]))
+    ds = load_idx_pair(
+        p[TRAIN_FILES[0]], p[TRAIN_FILES[1]], name=name, test=(p[TEST_FILES[0]], p[TEST_FILES[1]])
+    )
     ds.target_names = list(entry.target_names)
     ds.source = _urls(name, entry)[0]
     return ds

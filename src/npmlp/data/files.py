@@ -20,16 +20,44 @@ from ..errors import DataError
 from .base import Dataset
 from .streaming import STREAM_BYTES, open_npy
 
-__all__ = ["load_npz", "load_csv", "load_npy_pair", "read_table", "read_npy", "LABEL_NAMES",
-           "check_file", "HEADER_CHOICES"]
+__all__ = [
+    "load_npz",
+    "load_csv",
+    "load_npy_pair",
+    "read_table",
+    "read_npy",
+    "LABEL_NAMES",
+    "check_file",
+    "HEADER_CHOICES",
+]
 
 LABEL_NAMES = ("label", "target", "class", "y")
-HEADER_CHOICES = {"auto": None, "yes": True, "no": False, "1": True, "0": False,
-                  "true": True, "false": False}
+HEADER_CHOICES = {
+    "auto": None,
+    "yes": True,
+    "no": False,
+    "1": True,
+    "0": False,
+    "true": True,
+    "false": False,
+}
 # What NumPy may raise on a damaged file; each becomes one DataError line.
-_NUMPY_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, SyntaxError,
-                 NotImplementedError, RuntimeError, struct.error, zlib.error, OverflowError,
-                 TypeError, MemoryError, tokenize.TokenError)
+_NUMPY_ERRORS = (
+    ValueError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    KeyError,
+    SyntaxError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    zlib.error,
+    OverflowError,
+    TypeError,
+    MemoryError,
+    tokenize.TokenError,
+)
 
 
 def check_file(path: Path) -> None:
@@ -50,11 +78,14 @@ def check_file(path: Path) -> None:
 
 def _numpy_error(path, e: Exception) -> DataError:
     if "pickle" in str(e).lower():
-        return DataError(f"{path}: holds pickled objects, which npmlp refuses to load because "
-                         "they can run code; save plain numeric arrays")
+        return DataError(
+            f"{path}: holds pickled objects, which npmlp refuses to load because "
+            "they can run code; save plain numeric arrays"
+        )
     if isinstance(e, MemoryError):
-        return DataError(f"{path}: its header asks for more memory than this machine has; "
-                         "the file is corrupted")
+        return DataError(
+            f"{path}: its header asks for more memory than this machine has; the file is corrupted"
+        )
     msg = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
     return DataError(f"{path}: truncated or corrupted NumPy file ({msg})")
 
@@ -66,13 +97,16 @@ def load_npz(path) -> Dataset:
     try:  # our own handle: np.load leaks its file when the archive is damaged
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             if not isinstance(z, np.lib.npyio.NpzFile):
-                raise DataError(f"{path}: not an .npz archive; save it with "
-                                "np.savez(path, X=X, y=y)")
+                raise DataError(
+                    f"{path}: not an .npz archive; save it with np.savez(path, X=X, y=y)"
+                )
             missing = [k for k in ("X", "y") if k not in z.files]
             if missing:
-                raise DataError(f"{path}: no array named {' or '.join(missing)} (found: "
-                                f"{', '.join(z.files) or 'none'}); save it with "
-                                "np.savez(path, X=X, y=y)")
+                raise DataError(
+                    f"{path}: no array named {' or '.join(missing)} (found: "
+                    f"{', '.join(z.files) or 'none'}); save it with "
+                    "np.savez(path, X=X, y=y)"
+                )
             arrays = {k: z[k] for k in ("X", "y", "X_test", "y_test") if k in z.files}
     except DataError:
         raise
@@ -80,8 +114,14 @@ def load_npz(path) -> Dataset:
         raise _numpy_error(path, e) from None
     if ("X_test" in arrays) != ("y_test" in arrays):
         raise DataError(f"{path}: has only one of X_test and y_test; give both or neither")
-    return Dataset(name=path.stem, X=arrays["X"], y=arrays["y"], X_test=arrays.get("X_test"),
-                   y_test=arrays.get("y_test"), source=str(path))
+    return Dataset(
+        name=path.stem,
+        X=arrays["X"],
+        y=arrays["y"],
+        X_test=arrays.get("X_test"),
+        y_test=arrays.get("y_test"),
+        source=str(path),
+    )
 
 
 def read_npy(path, *, stream: bool | None = None):
@@ -98,8 +138,9 @@ def read_npy(path, *, stream: bool | None = None):
     except _NUMPY_ERRORS as e:
         raise _numpy_error(path, e) from None
     if not isinstance(a, np.ndarray):
-        raise DataError(f"{path}: not an .npy file (it is an .npz archive?); save one array "
-                        "with np.save")
+        raise DataError(
+            f"{path}: not an .npy file (it is an .npz archive?); save one array with np.save"
+        )
     return a
 
 
@@ -129,19 +170,29 @@ def load_npy_pair(X_path, y_path=None) -> Dataset:
     if y_path is None:
         y_path = _labels_path_for(X_path)
         if y_path is None:
-            raise DataError(f"{X_path}: no labels file found next to it (e.g. "
-                            f"{X_path.with_name('y.npy').name}); give it with --label LABELS.npy")
+            raise DataError(
+                f"{X_path}: no labels file found next to it (e.g. "
+                f"{X_path.with_name('y.npy').name}); give it with --label LABELS.npy"
+            )
     X = read_npy(X_path)
     y = read_npy(y_path, stream=False)
     if X.ndim > 2:  # images (N, h, w): flatten, keeping the shape for pictures
         if hasattr(X, "is_streamed"):
-            raise DataError(f"{X_path}: a streamed features file must be 2-D (N, D), got shape "
-                            f"{X.shape}; save it reshaped to (N, -1)")
+            raise DataError(
+                f"{X_path}: a streamed features file must be 2-D (N, D), got shape "
+                f"{X.shape}; save it reshaped to (N, -1)"
+            )
         image_shape, X = tuple(X.shape[1:]), X.reshape(X.shape[0], -1)
     else:
         image_shape = None
-    return Dataset(name=X_path.stem, X=X, y=y, image_shape=image_shape, source=str(X_path),
-                   extra={"labels_file": str(y_path)})
+    return Dataset(
+        name=X_path.stem,
+        X=X,
+        y=y,
+        image_shape=image_shape,
+        source=str(X_path),
+        extra={"labels_file": str(y_path)},
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -172,15 +223,21 @@ def read_table(path, header: bool | None = None) -> tuple[list[str] | None, list
         first = text.strip().splitlines()[0]
         delimiter = max((",", "\t", ";"), key=first.count)
     try:
-        rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter)
-                if r and (len(r) > 1 or r[0].strip())]  # skip blank lines only
+        rows = [
+            r
+            for r in csv.reader(io.StringIO(text), delimiter=delimiter)
+            if r and (len(r) > 1 or r[0].strip())
+        ]  # skip blank lines only
     except csv.Error as e:
         raise DataError(f"{path}: malformed CSV ({e})") from None
     if not rows:
         raise DataError(f"{path}: the file is empty")
     if header is None:
-        header = (not all(_is_number(c) for c in rows[0]) and len(rows) > 1
-                  and sum(map(_is_number, rows[1])) > sum(map(_is_number, rows[0])))
+        header = (
+            not all(_is_number(c) for c in rows[0])
+            and len(rows) > 1
+            and sum(map(_is_number, rows[1])) > sum(map(_is_number, rows[0]))
+        )
     names = None
     if header:
         names, rows = [c.strip() for c in rows[0]], rows[1:]
@@ -190,9 +247,11 @@ def read_table(path, header: bool | None = None) -> tuple[list[str] | None, list
     for n, r in enumerate(rows):
         if len(r) != width:
             line = n + (2 if names else 1)
-            raise DataError(f"{path}: line {line} has {len(r)} fields but the "
-                            f"{'header' if names else 'first line'} has {width}; every row "
-                            "needs the same number of columns")
+            raise DataError(
+                f"{path}: line {line} has {len(r)} fields but the "
+                f"{'header' if names else 'first line'} has {width}; every row "
+                "needs the same number of columns"
+            )
     return names, rows
 
 
@@ -235,8 +294,10 @@ def load_csv(path, label=None, header: bool | None = None) -> Dataset:
             except ValueError:
                 col = names[c] if names else str(c)
                 line = n + (2 if names else 1)
-                raise DataError(f"{path}: line {line}, column {col!r}: {r[c]!r} is not a "
-                                "number; features must be numeric") from None
+                raise DataError(
+                    f"{path}: line {line}, column {col!r}: {r[c]!r} is not a "
+                    "number; features must be numeric"
+                ) from None
     if all(_is_number(v) for v in labels):
         y = np.array([float(v) for v in labels])
         if np.isfinite(y).all() and np.all(y == np.round(y)) and np.abs(y).max() < 2**53:
@@ -244,5 +305,11 @@ def load_csv(path, label=None, header: bool | None = None) -> Dataset:
     else:
         y = np.array(labels)
     feature_names = [names[c] for c in feats] if names else None
-    return Dataset(name=path.stem, X=X, y=y, feature_names=feature_names, source=str(path),
-                   extra={"label_column": names[j] if names else j})
+    return Dataset(
+        name=path.stem,
+        X=X,
+        y=y,
+        feature_names=feature_names,
+        source=str(path),
+        extra={"label_column": names[j] if names else j},
+    )

@@ -39,8 +39,9 @@ def _read_bytes(path: Path) -> bytes:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as e:
-            raise DataError(f"{path}: truncated or corrupted gzip file ({e}); download it "
-                            "again") from None
+            raise DataError(
+                f"{path}: truncated or corrupted gzip file ({e}); download it again"
+            ) from None
     return raw
 
 
@@ -49,20 +50,26 @@ def read_idx(path) -> np.ndarray:
     path = Path(path)
     raw = _read_bytes(path)
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in IDX_TYPES or raw[3] == 0:
-        raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()}); expected "
-                        "00 00, a type byte and a dimension count")
+        raise DataError(
+            f"{path}: not an IDX file (bad magic number {raw[:4].hex()}); expected "
+            "00 00, a type byte and a dimension count"
+        )
     ndim = raw[3]
     head = 4 + 4 * ndim
     if len(raw) < head:
-        raise DataError(f"{path}: IDX header cut short: {ndim} dimensions need {head} bytes, "
-                        f"the file has {len(raw)}")
+        raise DataError(
+            f"{path}: IDX header cut short: {ndim} dimensions need {head} bytes, "
+            f"the file has {len(raw)}"
+        )
     shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
     dtype = np.dtype(IDX_TYPES[raw[2]])
     expected = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
     if expected != len(raw) - head or expected > _MAX_BYTES:
-        raise DataError(f"{path}: IDX header says shape {shape} of {dtype.name} "
-                        f"({expected} bytes of data) but the file holds {len(raw) - head}; "
-                        "the file is truncated or corrupted")
+        raise DataError(
+            f"{path}: IDX header says shape {shape} of {dtype.name} "
+            f"({expected} bytes of data) but the file holds {len(raw) - head}; "
+            "the file is truncated or corrupted"
+        )
     return np.frombuffer(raw, dtype, offset=head).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -73,8 +80,11 @@ def write_idx(path, a: np.ndarray, *, compress: bool | None = None) -> None:
     path = Path(path)
     a = np.asarray(a)
     code = {np.dtype(v).newbyteorder("="): k for k, v in IDX_TYPES.items()}[a.dtype]
-    body = (bytes([0, 0, code, a.ndim]) + np.asarray(a.shape, ">u4").tobytes()
-            + a.astype(a.dtype.newbyteorder(">")).tobytes())
+    body = (
+        bytes([0, 0, code, a.ndim])
+        + np.asarray(a.shape, ">u4").tobytes()
+        + a.astype(a.dtype.newbyteorder(">")).tobytes()
+    )
     if compress if compress is not None else path.suffix == ".gz":
         body = gzip.compress(body, mtime=0)
     with atomic_write(path) as f:
@@ -94,14 +104,17 @@ def labels_path_for(images: Path) -> Path | None:
 
 def _images_to_rows(images: np.ndarray, path) -> tuple[np.ndarray, tuple | None]:
     if images.ndim < 2:
-        raise DataError(f"{path}: holds a 1-D array, not images or rows; give the images file "
-                        "(idx3) and its labels (idx1)")
+        raise DataError(
+            f"{path}: holds a 1-D array, not images or rows; give the images file "
+            "(idx3) and its labels (idx1)"
+        )
     image_shape = tuple(images.shape[1:]) if images.ndim == 3 else None
     return images.reshape(images.shape[0], -1), image_shape
 
 
-def load_idx_pair(images_path, labels_path=None, *, name: str | None = None,
-                  test: tuple | None = None) -> Dataset:
+def load_idx_pair(
+    images_path, labels_path=None, *, name: str | None = None, test: tuple | None = None
+) -> Dataset:
     """Images X : (N, h*w) from an idx3 file and labels y : (N,) from an idx1 file.
 
     ``labels_path`` defaults to the matching ``labels-idx1`` file next to the images.
@@ -111,18 +124,25 @@ def load_idx_pair(images_path, labels_path=None, *, name: str | None = None,
     if labels_path is None:
         labels_path = labels_path_for(images_path)
         if labels_path is None:
-            raise DataError(f"{images_path}: cannot tell where its labels are; give them with "
-                            "--label LABELS-FILE (an idx1 file)")
+            raise DataError(
+                f"{images_path}: cannot tell where its labels are; give them with "
+                "--label LABELS-FILE (an idx1 file)"
+            )
     labels_path = Path(labels_path)
     X, image_shape = _images_to_rows(read_idx(images_path), images_path)
     y = read_idx(labels_path)
     if y.ndim != 1:
-        raise DataError(f"{labels_path}: labels must be a 1-D IDX file (idx1), got shape "
-                        f"{y.shape}")
+        raise DataError(f"{labels_path}: labels must be a 1-D IDX file (idx1), got shape {y.shape}")
     X_test = y_test = None
     if test is not None:
         X_test, _ = _images_to_rows(read_idx(test[0]), test[0])
         y_test = read_idx(test[1])
-    return Dataset(name=name or images_path.name.split(".")[0], X=X, y=y.astype(np.int64),
-                   X_test=X_test, y_test=None if y_test is None else y_test.astype(np.int64),
-                   image_shape=image_shape, source=str(images_path))
+    return Dataset(
+        name=name or images_path.name.split(".")[0],
+        X=X,
+        y=y.astype(np.int64),
+        X_test=X_test,
+        y_test=None if y_test is None else y_test.astype(np.int64),
+        image_shape=image_shape,
+        source=str(images_path),
+    )

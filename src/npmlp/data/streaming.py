@@ -24,8 +24,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["StreamedRows", "open_npy", "subset_rows", "iter_chunks", "is_streamed",
-           "first_nonfinite_row", "CHUNK_BYTES", "STREAM_BYTES"]
+__all__ = [
+    "StreamedRows",
+    "open_npy",
+    "subset_rows",
+    "iter_chunks",
+    "is_streamed",
+    "first_nonfinite_row",
+    "CHUNK_BYTES",
+    "STREAM_BYTES",
+]
 
 CHUNK_BYTES = 8 << 20  # bytes per block when a streamed array is scanned
 STREAM_BYTES = 256 << 20  # .npy files at least this big are streamed, not loaded
@@ -186,7 +194,7 @@ def iter_chunks(X, rows: int | None = None):
         row_bytes = max(int(np.prod(X.shape[1:])) * np.dtype(X.dtype).itemsize, 1)
         rows = max(1, CHUNK_BYTES // row_bytes)
     for start in range(0, N, rows):
-        yield start, X[start:start + rows]
+        yield start, X[start : start + rows]
 
 
 def first_nonfinite_row(X) -> tuple[int, int]:

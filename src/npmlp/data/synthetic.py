@@ -36,8 +36,9 @@ def _circles(n, noise, rng, factor=0.5, **_):
 
 
 def _blobs(n, noise, rng, classes=3, std=1.0, **_):
-    return skd.make_blobs(n, n_features=2, centers=int(classes), cluster_std=std + noise,
-                          random_state=_seed(rng))
+    return skd.make_blobs(
+        n, n_features=2, centers=int(classes), cluster_std=std + noise, random_state=_seed(rng)
+    )
 
 
 def _spirals(n, noise, rng, arms=3, turns=1.0, **_):
@@ -105,8 +106,10 @@ def load_synthetic(spec: str) -> Dataset:
     allowed = {**COMMON, "noise": noise, **extra}
     unknown = sorted(set(settings) - set(allowed))
     if unknown:
-        raise DataError(f"{spec}: unknown setting {', '.join(unknown)}; {name} takes "
-                        f"{', '.join(f'{k} (default {v:g})' for k, v in allowed.items())}")
+        raise DataError(
+            f"{spec}: unknown setting {', '.join(unknown)}; {name} takes "
+            f"{', '.join(f'{k} (default {v:g})' for k, v in allowed.items())}"
+        )
     s = {**allowed, **settings}
     n_classes = int(s.get("arms", s.get("classes", 2)))
     if not 2 <= n_classes <= 100:
@@ -120,6 +123,11 @@ def load_synthetic(spec: str) -> Dataset:
     rng = np.random.default_rng(s.pop("seed"))
     n, noise = s.pop("n"), s.pop("noise")
     X, y = maker(n, noise, rng, **s)
-    return Dataset(name=name, X=np.asarray(X, np.float64), y=np.asarray(y, np.int64),
-                   feature_names=["x1", "x2"], source=f"synthetic ({spec})",
-                   extra={"settings": {"n": n, "noise": noise, **s}})
+    return Dataset(
+        name=name,
+        X=np.asarray(X, np.float64),
+        y=np.asarray(y, np.int64),
+        feature_names=["x1", "x2"],
+        source=f"synthetic ({spec})",
+        extra={"settings": {"n": n, "noise": noise, **s}},
+    )

@@ -28,11 +28,30 @@ from .plane import (
     write_boundary_gif,
 )
 
-__all__ = ["write_pictures", "save_figure", "new_figure", "class_colors", "class_names",
-           "atomic_path", "plot_curves", "plot_confusion", "plot_health", "plot_graph",
-           "graph_rows", "image_shape_for", "plot_weight_images", "plot_worst_misclassified",
-           "Plane", "BoundaryRecorder", "hidden_activations", "plot_activation_grid",
-           "plot_boundary", "write_boundary_gif", "boundary_recorder", "region_image"]
+__all__ = [
+    "write_pictures",
+    "save_figure",
+    "new_figure",
+    "class_colors",
+    "class_names",
+    "atomic_path",
+    "plot_curves",
+    "plot_confusion",
+    "plot_health",
+    "plot_graph",
+    "graph_rows",
+    "image_shape_for",
+    "plot_weight_images",
+    "plot_worst_misclassified",
+    "Plane",
+    "BoundaryRecorder",
+    "hidden_activations",
+    "plot_activation_grid",
+    "plot_boundary",
+    "write_boundary_gif",
+    "boundary_recorder",
+    "region_image",
+]
 
 
 def boundary_recorder(net, X, epochs: int) -> BoundaryRecorder | None:
@@ -65,7 +84,8 @@ def write_pictures(result, out) -> list[Path]:
         plane = recorder.plane if recorder is not None else Plane(X_tr, G=100)
         acc = result.metrics.get("test_accuracy")
         title = "decision regions after training (pale: uncertain)" + (
-            f", test accuracy {acc:.3f}" if acc is not None else "")
+            f", test accuracy {acc:.3f}" if acc is not None else ""
+        )
         save(plot_boundary(net, X_tr, y_tr, names, title, plane=plane), "boundary.png")
         if recorder is not None and recorder.frames:
             final = (f"final (epoch {result.history.best_epoch})", recorder.picture(net))
@@ -74,12 +94,12 @@ def write_pictures(result, out) -> list[Path]:
             written.append(path)
         small = Plane(X_tr, G=80)
         for layer in range(2, net.L, 2):
-            save(plot_activation_grid(net, layer, small, X_tr, y_tr),
-                 f"activations_x{layer}.png")
+            save(plot_activation_grid(net, layer, small, X_tr, y_tr), f"activations_x{layer}.png")
     shape = image_shape_for(net.D, ds.image_shape)
     if shape is not None:
         save(plot_weight_images(net.params["W1"], shape), "weights.png")
         if len(y_test):
-            save(plot_worst_misclassified(X_test, y_test, P_test, names, shape),
-                 "misclassified.png")
+            save(
+                plot_worst_misclassified(X_test, y_test, P_test, names, shape), "misclassified.png"
+            )
     return written

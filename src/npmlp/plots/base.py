@@ -31,8 +31,10 @@ def save_figure(fig: Figure, path, dpi: int = 100) -> Path:
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise NpmlpError(f"{path}: cannot write a picture as {path.suffix or 'no suffix'}; "
-                         "give a file name ending in .png or .svg")
+        raise NpmlpError(
+            f"{path}: cannot write a picture as {path.suffix or 'no suffix'}; "
+            "give a file name ending in .png or .svg"
+        )
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format=fmt, dpi=dpi)
     return path
@@ -91,13 +93,14 @@ def mosaic(tiles: np.ndarray, cols: int, gap: int, band: int, fill: float = 1.0)
     for k in range(n):
         r, c = divmod(k, cols)
         top, left = r * ch + band, c * cw + gap
-        picture[top:top + h, left:left + w] = tiles[k]
+        picture[top : top + h, left : left + w] = tiles[k]
         corners[k] = top, left
     return picture, corners
 
 
-def plot_tiles(tiles: np.ndarray, labels: list[str], title: str, cell: float = 1.25,
-               label_colors=None) -> Figure:
+def plot_tiles(
+    tiles: np.ndarray, labels: list[str], title: str, cell: float = 1.25, label_colors=None
+) -> Figure:
     """One figure showing n RGB tiles (n, h, w, 3), each with its label above it.
 
     The tiles are one image in one axes (fast for 64 of them); ``fig.tile_corners`` holds
@@ -119,13 +122,25 @@ def plot_tiles(tiles: np.ndarray, labels: list[str], title: str, cell: float = 1
     ax = fig.add_axes((0.1 / W, 0.1 / H, pic_w / W, pic_h / H))
     ax.imshow(picture, interpolation="nearest", aspect="auto")
     ax.axis("off")
-    ax.add_collection(PatchCollection(
-        [Rectangle((c - 0.5, r - 0.5), w, h) for r, c in corners], facecolor="none",
-        edgecolor="0.55", linewidth=0.6))
+    ax.add_collection(
+        PatchCollection(
+            [Rectangle((c - 0.5, r - 0.5), w, h) for r, c in corners],
+            facecolor="none",
+            edgecolor="0.55",
+            linewidth=0.6,
+        )
+    )
     colors = label_colors or ["k"] * n
     for (r, c), label, color in zip(corners, labels, colors, strict=True):
-        ax.text(c + w / 2 - 0.5, r - 0.5 - band * 0.15, label, ha="center", va="bottom",
-                fontsize=7, color=color)
+        ax.text(
+            c + w / 2 - 0.5,
+            r - 0.5 - band * 0.15,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color=color,
+        )
     fig.suptitle(title, fontsize=10, y=1 - 0.12 / H, va="top")
     fig.tile_corners = corners
     return fig

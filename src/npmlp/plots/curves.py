@@ -34,8 +34,9 @@ def plot_curves(history) -> Figure:
         val = history.column(f"val_{what}")
         if has_val:
             ax.plot(epochs, val, color="C1", lw=1.8, ls="--", label=f"validation {what}")
-        _best_marker(ax, epochs, val if has_val else train, history.best_epoch,
-                     "C1" if has_val else "C0")
+        _best_marker(
+            ax, epochs, val if has_val else train, history.best_epoch, "C1" if has_val else "C0"
+        )
         ax.set_xlabel("epoch")
         ax.set_ylabel(what)
         ax.grid(alpha=0.3)
@@ -47,8 +48,9 @@ def plot_curves(history) -> Figure:
     return fig
 
 
-def plot_confusion(y_true: np.ndarray, y_pred: np.ndarray, names: list[str],
-                   split: str = "test") -> Figure:
+def plot_confusion(
+    y_true: np.ndarray, y_pred: np.ndarray, names: list[str], split: str = "test"
+) -> Figure:
     """Confusion matrix of class indices y_true, y_pred : (N,): counts and row-normalised."""
     from sklearn.metrics import confusion_matrix
 
@@ -62,19 +64,33 @@ def plot_confusion(y_true: np.ndarray, y_pred: np.ndarray, names: list[str],
     width = 2 * side + 1.8 + label_in  # two square matrices, their colour bars and labels
     fig = new_figure(width, side)
     bottom = (0.55 + (label_in if C > 6 else 0.2)) / side
-    fig.subplots_adjust(left=label_in / width, right=0.985, bottom=bottom,
-                        top=1 - 0.4 / side, wspace=0.25 + 0.05 * label_in)
+    fig.subplots_adjust(
+        left=label_in / width,
+        right=0.985,
+        bottom=bottom,
+        top=1 - 0.4 / side,
+        wspace=0.25 + 0.05 * label_in,
+    )
     axes = fig.subplots(1, 2)
-    for ax, M, title, fmt in ((axes[0], cm, f"counts ({split} split, {int(cm.sum())} rows)", "d"),
-                              (axes[1], norm, "row-normalised (recall per class)", ".0%")):
+    for ax, M, title, fmt in (
+        (axes[0], cm, f"counts ({split} split, {int(cm.sum())} rows)", "d"),
+        (axes[1], norm, "row-normalised (recall per class)", ".0%"),
+    ):
         im = ax.imshow(M, cmap="Blues", vmin=0, vmax=M.max() or 1)
         if C <= 20:
             top = (M.max() or 1) / 2
             for i in range(C):
                 for j in range(C):
                     text = format(M[i, j], fmt) if fmt == "d" else f"{M[i, j] * 100:.0f}"
-                    ax.text(j, i, text, ha="center", va="center", fontsize=8 if C > 10 else 10,
-                            color="white" if M[i, j] > top else "black")
+                    ax.text(
+                        j,
+                        i,
+                        text,
+                        ha="center",
+                        va="center",
+                        fontsize=8 if C > 10 else 10,
+                        color="white" if M[i, j] > top else "black",
+                    )
         ticks = np.arange(C) if C <= 30 else np.arange(0, C, max(C // 20, 1))
         ax.set_xticks(ticks, [short[t] for t in ticks], rotation=90 if C > 6 else 0)
         ax.set_yticks(ticks, [short[t] for t in ticks])
@@ -91,10 +107,12 @@ def plot_health(history, L: int) -> Figure:
     fig.subplots_adjust(left=0.07, right=0.985, bottom=0.07, top=0.9, wspace=0.18, hspace=0.32)
     axes = fig.subplots(2, 2).ravel()
     epochs = history.column("epoch")
-    panels = (("dead", "dead ReLU units after the layer (fraction)", False),
-              ("act_rms", "activation RMS of the layer's output", True),
-              ("grad_norm", "||dl/dW|| on the probe batch", True),
-              ("update_ratio", "update-to-weight ratio per update", True))
+    panels = (
+        ("dead", "dead ReLU units after the layer (fraction)", False),
+        ("act_rms", "activation RMS of the layer's output", True),
+        ("grad_norm", "||dl/dW|| on the probe batch", True),
+        ("update_ratio", "update-to-weight ratio per update", True),
+    )
     for ax, (key, title, log) in zip(axes, panels, strict=True):
         for n, i in enumerate(fc_indices(L)):
             if key == "dead" and i == L:
@@ -102,8 +120,15 @@ def plot_health(history, L: int) -> Figure:
             v = history.column(f"FC{i}_{key}")
             if log:
                 v = np.where(v > 0, v, np.nan)
-            ax.plot(epochs, v, color=f"C{n % 10}", lw=1.6, marker="o" if len(v) < 30 else None,
-                    ms=3, label=f"FC{i}")
+            ax.plot(
+                epochs,
+                v,
+                color=f"C{n % 10}",
+                lw=1.6,
+                marker="o" if len(v) < 30 else None,
+                ms=3,
+                label=f"FC{i}",
+            )
         if key == "dead":
             ax.axhline(0.5, color="C3", ls="--", lw=1, label="50 % (warning)")
             ax.set_ylim(-0.03, 1.03)

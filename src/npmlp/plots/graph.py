@@ -41,21 +41,33 @@ def _tex(name: str) -> str:
 
 
 def _box(ax, x, y, text, style, dashed=False):
-    ax.text(x, y, text, ha="center", va="center", fontsize=10, zorder=3,
-            bbox=dict(boxstyle="round,pad=0.35", lw=1.2, ls="--" if dashed else "-", **style))
+    ax.text(
+        x,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=10,
+        zorder=3,
+        bbox=dict(boxstyle="round,pad=0.35", lw=1.2, ls="--" if dashed else "-", **style),
+    )
 
 
 def _arrow(ax, x0, y0, x1, y1, color="k"):
-    ax.annotate("", xy=(x1, y1), xytext=(x0, y0), zorder=2,
-                arrowprops=dict(arrowstyle="-|>", color=color, lw=1.3, shrinkA=0, shrinkB=0))
+    ax.annotate(
+        "",
+        xy=(x1, y1),
+        xytext=(x0, y0),
+        zorder=2,
+        arrowprops=dict(arrowstyle="-|>", color=color, lw=1.3, shrinkA=0, shrinkB=0),
+    )
 
 
 def plot_graph(s: Summary, per_row: int = 7) -> Figure:
     """Draw the graph of :func:`npmlp.graph.summarise`'s ``s`` (forward, parameters, backward)."""
     shape = {v.name: v.shape_text.replace(" x ", "×") for v in s.variables}
     L = s.L
-    fwd = [f"{_tex(f'x^({i})')}\n{shape['x^(0)' if i == 0 else f'x^({i})']}"
-           for i in range(L)]
+    fwd = [f"{_tex(f'x^({i})')}\n{shape['x^(0)' if i == 0 else f'x^({i})']}" for i in range(L)]
     fwd.append(f"$x^{{(L)}} = s$\n{shape['x^(L) = s']}")
     fwd.append(f"$l(y, s)$\nscalar\n$y$: {shape['y']}")
     bwd = [f"{_tex(f'dl/dx^({i})')}\n{shape[f'dl/dx^({i})']}" for i in range(L)]
@@ -69,10 +81,14 @@ def plot_graph(s: Summary, per_row: int = 7) -> Figure:
     ax.set_xlim(-1.6, width - 1.6)
     ax.set_ylim(0, height)
     ax.axis("off")
-    ax.text(0.1 - 1.6 + 0.3, height - 0.45,
-            f"MLP  D={s.D}  H={s.H}  L={L}  C={s.C}  batch N={s.N}:  {s.total_params} parameters\n"
-            "forward (blue) left to right; backward (red) right to left, last row first",
-            fontsize=10, va="center")
+    ax.text(
+        0.1 - 1.6 + 0.3,
+        height - 0.45,
+        f"MLP  D={s.D}  H={s.H}  L={L}  C={s.C}  batch N={s.N}:  {s.total_params} parameters\n"
+        "forward (blue) left to right; backward (red) right to left, last row first",
+        fontsize=10,
+        va="center",
+    )
     half = 1.05  # half the width kept free around a variable's box for the arrows
     for n in range(L + 1):  # edge n goes from variable n to variable n + 1
         r, c = divmod(n, per_row - 1)
@@ -99,7 +115,12 @@ def plot_graph(s: Summary, per_row: int = 7) -> Figure:
             W, b = f"W^({i})", f"b^({i})"
             _box(ax, xm, y_par, f"{_tex(W)}: {shape[W]}\n{_tex(b)}: {shape[b]}", PAR)
             _arrow(ax, xm, y_par - 0.5, xm, y_f + 0.05, "#b45309")
-            _box(ax, xm, y_g, f"{_tex('dl/d' + W)}: {shape['dl/d' + W]}\n"
-                              f"{_tex('dl/d' + b)}: {shape['dl/d' + b]}", GRD)
+            _box(
+                ax,
+                xm,
+                y_g,
+                f"{_tex('dl/d' + W)}: {shape['dl/d' + W]}\n{_tex('dl/d' + b)}: {shape['dl/d' + b]}",
+                GRD,
+            )
             _arrow(ax, xm, y_b - 0.05, xm, y_g + 0.55, "#b45309")
     return fig

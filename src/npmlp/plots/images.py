@@ -9,8 +9,14 @@ from matplotlib.figure import Figure
 
 from .base import new_figure, plot_tiles
 
-__all__ = ["image_shape_for", "plot_weight_images", "weight_tiles", "plot_worst_misclassified",
-           "MAX_UNITS", "MAX_IMAGES"]
+__all__ = [
+    "image_shape_for",
+    "plot_weight_images",
+    "weight_tiles",
+    "plot_worst_misclassified",
+    "MAX_UNITS",
+    "MAX_IMAGES",
+]
 
 MAX_UNITS = 64
 MAX_IMAGES = 16
@@ -53,13 +59,17 @@ def plot_weight_images(W1: np.ndarray, shape: tuple[int, int]) -> Figure:
     tiles = weight_tiles(W1, shape)
     n = tiles.shape[0]
     shown = f"all {H}" if n == H else f"first {n} of {H}"
-    return plot_tiles(tiles, [f"unit {j}" for j in range(n)],
-                      f"first layer weights $W^{{(1)}}$ as {shape[0]}x{shape[1]} images\n"
-                      f"({shown} units; red > 0, blue < 0)")
+    return plot_tiles(
+        tiles,
+        [f"unit {j}" for j in range(n)],
+        f"first layer weights $W^{{(1)}}$ as {shape[0]}x{shape[1]} images\n"
+        f"({shown} units; red > 0, blue < 0)",
+    )
 
 
-def plot_worst_misclassified(X: np.ndarray, y_idx: np.ndarray, P: np.ndarray,
-                             names: list[str], shape: tuple[int, int]) -> Figure:
+def plot_worst_misclassified(
+    X: np.ndarray, y_idx: np.ndarray, P: np.ndarray, names: list[str], shape: tuple[int, int]
+) -> Figure:
     """The misclassified rows of X : (N, D) the model was most sure of, as images (at most 16).
 
     y_idx : (N,) true class indices; P : (N, C) predicted probabilities.
@@ -71,12 +81,24 @@ def plot_worst_misclassified(X: np.ndarray, y_idx: np.ndarray, P: np.ndarray,
         fig = new_figure(5, 1.5)
         ax = fig.subplots()
         ax.axis("off")
-        ax.text(0.5, 0.5, f"all {len(y_idx)} test images are classified correctly",
-                ha="center", va="center", fontsize=11)
+        ax.text(
+            0.5,
+            0.5,
+            f"all {len(y_idx)} test images are classified correctly",
+            ha="center",
+            va="center",
+            fontsize=11,
+        )
         return fig
     fig, rows, cols = _grid(order.size, 1.6, 1.0)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.8 / (1.6 * rows + 1.0),
-                        wspace=0.1, hspace=0.55)
+    fig.subplots_adjust(
+        left=0.02,
+        right=0.98,
+        bottom=0.02,
+        top=1 - 0.8 / (1.6 * rows + 1.0),
+        wspace=0.1,
+        hspace=0.55,
+    )
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, r in zip(axes, list(order) + [None] * (axes.size - order.size), strict=True):
         if r is None:
@@ -85,8 +107,14 @@ def plot_worst_misclassified(X: np.ndarray, y_idx: np.ndarray, P: np.ndarray,
         ax.imshow(X[r].reshape(shape), cmap="gray_r", interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"true {names[y_idx[r]]}\npred {names[pred[r]]} ({P[r, pred[r]]:.0%})",
-                     fontsize=8, pad=2)
-    fig.suptitle(f"worst misclassified test images\n({order.size} of {wrong.size} errors, most "
-                 "confident first)", fontsize=10)
+        ax.set_title(
+            f"true {names[y_idx[r]]}\npred {names[pred[r]]} ({P[r, pred[r]]:.0%})",
+            fontsize=8,
+            pad=2,
+        )
+    fig.suptitle(
+        f"worst misclassified test images\n({order.size} of {wrong.size} errors, most "
+        "confident first)",
+        fontsize=10,
+    )
     return fig

@@ -18,9 +18,18 @@ from ..layers import fc_forward, relu_forward
 from ..loss import softmax
 from .base import atomic_path, class_colors, new_figure, plot_tiles
 
-__all__ = ["Plane", "region_image", "plot_boundary", "BoundaryRecorder", "write_boundary_gif",
-           "hidden_activations", "plot_activation_grid", "activation_tiles", "MAX_FRAMES",
-           "MAX_UNITS"]
+__all__ = [
+    "Plane",
+    "region_image",
+    "plot_boundary",
+    "BoundaryRecorder",
+    "write_boundary_gif",
+    "hidden_activations",
+    "plot_activation_grid",
+    "activation_tiles",
+    "MAX_FRAMES",
+    "MAX_UNITS",
+]
 
 MAX_FRAMES = 30  # frames recorded during training, plus the final one
 MAX_UNITS = 64  # units drawn per hidden layer
@@ -77,27 +86,47 @@ def region_image(P: np.ndarray, G: int, colors: np.ndarray) -> np.ndarray:
 def _draw_points(ax, X, y, colors, names, size=14):
     for k, name in enumerate(names):
         rows = y == k
-        ax.scatter(X[rows, 0], X[rows, 1], s=size, color=colors[k], edgecolors="k",
-                   linewidths=0.4, label=f"{name} ({int(rows.sum())})")
+        ax.scatter(
+            X[rows, 0],
+            X[rows, 1],
+            s=size,
+            color=colors[k],
+            edgecolors="k",
+            linewidths=0.4,
+            label=f"{name} ({int(rows.sum())})",
+        )
 
 
-def plot_boundary(net, X: np.ndarray, y: np.ndarray, names: list[str], title: str = "",
-                  plane: Plane | None = None) -> Figure:
+def plot_boundary(
+    net, X: np.ndarray, y: np.ndarray, names: list[str], title: str = "", plane: Plane | None = None
+) -> Figure:
     """Decision regions of ``net`` over the plane with the rows X : (N, 2), labels y : (N,)."""
     plane = plane or Plane(X)
     colors = class_colors(net.C)
     _, P = hidden_activations(net, plane.points)
     fig = new_figure(6.4, 5.6, layout="constrained")
     ax = fig.subplots()
-    ax.imshow(region_image(P, plane.G, colors), origin="lower", extent=plane.extent,
-              aspect="auto", interpolation="bilinear")
+    ax.imshow(
+        region_image(P, plane.G, colors),
+        origin="lower",
+        extent=plane.extent,
+        aspect="auto",
+        interpolation="bilinear",
+    )
     xs = np.linspace(plane.lo[0], plane.hi[0], plane.G)
     ys = np.linspace(plane.lo[1], plane.hi[1], plane.G)
     for k in range(1 if net.C == 2 else net.C):  # boundary of class k: p_k = max of the others
         margin = P[:, k] - np.delete(P, k, axis=1).max(axis=1)
         if margin.min() < 0 < margin.max():
-            ax.contour(xs, ys, margin.reshape(plane.G, plane.G), levels=[0.0], colors="k",
-                       linewidths=0.9, alpha=0.7)
+            ax.contour(
+                xs,
+                ys,
+                margin.reshape(plane.G, plane.G),
+                levels=[0.0],
+                colors="k",
+                linewidths=0.9,
+                alpha=0.7,
+            )
     _draw_points(ax, X, y, colors, names)
     ax.set_xlim(plane.lo[0], plane.hi[0])
     ax.set_ylim(plane.lo[1], plane.hi[1])
@@ -138,8 +167,9 @@ def write_boundary_gif(frames, plane: Plane, X, y, names, path, fps: int = 6) ->
     colors = class_colors(len(names))
     fig = new_figure(4.2, 3.8, layout="constrained")
     ax = fig.subplots()
-    im = ax.imshow(frames[0][1], origin="lower", extent=plane.extent, aspect="auto",
-                   interpolation="bilinear")
+    im = ax.imshow(
+        frames[0][1], origin="lower", extent=plane.extent, aspect="auto", interpolation="bilinear"
+    )
     _draw_points(ax, X, y, colors, names, size=8)
     ax.set_xlim(plane.lo[0], plane.hi[0])
     ax.set_ylim(plane.lo[1], plane.hi[1])
@@ -190,7 +220,10 @@ def plot_activation_grid(net, layer: int, plane: Plane, X=None, y=None) -> Figur
     n = tiles.shape[0]
     shown = f"all {width}" if n == width else f"first {n} of {width}"
     labels = [f"unit {j}" + (" dead" if dead[j] else "") for j in range(n)]
-    return plot_tiles(tiles, labels,
-                      f"$x^{{({layer})}}$ = ReLU($x^{{({layer - 1})}}$) over the plane\n"
-                      f"{shown} units; dark = 0 (unit off)",
-                      label_colors=["C3" if d else "k" for d in dead])
+    return plot_tiles(
+        tiles,
+        labels,
+        f"$x^{{({layer})}}$ = ReLU($x^{{({layer - 1})}}$) over the plane\n"
+        f"{shown} units; dark = 0 (unit off)",
+        label_colors=["C3" if d else "k" for d in dead],
+    )
