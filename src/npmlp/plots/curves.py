@@ -61,27 +61,28 @@ def plot_confusion(
     side = min(3.0 + 0.33 * C, 12.0)
     short = [n if len(n) <= 12 else n[:11] + "…" for n in names]
     label_in = 0.45 + 0.075 * max(len(n) for n in short)  # room for the tick labels
-    width = 2 * side + 1.8 + label_in  # two square matrices, their colour bars and labels
-    fig = new_figure(width, side)
     bottom = (0.55 + (label_in if C > 6 else 0.2)) / side
+    h = side * (1 - 0.4 / side - bottom)  # height of each square matrix
+    width = 2 * (h + 1.5 + label_in)  # two matrices, their colour bars and tick labels
+    fig = new_figure(width, side)
     fig.subplots_adjust(
         left=label_in / width,
         right=0.985,
         bottom=bottom,
         top=1 - 0.4 / side,
-        wspace=0.25 + 0.05 * label_in,
+        wspace=(label_in + 0.4) / (h + 1.5),  # room for the second panel's tick labels
     )
     axes = fig.subplots(1, 2)
     for ax, M, title, fmt in (
         (axes[0], cm, f"counts ({split} split, {int(cm.sum())} rows)", "d"),
-        (axes[1], norm, "row-normalised (recall per class)", ".0%"),
+        (axes[1], norm * 100, "row-normalised (recall per class)", ".0%"),
     ):
         im = ax.imshow(M, cmap="Blues", vmin=0, vmax=M.max() or 1)
         if C <= 20:
             top = (M.max() or 1) / 2
             for i in range(C):
                 for j in range(C):
-                    text = format(M[i, j], fmt) if fmt == "d" else f"{M[i, j] * 100:.0f}"
+                    text = format(M[i, j], fmt) if fmt == "d" else f"{M[i, j]:.0f}"
                     ax.text(
                         j,
                         i,
