@@ -16,6 +16,13 @@ def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "digits.npz").exists()
 
 
+def test_readme_scikit_learn_example_runs(capsys):
+    text = README.read_text()
+    code = re.search(r"## With scikit-learn\n\n```python\n(.*?)```", text, re.S).group(1)
+    exec(compile(code, "README.md", "exec"), {})
+    assert float(capsys.readouterr().out) > 0.9  # test accuracy on wine
+
+
 def test_quickstart_is_make_demo_and_make_test():
     block = re.search(r"## Quickstart\n\n```bash\n(.*?)```", README.read_text(), re.S).group(1)
     assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == [
