@@ -266,3 +266,54 @@ def test_console_script_exits_2_without_traceback(tmp_path):
         "with 'npmlp train --out DIR'\n"
     )
     assert "Traceback" not in p.stderr
+
+
+def test_evaluate_split_test_reproduces_the_held_out_rows(tmp_path, capsys):
+    out = tmp_path / "run"
+    code, stdout, _ = run(
+        capsys,
+        "train",
+        "--data",
+        "wine",
+        "-H",
+        "16",
+        "--epochs",
+        "40",
+        "--no-pictures",
+        "--out",
+        str(out),
+        "--json",
+        "--seed",
+        "4",
+    )
+    assert code == 0
+    metrics = json.loads(stdout.splitlines()[-1])
+    code, stdout, _ = run(
+        capsys, "evaluate", str(out / "model.npz"), "--data", "wine", "--split", "test", "--json"
+    )
+    res = json.loads(stdout)
+    assert code == 0 and res["n"] == metrics["n_test"] == 36
+    assert res["accuracy"] == metrics["test_accuracy"]
+    assert res["loss"] == pytest.approx(metrics["test_loss"], rel=1e-6)
+    code, _, err = run(
+        capsys, "evaluate", str(out / "model.npz"), "--data", "iris", "--split", "test"
+    )
+    assert (code, err) == (
+        2,
+        "npmlp: error: --split test needs the data the model was "
+        "trained on (--data wine), got --data iris\n",
+    )
+
+
+def test_evaluate_split_test_needs_a_model_from_npmlp_train(tmp_path, capsys):
+    from npmlp import MLP
+
+    MLP(4, 5, 3, 3, seed=0).save(tmp_path / "lib.npz")
+    code, _, err = run(
+        capsys, "evaluate", str(tmp_path / "lib.npz"), "--data", "iris", "--split", "test"
+    )
+    assert (code, err) == (
+        2,
+        "npmlp: error: this model file does not record its training "
+        "split (it was not written by 'npmlp train'); use --split all\n",
+    )

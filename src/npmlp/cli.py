@@ -317,15 +317,24 @@ def _print_result(result, out, quiet, no_pictures=False):
     default=None,
     help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.",
 )
+@click.option(
+    "--split",
+    type=click.Choice(("all", "test")),
+    default="all",
+    show_default=True,
+    help="'test': only the test rows that 'npmlp train' held out for this model.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON line.")
-def evaluate(model, data, label, as_json):
+def evaluate(model, data, label, split, as_json):
     """Accuracy, loss, per-class precision/recall and confusion matrix of a saved model.
 
-    The whole data set is evaluated (its test part if the file gives one).
+    The whole data set is evaluated (its test part if the file gives one); with
+    --split test, only the rows 'npmlp train' held out as its test split.
 
     \b
-    Example:
+    Examples:
       npmlp evaluate runs/demo/model.npz --data digits
+      npmlp evaluate runs/demo/model.npz --data digits --split test
     """
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
@@ -335,6 +344,8 @@ def evaluate(model, data, label, as_json):
     net = load(model)
     ds = load_dataset(data, label=label)
     X, y = (ds.X_test, ds.y_test) if ds.X_test is not None else (ds.X, ds.y)
+    if split == "test" and ds.X_test is None:
+        X, y = _held_out_test_rows(net, ds, data)
     if X.shape[1] != net.D:
         raise NpmlpError(f"{data} has {X.shape[1]} features but the model expects D={net.D}")
     y_idx = net.encode_labels(y)
@@ -369,6 +380,26 @@ def evaluate(model, data, label, as_json):
     click.echo(" " * 12 + "".join(f"{n:>{width}}" for n in names))
     for n, row in zip(names, cm):
         click.echo(f"{n:<12}" + "".join(f"{v:>{width}d}" for v in row))
+
+
+def _held_out_test_rows(net, ds, data):
+    """The rows ``train_run`` held out as the test split of ``net``'s run, from its metadata."""
+    from .data.streaming import subset_rows
+    from .run import split_dataset
+
+    split = net.metadata.get("split")
+    if not split:
+        raise NpmlpError(
+            "this model file does not record its training split (it was not written by "
+            "'npmlp train'); use --split all"
+        )
+    if net.metadata.get("data") != data:
+        raise NpmlpError(
+            f"--split test needs the data the model was trained on "
+            f"(--data {net.metadata.get('data')}), got --data {data}"
+        )
+    _, test_idx = split_dataset(ds, split["test_fraction"], split["seed"])
+    return subset_rows(ds.X, test_idx), ds.y[test_idx]
 
 
 # ------------------------------------------------------------------------------------- predict

@@ -144,6 +144,7 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
             "data": s.data,
             "label": s.label,
             "scaling": s.scaling,
+            "split": {"test_fraction": s.test_fraction, "seed": s.seed},
             "target_names": ds.target_names,
             "image_shape": ds.image_shape,
             "metrics": {k: v for k, v in metrics.items() if k.endswith(("_loss", "_accuracy"))},
