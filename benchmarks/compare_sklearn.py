@@ -3,7 +3,8 @@
 For each data set and seed: a stratified 75/25 split (``random_state=seed``), a
 ``StandardScaler`` fitted on the training rows, then both classifiers with one hidden layer of
 ``--hidden`` ReLU units, Adam at learning rate 1e-3, batches of ``min(200, N)`` rows, L2
-``alpha=1e-4`` and exactly ``--epochs`` epochs (``tol=0``, no early stop). Prints one row per
+``alpha=1e-4`` and exactly ``--epochs`` epochs (``tol=0``, no early stop); both start from
+Glorot-uniform weights (each library's default). Prints one row per
 data set: mean and standard deviation of the test accuracy over the seeds, and the total fit
 seconds of each library (BLAS limited to ``--threads`` threads for both).
 

@@ -108,6 +108,13 @@ def test_full_batch_gradient_descent_from_the_cli(capsys):
     assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
 
 
+def test_init_option_reaches_the_model_file(tmp_path, capsys):
+    args = ["train", "--data", "iris", "-H", "16", "--epochs", "200", "--quiet", "--json"]
+    code, out, _ = run(capsys, *args, "--init", "glorot", "--out", str(tmp_path))
+    assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
+    assert load(tmp_path / "model.npz").init == "glorot"
+
+
 def test_evaluate_prints_accuracy_per_class_and_confusion(iris_model, capsys):
     code, out, _ = run(capsys, "evaluate", str(iris_model), "--data", "iris", "--json")
     assert code == 0
@@ -178,6 +185,11 @@ def write_csv(path, text):
         (
             ["train", "--lr", "-1"],
             "Invalid value for '--lr': must be > 0, got -1.0 (see 'npmlp train --help')",
+        ),
+        (
+            ["train", "--init", "xavier"],
+            "Invalid value for '--init': 'xavier' is not one of 'he', 'glorot'. "
+            "(see 'npmlp train --help')",
         ),
         (
             ["train", "--batch-size", "many"],

@@ -57,6 +57,7 @@ def test_file_holds_arrays_and_json_metadata_without_pickle(tmp_path):
     assert meta["format"] == "npmlp-model" and meta["format_version"] == 1
     assert meta["architecture"] == {"D": 5, "H": 6, "L": 5, "C": 3}
     assert meta["dtype"] == "float32" and meta["preprocessing"] == "standard"
+    assert meta["init"] == "he"
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
@@ -117,6 +118,22 @@ def test_wrong_version(tmp_path):
         "uses model format version 99, but npmlp 0.1.0 reads version 1; "
         "re-train or convert it with a matching npmlp",
     )
+
+
+def test_init_round_trips_and_an_older_file_without_it_reads_as_he(tmp_path):
+    net = MLP(5, 6, 3, 3, seed=2, init="glorot")
+    path = tmp_path / "g.npz"
+    files.save(net, path)
+    assert load(path).init == "glorot"
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["metadata"]))
+    del meta["init"]
+    arrays["metadata"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    back = load(path)
+    assert back.init == "he"
+    np.testing.assert_array_equal(back.params["W1"], net.params["W1"])  # weights as saved
 
 
 def test_pickle_bearing_file_is_refused(tmp_path):

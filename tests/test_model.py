@@ -60,6 +60,26 @@ def test_he_initialisation_scale_and_same_seed_same_weights():
     assert MLP(3, 3, 3, 2).seed > 0  # a drawn seed is recorded
 
 
+def test_glorot_initialisation_is_uniform_within_its_bound_with_zero_biases():
+    net = MLP(400, 300, 5, 10, seed=7, init="glorot")
+    assert net.init == "glorot"
+    for k, (d_in, d_out) in {"W1": (400, 300), "W3": (300, 300), "W5": (300, 10)}.items():
+        a = math.sqrt(6 / (d_in + d_out))
+        W = net.params[k]
+        assert W.dtype == np.float32 and W.shape == (d_in, d_out)
+        assert np.abs(W).max() <= a and np.abs(W).max() > 0.99 * a
+        assert W.std() == pytest.approx(a / math.sqrt(3), rel=0.03)  # U(-a, a) has sd a/sqrt(3)
+    assert all(np.all(net.params[b] == 0) for b in ("b1", "b3", "b5"))
+    again = MLP(400, 300, 5, 10, seed=7, init="glorot")
+    np.testing.assert_array_equal(again.params["W3"], net.params["W3"])
+
+
+def test_unknown_init_is_refused_with_the_choices():
+    with pytest.raises(ValueError) as e:
+        MLP(4, 5, 3, 2, init="xavier")
+    assert str(e.value) == "unknown init 'xavier'; choose one of he, glorot"
+
+
 def test_overfits_50_samples_to_full_training_accuracy():
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((50, 10)), rng.integers(0, 5, 50)  # random labels: pure memorising

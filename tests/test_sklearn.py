@@ -25,7 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 # The instances scikit-learn's checks run on: small, few epochs, so all checks take ~5 s.
 # CHECKED (the defaults, smaller) passes every check. The other two show the two settings under
-# which a weighted row stops being the same as repeated rows; their failures are expected.
+# which a weighted row stops being the same as repeated rows; that one check is expected to fail.
 CHECKED = NpMLPClassifier(hidden_size=16, max_epochs=20, learning_rate=0.01, random_state=0)
 EARLY = NpMLPClassifier(
     hidden_size=16, max_epochs=50, learning_rate=0.01, early_stopping=True, random_state=0
@@ -42,8 +42,6 @@ EXPECTED_FAILED_CHECKS = {
     "MINIBATCH": {
         "check_sample_weight_equivalence_on_dense_data": "each batch is a weighted mean over its own rows (as in scikit-learn's MLP), so "
         "minibatches of weighted rows differ from minibatches of repeated rows",
-        "check_class_weight_classifiers": "a batch without class-0 rows (weight 1000) is a full-size step on the others "
-        "(weight 1e-4): the per-batch weighted mean dilutes class_weight",
     },
 }
 
@@ -140,6 +138,24 @@ def test_architecture_and_fitted_attributes(blobs):
     assert [W.shape for W in deep.coefs_] == [(5, 8), (8, 8), (8, 8), (8, 3)]
     default = NpMLPClassifier(max_epochs=1).fit(X, y)
     assert (default.model_.L, default.model_.H) == (3, 100)
+
+
+def test_init_defaults_to_scikit_learns_glorot_scale_and_he_is_an_option(blobs):
+    X, y = blobs
+    glorot = NpMLPClassifier(hidden_size=64, max_epochs=1, learning_rate=1e-12, random_state=0)
+    glorot.fit(X, y)
+    assert glorot.init == "glorot" and glorot.model_.init == "glorot"
+    bound = np.sqrt(6 / (5 + 64))  # a tiny step leaves the weights where they started
+    assert 0.95 * bound < np.abs(glorot.coefs_[0]).max() <= bound * (1 + 1e-6)
+    he = NpMLPClassifier(hidden_size=64, max_epochs=1, init="he", random_state=0).fit(X, y)
+    assert he.model_.init == "he"
+    with pytest.raises(InvalidParameterError) as e:
+        NpMLPClassifier(init="xavier").fit(X, y)
+    among = ("{'glorot', 'he'}", "{'he', 'glorot'}")  # a set: its order follows the hash seed
+    assert str(e.value) in [
+        f"The 'init' parameter of NpMLPClassifier must be a str among {a}. Got 'xavier' instead."
+        for a in among
+    ]
 
 
 def test_feature_names_and_string_labels():

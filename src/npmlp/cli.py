@@ -16,6 +16,7 @@ import numpy as np
 from . import __version__
 from .data import DATA_HELP
 from .errors import NpmlpError
+from .model import INITS
 from .optim import OPTIMIZERS, SCHEDULES
 from .preprocessing import KINDS
 from .training import MONITORS, TrainConfig
@@ -105,6 +106,13 @@ def cli():
     show_default=True,
     help="Hidden width H.",
 )
+@click.option(
+    "--init",
+    type=click.Choice(INITS),
+    default="he",
+    show_default=True,
+    help="Initial weights: he = N(0, 2/d_in); glorot = U(+-sqrt(6/(d_in+d_out))). Biases 0.",
+)
 @click.option("--epochs", type=click.IntRange(min=1), default=60, show_default=True)
 @click.option(
     "--batch-size",
@@ -180,6 +188,7 @@ def train(
     label,
     layers,
     hidden,
+    init,
     epochs,
     batch_size,
     lr,
@@ -238,6 +247,7 @@ def train(
         label=label,
         layers=layers,
         hidden=hidden,
+        init=init,
         test_fraction=test_fraction,
         scaling=scaling,
         dtype=dtype,

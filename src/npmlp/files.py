@@ -89,6 +89,7 @@ def save(net: MLP, path, **metadata) -> None:
             },
             "dtype": net.dtype.name,
             "seed": net.seed,
+            "init": getattr(net, "init", "he"),
             "preprocessing": net.preprocessing.kind if net.preprocessing is not None else None,
         }
     )
@@ -167,7 +168,8 @@ def load(path) -> MLP:
         D, L, C = (int(arch[k]) for k in "DLC")
         H = arch["H"] if isinstance(arch["H"], list) else int(arch["H"])
         check_architecture(D, H, L, C)
-        net = MLP(D, H, L, C, dtype=meta["dtype"], seed=int(meta["seed"]))
+        init = meta.get("init", "he")  # files written before the option existed: He
+        net = MLP(D, H, L, C, dtype=meta["dtype"], seed=int(meta["seed"]), init=init)
         sizes = layer_sizes(D, H, L, C)
         for i in fc_indices(L):
             for key, shape in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (1, sizes[i]))):
@@ -191,7 +193,7 @@ def load(path) -> MLP:
         raise _bad(
             path, f"is inconsistent ({type(e).__name__}: {e}); train or copy it again"
         ) from None
-    for k in ("format", "format_version", "architecture", "dtype", "seed", "preprocessing"):
+    for k in ("format", "format_version", "architecture", "dtype", "seed", "init", "preprocessing"):
         meta.pop(k, None)
     net.metadata = meta
     return net

@@ -25,6 +25,7 @@ from .preprocessing import Preprocessing
 __all__ = ["MLP", "Workspace"]
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+INITS = ("he", "glorot")
 CHUNK = 4096  # rows per inference chunk: bounds memory for any N
 
 
@@ -83,8 +84,12 @@ class MLP:
     L : number of layers, odd and >= 3 (L=3 is one hidden layer).
     C : number of classes.
     dtype : float32 (default) or float64; parameters and buffers keep it.
-    seed : seed of the ``np.random.Generator`` used for He initialisation; ``None`` draws one
-        and records it in :attr:`seed` so the run can be repeated.
+    seed : seed of the ``np.random.Generator`` that draws the initial weights; ``None`` draws
+        one and records it in :attr:`seed` so the run can be repeated.
+    init : initial weights (the seed leaves them open); biases start at 0 in both.
+        ``"he"`` (default): ``W ~ N(0, 2 / d_in)``, He et al. 2015, suited to ReLU.
+        ``"glorot"``: ``W ~ U(-a, a)``, ``a = sqrt(6 / (d_in + d_out))``, Glorot & Bengio 2010,
+        the scale scikit-learn's ``MLPClassifier`` starts from.
 
     Attributes
     ----------
@@ -94,8 +99,10 @@ class MLP:
     metadata : dict saved with the model (training settings, data set...).
     """
 
-    def __init__(self, D: int, H, L: int, C: int, *, dtype=np.float32, seed=None):
+    def __init__(self, D: int, H, L: int, C: int, *, dtype=np.float32, seed=None, init="he"):
         check_architecture(D, H, L, C)
+        if init not in INITS:
+            raise NpmlpError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
         if isinstance(H, (list, tuple, np.ndarray)):
             H = tuple(int(h) for h in H)
             H = H[0] if len(set(H)) == 1 else H
@@ -104,13 +111,17 @@ class MLP:
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         self.seed = int(seed)
+        self.init = init
         self.rng = np.random.default_rng(self.seed)
         sizes = layer_sizes(D, H, L, C)
         self.params: dict[str, np.ndarray] = {}
         for i in fc_indices(L):
             d_in, d_out = sizes[i - 1], sizes[i]
-            # He initialisation, suited to ReLU: W ~ N(0, 2 / d_in), b = 0.
-            W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
+            if init == "he":  # W ~ N(0, 2 / d_in)
+                W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
+            else:  # glorot: W ~ U(-a, a), a = sqrt(6 / (d_in + d_out))
+                a = np.sqrt(6.0 / (d_in + d_out))
+                W = self.rng.uniform(-a, a, (d_in, d_out))
             self.params[f"W{i}"] = W.astype(self.dtype)
             self.params[f"b{i}"] = np.zeros((1, d_out), self.dtype)
         self.classes = np.arange(C)

@@ -36,6 +36,7 @@ class RunSettings:
     label: str | None = None
     layers: int = 3
     hidden: int = 256
+    init: str = "he"
     test_fraction: float = 0.2
     scaling: str = "standard"
     dtype: str = "float32"
@@ -79,7 +80,9 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
     ds = dataset or load_dataset(s.data, label=s.label)
     classes = ds.classes
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
-    net = MLP(ds.n_features, s.hidden, s.layers, len(classes), dtype=s.dtype, seed=s.seed)
+    net = MLP(
+        ds.n_features, s.hidden, s.layers, len(classes), dtype=s.dtype, seed=s.seed, init=s.init
+    )
     net.classes = classes
     y_all = net.encode_labels(ds.y)
     # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy

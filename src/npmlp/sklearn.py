@@ -29,7 +29,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .graph import fc_indices
 from .loss import softmax_cross_entropy
-from .model import MLP
+from .model import INITS, MLP
 from .optim import SCHEDULES, SGD, Adam, learning_rate
 from .training import TrainConfig, fit, stratified_split
 
@@ -55,6 +55,10 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         ``hidden_layer_sizes``, not both.
     hidden_layer_sizes : array-like of int or None, default=None
         One width per hidden layer, for unequal widths (as in scikit-learn's MLPClassifier).
+    init : {"glorot", "he"}, default="glorot"
+        Initial weights; biases start at 0. ``"glorot"``: ``U(-a, a)`` with
+        ``a = sqrt(6 / (d_in + d_out))``, the scale MLPClassifier starts from, so a drop-in
+        swap starts where scikit-learn would. ``"he"``: ``N(0, 2 / d_in)`` (the CLI's default).
     optimizer : {"adam", "sgd"}, default="adam"
         ``sgd`` uses ``momentum`` (0 for plain gradient descent) and ``nesterov``.
     learning_rate : float > 0, default=1e-3
@@ -147,6 +151,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         "n_layers": [Interval(Integral, 3, None, closed="left"), None],
         "hidden_size": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_layer_sizes": ["array-like", None],
+        "init": [StrOptions(set(INITS))],
         "optimizer": [StrOptions({"adam", "sgd"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
@@ -172,6 +177,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         hidden_size=None,
         hidden_layer_sizes=None,
         *,
+        init="glorot",
         optimizer="adam",
         learning_rate=1e-3,
         batch_size="auto",
@@ -193,6 +199,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_layers = n_layers
         self.hidden_size = hidden_size
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.init = init
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -401,7 +408,13 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
     def _init_model(self, D, dtype, rng):
         L, H = self._architecture()
         self.model_ = MLP(
-            D, H, L, len(self.classes_), dtype=dtype, seed=int(rng.randint(2**31 - 1))
+            D,
+            H,
+            L,
+            len(self.classes_),
+            dtype=dtype,
+            seed=int(rng.randint(2**31 - 1)),
+            init=self.init,
         )
         self.model_.classes = self.classes_
         params = self.model_.params
