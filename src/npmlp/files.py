@@ -179,7 +179,7 @@ def load(path) -> MLP:
                         f"{key} has shape {a.shape} and dtype {a.dtype}, "
                         f"expected {shape} {net.dtype}"
                     )
-                net.params[key] = a
+                net.params[key][...] = a  # into the packed views (npmlp.packing)
         classes = arrays["classes"]
         if classes.shape != (C,):
             raise ValueError(f"classes has shape {classes.shape}, expected ({C},)")

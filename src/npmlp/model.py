@@ -20,6 +20,7 @@ from .errors import DataError, NpmlpError
 from .graph import check_architecture, fc_indices, layer_sizes, n_parameters, summarise
 from .layers import FC, ReLU, fc_backward, fc_forward, relu_backward, relu_forward
 from .loss import log_softmax, softmax, softmax_cross_entropy
+from .packing import packed_copy, packed_zeros
 from .preprocessing import Preprocessing
 
 __all__ = ["MLP", "Workspace"]
@@ -68,7 +69,7 @@ class Workspace:
         # dl/dx^(i-1) for each FC layer i > 1, and the ReLU mask of that width
         self.dx = {i: np.empty((N, sizes[i - 1]), dt) for i in fc_indices(net.L) if i > 1}
         self.mask = {i: np.empty((N, sizes[i - 1]), bool) for i in self.dx}
-        self.grads = {k: np.empty_like(v) for k, v in net.params.items()}
+        self.grads = packed_zeros(net.params)  # one buffer, in the order of net.params
         # l2 * W for the weight-decay gradient, one weight matrix at a time
         self.decay = np.empty(max(v.size for v in net.params.values()), dt)
 
@@ -114,7 +115,7 @@ class MLP:
         self.init = init
         self.rng = np.random.default_rng(self.seed)
         sizes = layer_sizes(D, H, L, C)
-        self.params: dict[str, np.ndarray] = {}
+        params = {}
         for i in fc_indices(L):
             d_in, d_out = sizes[i - 1], sizes[i]
             if init == "he":  # W ~ N(0, 2 / d_in)
@@ -122,8 +123,10 @@ class MLP:
             else:  # glorot: W ~ U(-a, a), a = sqrt(6 / (d_in + d_out))
                 a = np.sqrt(6.0 / (d_in + d_out))
                 W = self.rng.uniform(-a, a, (d_in, d_out))
-            self.params[f"W{i}"] = W.astype(self.dtype)
-            self.params[f"b{i}"] = np.zeros((1, d_out), self.dtype)
+            params[f"W{i}"] = W
+            params[f"b{i}"] = np.zeros((1, d_out))
+        # views of one buffer, so that an optimiser can update them all in one pass (packing.py)
+        self.params: dict[str, np.ndarray] = packed_copy(params, self.dtype)
         self.classes = np.arange(C)
         self.preprocessing: Preprocessing | None = None
         self.metadata: dict = {}
@@ -155,7 +158,7 @@ class MLP:
         new = MLP.__new__(MLP)
         new.__dict__.update(self.__dict__)
         new.dtype = _check_dtype(dtype) if dtype is not None else self.dtype
-        new.params = {k: v.astype(new.dtype, copy=True) for k, v in self.params.items()}
+        new.params = packed_copy(self.params, new.dtype)
         new.rng = np.random.default_rng(self.seed)
         new.classes = self.classes.copy()
         new.metadata = dict(self.metadata)

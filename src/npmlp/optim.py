@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from .errors import NpmlpError
+from .packing import packed, packed_zeros
 
 __all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS", "SCHEDULES", "learning_rate"]
 
@@ -25,7 +26,40 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
 SCHEDULES = ("constant", "step", "cosine")
 
 
-class SGD:
+class _Optimizer:
+    """State arrays shaped like the parameters, and the arrays one update pass runs over.
+
+    When the parameters and the gradients are both packed (views of one buffer each, as
+    :class:`~npmlp.model.MLP` and :class:`~npmlp.model.Workspace` make them), the state is packed
+    too and :meth:`_groups` yields the whole buffers once: each element-wise pass of the update
+    is then one NumPy call for the whole network instead of one per array. Otherwise it yields
+    the arrays one parameter at a time. The update rule is written once either way.
+    """
+
+    def __init__(self, params: dict):
+        self.params = params
+        self._flat_params = packed(params)
+        self._last_grads, self._flat_grads = None, None
+
+    def _state(self) -> dict:
+        if self._flat_params is not None:
+            return packed_zeros(self.params)
+        return {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def _groups(self, grads: dict, *states: dict):
+        """Tuples ``(W, g, state...)``: one of whole buffers when packed, else one per array."""
+        if grads is not self._last_grads:  # a workspace's grads: checked once, then cached
+            flat = packed(grads) if self._flat_params is not None else None
+            if flat is not None and flat.shape != self._flat_params.shape:
+                flat = None
+            self._last_grads, self._flat_grads = grads, flat
+        if self._flat_grads is not None:
+            bases = (next(iter(s.values())).base for s in states)  # the state made by _state()
+            return [(self._flat_params, self._flat_grads, *bases)]
+        return [(W, grads[k], *(s[k] for s in states)) for k, W in self.params.items()]
+
+
+class SGD(_Optimizer):
     """Gradient descent with optional (Nesterov) momentum ``mu``."""
 
     def __init__(self, params: dict, momentum: float = 0.0, nesterov: bool = False):
@@ -33,16 +67,17 @@ class SGD:
             raise NpmlpError(f"momentum must be in [0, 1), got {momentum}")
         if nesterov and momentum == 0.0:
             raise NpmlpError("nesterov needs a momentum > 0 (e.g. momentum=0.9)")
-        self.params, self.momentum, self.nesterov = params, momentum, nesterov
-        self.velocity = {k: np.zeros_like(v) for k, v in params.items()} if momentum else {}
-        self.scratch = {k: np.empty_like(v) for k, v in params.items()}
+        super().__init__(params)
+        self.momentum, self.nesterov = momentum, nesterov
+        self.velocity = self._state() if momentum else {}
+        self.scratch = self._state()
 
     def step(self, grads: dict, lr: float) -> None:
         mu = self.momentum
-        for k, W in self.params.items():
-            g, tmp = grads[k], self.scratch[k]
+        states = (self.scratch, self.velocity) if mu else (self.scratch,)
+        for W, g, tmp, *v in self._groups(grads, *states):
             if mu:
-                v = self.velocity[k]
+                v = v[0]
                 v *= mu
                 v += g  # v <- mu v + g
                 if self.nesterov:
@@ -58,22 +93,20 @@ class SGD:
         return {f"velocity/{k}": v for k, v in self.velocity.items()}
 
 
-class Adam:
+class Adam(_Optimizer):
     """Adam (Kingma & Ba, 2015) with bias correction."""
 
     def __init__(self, params: dict, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
-        self.params, self.beta1, self.beta2, self.eps = params, beta1, beta2, eps
-        self.m = {k: np.zeros_like(v) for k, v in params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in params.items()}
-        self.scratch = {k: np.empty_like(v) for k, v in params.items()}
+        super().__init__(params)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.m, self.v, self.scratch = self._state(), self._state(), self._state()
         self.t = 0
 
     def step(self, grads: dict, lr: float) -> None:
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t
-        for k, W in self.params.items():
-            g, m, v, tmp = grads[k], self.m[k], self.v[k], self.scratch[k]
+        for W, g, m, v, tmp in self._groups(grads, self.m, self.v, self.scratch):
             m *= b1
             np.multiply(g, 1.0 - b1, out=tmp)
             m += tmp  # m <- b1 m + (1 - b1) g
