@@ -49,6 +49,10 @@ D, L, C = 784, 5, 10
 HS = (64, 128, 512, 1024, 2048)
 BATCHES = (32, 256, 1024)
 LR = 0.01
+# Seconds of rest before each timed epoch. After a parallel region, OpenBLAS's and OpenMP's
+# worker threads keep spinning on the cores for up to ~0.1 s (scikit-learn brings SciPy's own
+# OpenBLAS, PyTorch its OpenMP pool): without a rest, whoever runs next shares the cores.
+SETTLE = 0.3
 N_INFER = 60_000
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -239,6 +243,7 @@ def race(runners: dict, reps: int) -> dict:
     times = {name: [] for name in runners}
     for _ in range(reps):
         for name, run in runners.items():
+            time.sleep(SETTLE)  # the previous contender's idle threads stop spinning
             times[name].append(run())
     out = {name: float(np.median(t)) for name, t in times.items()}
     out.update({f"{name}_min": float(np.min(t)) for name, t in times.items()})
@@ -279,6 +284,69 @@ def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
     row["floor_best"] = min(row["floor_1thread"], row["floor_default"])
     row["roofline"] = N * step_flops(H, 1) / (peak32 * 1e9)
     return row
+
+
+def bench_profile(H, B: int, reps: int) -> dict:
+    """Where a training step's time goes: the same step with its parts added one at a time.
+
+    ``forward_backward`` alone on one batch already in place, then ``+ gather`` (the batch's
+    rows copied into the workspace, as ``fit`` does), then ``+ update`` (plain SGD: the whole
+    step as ``fit`` runs it), each against the GEMM-only floor at npmlp's thread setting.
+    """
+    from npmlp.model import Workspace
+    from npmlp.optim import make_optimizer
+
+    n_steps = 30
+    N = n_steps * B
+    X, y = random_data(N)
+    threads = training_threads(D, H, L, C, B)
+
+    def part(gather: bool, update: bool):
+        net = MLP(D, H, L, C, seed=0)
+        ws, opt = Workspace(net, B), make_optimizer("sgd", net.params)
+        order, rng = np.arange(N), np.random.default_rng(0)
+        np.take(X, order[:B], axis=0, out=ws.X)
+        np.take(y, order[:B], out=ws.y)
+
+        def run() -> float:
+            rng.shuffle(order)
+            with threadpool_limits(threads, user_api="blas"):
+                t0 = time.perf_counter()
+                for b in range(n_steps):
+                    if gather:
+                        rows = order[b * B : (b + 1) * B]
+                        np.take(X, rows, axis=0, out=ws.X, mode="clip")
+                        np.take(y, rows, out=ws.y)
+                    net.forward_backward(ws)
+                    if update:
+                        opt.step(ws.grads, LR)
+                return time.perf_counter() - t0
+
+        return run
+
+    r = race(
+        {
+            "floor": floor_runner(H, B, n_steps, threads),
+            "forward_backward": part(False, False),
+            "gather": part(True, False),
+            "update": part(True, True),
+        },
+        max(reps, 5),
+    )
+    us = {k: r[k] / n_steps * 1e6 for k in r if not k.endswith("_min")}
+    return {"H": H, "batch": B, "threads": threads or "default", "us_per_step": us}
+
+
+def print_profile(profile: list) -> None:
+    print("\nwhere a step's time goes (microseconds per step, x GEMM floor):")
+    for p in profile:
+        u, f = p["us_per_step"], p["us_per_step"]["floor"]
+        print(
+            f"  H={p['H']} batch {p['batch']}: floor {f:.0f}; forward+backward "
+            f"{u['forward_backward']:.0f} ({u['forward_backward'] / f:.2f}x); + gather "
+            f"{u['gather']:.0f} ({u['gather'] / f:.2f}x); + SGD update = the step "
+            f"{u['update']:.0f} ({u['update'] / f:.2f}x)"
+        )
 
 
 def bench_digits(reps, with_torch) -> dict:
@@ -544,9 +612,11 @@ def main(argv=None) -> None:
     digits = bench_digits(args.reps, with_torch)
     infer = [bench_inference(H, args.reps) for H in hs]
     memory = bench_memory(512, 256)
+    profile = [bench_profile(H, 256, args.reps) for H in (128, 512) if H in hs]
 
     print_table(rows, "minibatch SGD: seconds per epoch, x floor (GEMM-only), x roofline")
     print_table(full, "full-batch gradient descent (N=4096)")
+    print_profile(profile)
     print(
         "\ndigits, npmlp train defaults (L=3, H=256, batch 64, Adam), s/epoch: "
         + ", ".join(f"{p} {digits[p]:.4f}" for p in PEERS if p in digits)
@@ -581,6 +651,7 @@ def main(argv=None) -> None:
         "digits": digits,
         "inference": infer,
         "memory": memory,
+        "profile": profile,
         "seconds": elapsed,
     }
     with atomic_write(args.out / "bench.json", "w") as f:
