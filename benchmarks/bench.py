@@ -83,8 +83,12 @@ def step_flops(H, B: int, training: bool = True) -> float:
     return B * (6 * macs - 2 * D * sizes[1]) if training else 2 * B * macs
 
 
-def gemm_step(H, B: int, dtype=np.float32, training: bool = True):
-    """A function doing exactly the matrix products of one step on B rows, nothing else."""
+def gemm_step(H, B: int, dtype=np.float32, training: bool = True, use_torch: bool = False):
+    """A function doing exactly the matrix products of one step on B rows, nothing else.
+
+    ``use_torch``: the same products with ``torch.matmul`` (PyTorch's own BLAS, MKL in its
+    CPU wheels), the floor PyTorch's loop can be held to.
+    """
     rng = np.random.default_rng(1)
     sizes = layer_sizes(D, H, L, C)
     fcs = fc_indices(L)
@@ -98,16 +102,24 @@ def gemm_step(H, B: int, dtype=np.float32, training: bool = True):
     dz = {i: rand(B, sizes[i]) for i in fcs}  # upstream gradients
     dW = {i: np.empty_like(W[i]) for i in fcs}
     dx = {i: np.empty((B, sizes[i - 1]), dtype) for i in fcs if i > 1}
+    matmul = np.matmul
+    if use_torch:
+        import torch
+
+        W, x_in, z, dz, dW, dx = (
+            {i: torch.from_numpy(a) for i, a in d.items()} for d in (W, x_in, z, dz, dW, dx)
+        )
+        matmul = torch.matmul
 
     def run():
         for i in fcs:
-            np.matmul(x_in[i], W[i], out=z[i])  # X W
+            matmul(x_in[i], W[i], out=z[i])  # X W
         if not training:
             return
         for i in reversed(fcs):
-            np.matmul(x_in[i].T, dz[i], out=dW[i])  # X^T dZ
+            matmul(x_in[i].T, dz[i], out=dW[i])  # X^T dZ
             if i > 1:
-                np.matmul(dz[i], W[i].T, out=dx[i])  # dZ W^T
+                matmul(dz[i], W[i].T, out=dx[i])  # dZ W^T
 
     return run
 
@@ -151,6 +163,19 @@ def floor_runner(H, B: int, n_steps: int, threads: int | None, training: bool = 
             for _ in range(n_steps):
                 step()
             return time.perf_counter() - t0
+
+    return run
+
+
+def torch_floor_runner(H, B: int, n_steps: int):
+    """PyTorch's own GEMM-only floor: the same products through ``torch.matmul``."""
+    step = gemm_step(H, B, use_torch=True)
+
+    def run() -> float:
+        t0 = time.perf_counter()
+        for _ in range(n_steps):
+            step()
+        return time.perf_counter() - t0
 
     return run
 
@@ -276,6 +301,7 @@ def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
         runners["sklearn_float64"] = sklearn_runner(X, y, H, B, np.float64)
         if with_torch:
             runners["torch"] = torch_runner(X, y, H, B)
+            runners["torch_floor"] = torch_floor_runner(H, B, N // B)
     row.update(race(runners, reps))
     # the floor under npmlp's own thread setting (npmlp.threads); the best of both for reference
     one = training_threads(D, H, L, C, B) == 1
@@ -476,7 +502,8 @@ def print_table(rows: list, title: str) -> None:
     print(
         f"{'H':>5} {'batch':>5} {'N':>6} {'thr':>3} {'floor s':>8} | {'npmlp s':>8} "
         f"{'rows/s':>9} {'x floor':>7} {'x roof':>6} | x floor: {'base':>5} {'skl32':>5} "
-        f"{'skl64':>5} {'torch':>5} | npmlp faster: {'skl32':>5} {'torch':>5}"
+        f"{'skl64':>5} {'torch':>5} | npmlp faster: {'skl32':>5} {'torch':>5} | "
+        f"torch x own floor, its floor / npmlp's"
     )
 
     def cell(r, key, ref="floor"):
@@ -493,7 +520,8 @@ def print_table(rows: list, title: str) -> None:
             f"{r['npmlp']:8.4f} {r['N'] / r['npmlp']:9,.0f} {r['npmlp'] / r['floor']:7.2f} "
             f"{r['npmlp'] / r['roofline']:6.2f} | {'':9}{cell(r, 'baseline')} "
             f"{cell(r, 'sklearn_float32')} {cell(r, 'sklearn_float64')} {cell(r, 'torch')} | "
-            f"{'':14}{faster[0]} {faster[1]}"
+            f"{'':14}{faster[0]} {faster[1]} | {cell(r, 'torch', 'torch_floor')}, "
+            f"{cell(r, 'torch_floor')}"
         )
 
 
@@ -535,7 +563,7 @@ def plot(rows: list, path: Path) -> None:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="H in 128, 512; batch 256; fewer repeats")
-    ap.add_argument("--reps", type=int, default=3, help="timed epochs per measurement")
+    ap.add_argument("--reps", type=int, default=5, help="timed epochs per measurement")
     ap.add_argument(
         "--seconds",
         type=float,
