@@ -262,14 +262,19 @@ def torch_runner(X, y, H, B, optimizer="sgd", lr=LR, weight_decay=0.0, n_hidden=
 
 
 def race(runners: dict, reps: int) -> dict:
-    """One warm-up epoch each, then ``reps`` rounds in turn; the median seconds of each."""
+    """One warm-up epoch each, then ``reps`` rounds in turn; the median seconds of each.
+
+    Each round starts one contender further along, so that no contender always runs right
+    after the same other one (whatever it leaves behind, in caches or threads, is shared out).
+    """
     for run in runners.values():
         run()
-    times = {name: [] for name in runners}
-    for _ in range(reps):
-        for name, run in runners.items():
+    names = list(runners)
+    times = {name: [] for name in names}
+    for r in range(reps):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             time.sleep(SETTLE)  # the previous contender's idle threads stop spinning
-            times[name].append(run())
+            times[name].append(runners[name]())
     out = {name: float(np.median(t)) for name, t in times.items()}
     out.update({f"{name}_min": float(np.min(t)) for name, t in times.items()})
     return out
