@@ -248,8 +248,16 @@ def test_benchmark_pieces_run_at_tiny_sizes():
     spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    bench.SETTLE = 0.0  # no threads worth waiting for at these sizes
     X, y = bench.random_data(64)
     assert X.dtype == np.float32 and X.shape == (64, bench.D)
+    calls = []
+    bench.race({k: lambda k=k: calls.append(k) or 1.0 for k in "abc"}, reps=3)
+    assert calls == list("abc" + "abc" + "bca" + "cab")  # warm-up, then each round rotated
+    profile = bench.bench_profile(8, 16, reps=1)
+    us = profile["us_per_step"]
+    assert set(us) == {"floor", "forward_backward", "gather", "update"}
+    assert all(t > 0 for t in us.values())
     times = bench.race(
         {
             "floor": bench.floor_runner(8, 16, 4, 1),
