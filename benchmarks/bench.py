@@ -153,9 +153,15 @@ def timed(fn):
     return run
 
 
-def floor_runner(H, B: int, n_steps: int, threads: int | None, training: bool = True):
-    """The GEMM-only floor: ``n_steps`` steps of matrix products alone, at ``threads``."""
-    step = gemm_step(H, B, training=training)
+def floor_runner(
+    H, B: int, n_steps: int, threads: int | None, training: bool = True, use_torch: bool = False
+):
+    """The GEMM-only floor: ``n_steps`` steps of matrix products alone, at ``threads``.
+
+    ``use_torch``: PyTorch's own floor, the same products through ``torch.matmul`` (its own
+    thread pool, which the BLAS limit does not touch).
+    """
+    step = gemm_step(H, B, training=training, use_torch=use_torch)
 
     def run() -> float:
         with threadpool_limits(threads, user_api="blas"):
@@ -163,19 +169,6 @@ def floor_runner(H, B: int, n_steps: int, threads: int | None, training: bool = 
             for _ in range(n_steps):
                 step()
             return time.perf_counter() - t0
-
-    return run
-
-
-def torch_floor_runner(H, B: int, n_steps: int):
-    """PyTorch's own GEMM-only floor: the same products through ``torch.matmul``."""
-    step = gemm_step(H, B, use_torch=True)
-
-    def run() -> float:
-        t0 = time.perf_counter()
-        for _ in range(n_steps):
-            step()
-        return time.perf_counter() - t0
 
     return run
 
@@ -306,7 +299,7 @@ def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
         runners["sklearn_float64"] = sklearn_runner(X, y, H, B, np.float64)
         if with_torch:
             runners["torch"] = torch_runner(X, y, H, B)
-            runners["torch_floor"] = torch_floor_runner(H, B, N // B)
+            runners["torch_floor"] = floor_runner(H, B, N // B, None, use_torch=True)
     row.update(race(runners, reps))
     # the floor under npmlp's own thread setting (npmlp.threads); the best of both for reference
     one = training_threads(D, H, L, C, B) == 1
