@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baseline  # noqa: E402
 
 from npmlp import MLP, TrainConfig, fit  # noqa: E402
-from npmlp.files import atomic_write  # noqa: E402
-from npmlp.graph import fc_indices, layer_sizes, n_parameters  # noqa: E402
+from npmlp.architecture import Architecture, fc_indices, n_parameters  # noqa: E402
+from npmlp.atomic import atomic_write  # noqa: E402
 from npmlp.model import CHUNK  # noqa: E402
 from npmlp.threads import training_threads  # noqa: E402
 
@@ -78,7 +78,7 @@ def random_data(N: int, H: int = 0, seed: int = 0, dtype=np.float32):
 
 def step_flops(H, B: int, training: bool = True) -> float:
     """Flops of one step on B rows: ``B (6P - 2DH)`` for training, ``2 B P`` for inference."""
-    sizes = layer_sizes(D, H, L, C)
+    sizes = Architecture.of(D, H, L, C).sizes
     macs = sum(sizes[i - 1] * sizes[i] for i in fc_indices(L))
     return B * (6 * macs - 2 * D * sizes[1]) if training else 2 * B * macs
 
@@ -90,7 +90,7 @@ def gemm_step(H, B: int, dtype=np.float32, training: bool = True, use_torch: boo
     CPU wheels), the floor PyTorch's loop can be held to.
     """
     rng = np.random.default_rng(1)
-    sizes = layer_sizes(D, H, L, C)
+    sizes = Architecture.of(D, H, L, C).sizes
     fcs = fc_indices(L)
 
     def rand(*shape):
@@ -302,7 +302,7 @@ def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
             runners["torch_floor"] = floor_runner(H, B, N // B, None, use_torch=True)
     row.update(race(runners, reps))
     # the floor under npmlp's own thread setting (npmlp.threads); the best of both for reference
-    one = training_threads(D, H, L, C, B) == 1
+    one = training_threads(Architecture.of(D, H, L, C), B) == 1
     row["threads"] = 1 if one else "default"
     row["floor"] = row["floor_1thread"] if one else row["floor_default"]
     row["floor_best"] = min(row["floor_1thread"], row["floor_default"])
@@ -323,7 +323,7 @@ def bench_profile(H, B: int, reps: int) -> dict:
     n_steps = 30
     N = n_steps * B
     X, y = random_data(N)
-    threads = training_threads(D, H, L, C, B)
+    threads = training_threads(Architecture.of(D, H, L, C), B)
 
     def part(gather: bool, update: bool):
         net = MLP(D, H, L, C, seed=0)
@@ -479,7 +479,7 @@ def bench_memory(H: int, B: int) -> list:
         )
         row = json.loads(res.stdout.strip().splitlines()[-1])
         P = n_parameters(D, H, L, C) * 4 / 2**20
-        sizes = layer_sizes(D, H, L, C)
+        sizes = Architecture.of(D, H, L, C).sizes
         if kind == "train":  # params, grads, SGD scratch; batch in, x^(i), dx, masks
             acts = B * (D + sum(sizes[1::2]) + 1.25 * sum(sizes[1:-2:2])) * 4 / 2**20
             row["expected_extra_mb"] = 3 * P + acts

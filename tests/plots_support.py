@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 from sklearn.datasets import make_moons
 
-from npmlp.run import RunSettings, train_run, write_run
+from npmlp.job import RunSettings, train_run, write_run
 from npmlp.training import TrainConfig
 
 MOONS_PICTURES = [

@@ -318,9 +318,9 @@ def test_evaluate_split_test_reproduces_the_held_out_rows(tmp_path, capsys):
 
 
 def test_evaluate_split_test_needs_a_model_from_npmlp_train(tmp_path, capsys):
-    from npmlp import MLP
+    from npmlp import MLP, save
 
-    MLP(4, 5, 3, 3, seed=0).save(tmp_path / "lib.npz")
+    save(MLP(4, 5, 3, 3, seed=0), tmp_path / "lib.npz")
     code, _, err = run(
         capsys, "evaluate", str(tmp_path / "lib.npz"), "--data", "iris", "--split", "test"
     )

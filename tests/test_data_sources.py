@@ -14,7 +14,7 @@ from npmlp.data import SYNTHETIC, load_dataset
 from npmlp.data.idx import read_idx, write_idx
 from npmlp.data.registry import entries
 from npmlp.data.synthetic import parse_spec
-from npmlp.files import load
+from npmlp.model_file import load, save
 
 FAST = ["--epochs", "3", "-H", "8", "--quiet"]
 
@@ -229,7 +229,7 @@ def test_idx_pair_found_by_name_plain_and_gz(tmp_path):
 
 # ------------------------------------------------------------------- scaling and splits
 def test_scaling_fitted_on_training_split_only_and_saved(tmp_path):
-    from npmlp.run import RunSettings, train_run
+    from npmlp.job import RunSettings, train_run
     from npmlp.training import TrainConfig
 
     cfg = TrainConfig(epochs=2, batch_size=32, val_fraction=0.1, early_stopping=None, seed=0)
@@ -239,7 +239,7 @@ def test_scaling_fitted_on_training_split_only_and_saved(tmp_path):
     np.testing.assert_allclose(r.net.preprocessing.scale, X_train.std(axis=0), rtol=1e-12)
     ds = load_dataset("wine")
     assert not np.allclose(r.net.preprocessing.shift, ds.X.mean(axis=0))  # not all the rows
-    r.net.save(tmp_path / "m.npz")
+    save(r.net, tmp_path / "m.npz")
     net = load(tmp_path / "m.npz")
     X_test, y_test = r.splits["test"]
     assert net.evaluate(X_test, y_test) == r.net.evaluate(X_test, y_test)
@@ -251,7 +251,7 @@ def test_scaling_fitted_on_training_split_only_and_saved(tmp_path):
 
 
 def test_splits_are_stratified_and_seeded():
-    from npmlp.run import RunSettings, train_run
+    from npmlp.job import RunSettings, train_run
     from npmlp.training import TrainConfig
 
     def run(seed):

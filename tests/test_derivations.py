@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from npmlp import MLP, gradcheck, n_parameters, summarise
-from npmlp.graph import layer_sizes
+from npmlp.architecture import Architecture
 from npmlp.layers import fc_backward, fc_forward, relu_backward, relu_forward
 from npmlp.loss import softmax, softmax_cross_entropy
 
@@ -343,4 +343,4 @@ def test_batched_loss_gradient_is_mean_of_per_row_gradients():
     for k in net.params:
         mean = sum(g[k] for g in row_grads) / N
         np.testing.assert_allclose(grads[k], mean, rtol=1e-10, atol=1e-14)
-    assert layer_sizes(D, H, L, C) == [D, H, H, H, H, C]
+    assert Architecture.of(D, H, L, C).sizes == [D, H, H, H, H, C]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import npmlp.model as model
+import npmlp.layers as layers
 from conftest import relu_safe_net
 from npmlp import MLP, gradcheck
 
@@ -47,7 +47,8 @@ def test_a_wrong_backward_rule_is_caught(monkeypatch, rng):
     def no_mask(dZ, X, out=None, mask=None):  # forgets the ReLU mask
         return np.copyto(out, dZ) or out
 
-    monkeypatch.setattr(model, "relu_backward", no_mask)
+    broken = layers.Activation("relu", layers.relu_forward, no_mask, np.bool_, kinked=True)
+    monkeypatch.setitem(layers.ACTIVATIONS, "relu", broken)
     report = gradcheck(net, X, y)
     assert not report.passed and report.max_rel_error > 1e-2
     assert "FAIL: max relative error" in str(report)
@@ -59,3 +60,34 @@ def test_weighted_loss_and_its_gradient_agree(rng, weighted):
     X, y = rng.standard_normal((9, 4)), rng.integers(0, 3, 9)
     w = rng.uniform(0, 3, 9) if weighted else None
     assert gradcheck(net, X, y, sample_weight=w).max_rel_error < 1e-7
+
+
+@pytest.mark.parametrize("activation", ["tanh", "logistic", "identity", "relu"])
+@pytest.mark.parametrize("L", [3, 7])
+def test_whole_networks_pass_with_every_activation(activation, L, rng):
+    net = relu_safe_net(MLP(5, 6, L, 3, dtype=np.float64, seed=3, activation=activation), rng)
+    X, y = rng.standard_normal((10, 5)), rng.integers(0, 3, 10)
+    report = gradcheck(net, X, y, l2=1e-2)
+    assert report.passed and report.max_rel_error < 1e-7
+    if activation != "relu":  # only ReLU has a kink to skip
+        assert all(r.n_near_kink == 0 for r in report.rows)
+
+
+def test_forward_keep_and_backward_keep_give_every_variable_with_its_shape(rng):
+    net = MLP(5, (6, 4), 5, 3, dtype=np.float64, seed=0, activation="tanh")
+    X, y = rng.standard_normal((7, 5)), rng.integers(0, 3, 7)
+    xs = net.forward(X, keep=True)
+    assert [x.shape for x in xs] == [(7, 5), (7, 6), (7, 6), (7, 4), (7, 4), (7, 3)]
+    np.testing.assert_array_equal(xs[2], np.tanh(xs[1]))
+    np.testing.assert_allclose(xs[5], net.forward(X))
+    from npmlp.loss import softmax_cross_entropy
+
+    loss, dS = softmax_cross_entropy(xs[5], y)
+    grads = {k: np.empty_like(v) for k, v in net.params.items()}
+    dx = net.backward(xs, dS, grads, keep=True)
+    assert sorted(dx) == [0, 1, 2, 3, 4] and dx[0].shape == (7, 5)
+    _, ref = net.loss_and_grads(X, y)
+    for k in grads:
+        np.testing.assert_allclose(grads[k], ref[k], rtol=1e-12)
+    np.testing.assert_allclose(dx[4], dS @ net.params["W5"].T)  # eq. 23
+    np.testing.assert_allclose(dx[3], dx[4] * (1 - xs[4] ** 2))  # tanh' from its output

@@ -4,7 +4,16 @@ import numpy as np
 import pytest
 
 from npmlp.gradcheck import numerical_gradient, rel_error
-from npmlp.layers import fc_backward, fc_forward, relu_backward, relu_forward
+from npmlp.layers import (
+    ACTIVATIONS,
+    fc_backward,
+    fc_forward,
+    identity_forward,
+    logistic_forward,
+    relu_backward,
+    relu_forward,
+    tanh_forward,
+)
 
 
 def test_fc_forward_is_xw_plus_ones_b(rng):
@@ -74,3 +83,25 @@ def test_relu_backward_matches_finite_differences_away_from_zero(rng):
     dz = rng.standard_normal((6, 5))
     num = numerical_gradient(lambda v: relu_forward(v), x, dz)
     assert rel_error(relu_backward(dz, x), num).max() < 1e-7
+
+
+@pytest.mark.parametrize("name", ["tanh", "logistic", "identity", "relu"])
+def test_each_activation_backward_matches_finite_differences(name, rng):
+    act = ACTIVATIONS[name]
+    x = rng.standard_normal((4, 6))
+    x[np.abs(x) < 0.05] = 0.3  # away from ReLU's kink
+    dz = rng.standard_normal((4, 6))
+    scratch = np.empty((4, 6), bool if act.scratch is np.bool_ else np.float64)
+    dx = act.backward(dz, act.forward(x), None, scratch)  # backward reads the output
+    num = numerical_gradient(lambda v: act.forward(v), x, dz)
+    assert rel_error(dx, num).max() < 1e-7
+
+
+def test_activation_values_and_in_place_forms():
+    x = np.array([[-800.0, -1.0, 0.0, 2.0, 800.0]])
+    np.testing.assert_allclose(tanh_forward(x), np.tanh(x))
+    z = logistic_forward(x)  # no overflow at +-800
+    np.testing.assert_allclose(z, [[0.0, 1 / (1 + np.e), 0.5, 1 / (1 + np.exp(-2.0)), 1.0]])
+    assert identity_forward(x) is x
+    y = x.copy()
+    assert logistic_forward(y, out=y) is y and np.array_equal(y, z)

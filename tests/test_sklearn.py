@@ -489,7 +489,7 @@ def test_trained_model_saves_and_loads_without_pickle(tmp_path):
     labels = np.array(["red", "green", "blue"], dtype=object)[y]  # object labels, as from pandas
     clf = NpMLPClassifier(hidden_size=8, max_epochs=20, learning_rate=0.01, random_state=0)
     clf.fit(X.astype(np.float32), labels)
-    clf.model_.save(tmp_path / "model.npz")
+    npmlp.save(clf.model_, tmp_path / "model.npz")
     net = npmlp.load(tmp_path / "model.npz")
     assert net.dtype == np.float32
     assert_array_equal(net.predict(X), clf.predict(X))

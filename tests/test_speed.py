@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_info
 
 import npmlp.model as model_mod
 from npmlp import MLP, NpmlpError, TrainConfig, fit, gradcheck
+from npmlp.architecture import Architecture
 from npmlp.model import Workspace
 from npmlp.optim import make_optimizer
 from npmlp.threads import SMALL_STEP, blas_threads, training_threads
@@ -179,12 +180,12 @@ def test_fixed_seed_training_matches_the_straightforward_baseline(dtype, rtol):
 def test_large_finite_values_pass_the_finite_check_and_nan_is_found():
     net = MLP(3, 4, 3, 2, seed=0)
     X = np.full((4, 3), 3e38, np.float32)  # the sum overflows; every value is finite
-    assert net._check_X(X, finite=True) is X
+    assert net.check_input(X, finite=True) is X
     X[2, 1] = np.nan
     with pytest.raises(
         NpmlpError, match=r"X contains NaN or infinity in 1 row\(s\) \(first: row 2\)"
     ):
-        net._check_X(X, finite=True)
+        net.check_input(X, finite=True)
 
 
 # ------------------------------------------------------------------------ threads
@@ -193,12 +194,16 @@ def blas_threads_now():
 
 
 def test_training_threads_rule():
-    assert training_threads(64, 256, 3, 10, 64) == 1  # digits: 64*64*256 < SMALL_STEP
+    assert (
+        training_threads(Architecture.of(64, 256, 3, 10), 64) == 1
+    )  # digits: 64*64*256 < SMALL_STEP
     assert 64 * 64 * 256 < SMALL_STEP <= 256 * 784 * 512
-    assert training_threads(784, 512, 5, 10, 256) is None  # large: the library decides
-    assert training_threads(784, 512, 5, 10, 256, threads=3) == 3
+    assert (
+        training_threads(Architecture.of(784, 512, 5, 10), 256) is None
+    )  # large: the library decides
+    assert training_threads(Architecture.of(784, 512, 5, 10), 256, threads=3) == 3
     with pytest.raises(NpmlpError, match=r"^threads must be a whole number >= 1, got 0$"):
-        training_threads(784, 512, 5, 10, 256, threads=0)
+        training_threads(Architecture.of(784, 512, 5, 10), 256, threads=0)
     with pytest.raises(NpmlpError, match=r"^threads must be a whole number >= 1, got 0$"):
         TrainConfig(threads=0).validate()
 

@@ -6,7 +6,8 @@ from sklearn.datasets import make_blobs
 
 import npmlp.training as training
 from npmlp import MLP, NpmlpError, TrainConfig, TrainingDiverged, fit
-from npmlp.training import stratified_split
+from npmlp.data.splits import stratified_split
+from npmlp.training import EarlyStopping
 
 
 def blobs(n=300, seed=0):
@@ -183,3 +184,33 @@ def test_sample_weight_zero_rows_are_ignored():
     fit(b, X[y != 2], y[y != 2], cfg)
     for k in a.params:
         np.testing.assert_allclose(a.params[k], b.params[k], rtol=1e-5, atol=1e-6)
+
+
+def test_early_stopping_keeps_best_weights_on_any_gain_and_resets_patience_past_tol():
+    net = MLP(2, 3, 3, 2, seed=0)
+    stop = EarlyStopping("val_loss", patience=2, tol=0.1)
+    losses = [1.0, 0.95, 0.94, 0.5, 0.49, 0.6]  # 0.95, 0.94 gain < tol; 0.49 gains < tol
+    decisions = []
+    for epoch, loss in enumerate(losses, start=1):
+        net.params["b1"][...] = epoch  # mark the weights with their epoch
+        decisions.append(stop.update({"epoch": epoch, "val_loss": loss}, net))
+    assert decisions == [False, False, True, False, False, True]
+    assert (stop.best_epoch, stop.best_value) == (5, 0.49)
+    assert stop.restore_into(net) == 5 and np.all(net.params["b1"] == 5)
+    up = EarlyStopping("val_accuracy", patience=1)
+    assert [up.update({"epoch": e, "val_accuracy": a}, net) for e, a in [(1, 0.5), (2, 0.4)]] == [
+        False,
+        True,
+    ]
+    assert up.best_value == 0.5
+
+
+def test_weighted_validation_metrics_follow_the_weights():
+    X, y = blobs(90)
+    net = MLP(4, 8, 3, 3, dtype=np.float64, seed=0)
+    fit(net, X, y, TrainConfig(epochs=2, batch_size=16, seed=0))
+    w = np.where(y == 0, 1.0, 0.0)
+    ev = net.evaluate(X, y, w)
+    only0 = net.evaluate(X[y == 0], y[y == 0])
+    assert ev["loss"] == pytest.approx(only0["loss"], rel=1e-12)
+    assert ev["accuracy"] == pytest.approx(only0["accuracy"], rel=1e-12)

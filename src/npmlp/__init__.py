@@ -1,29 +1,33 @@
 """npmlp: the multilayer perceptron of the seed worksheet, in NumPy, with hand-derived backprop.
 
-Main entry points: :class:`MLP` (the model), :func:`fit` and :class:`TrainConfig` (training by
-gradient descent on the mean loss), :func:`gradcheck` (finite-difference check of the backward
-pass), :func:`load` (read a saved model), :class:`NpMLPClassifier` (the scikit-learn estimator).
+Main entry points: :class:`MLP` (the model and its one network pass), :func:`fit` and
+:class:`TrainConfig` (training by gradient descent on the mean loss), :func:`gradcheck`
+(finite-difference check of the backward pass), :func:`load` / :func:`save` (model files),
+:func:`evaluation_report` (per-class scores), :class:`NpMLPClassifier` (the scikit-learn
+estimator). ``docs/architecture.md`` maps the modules.
 """
 
+from ._version import __version__
+from .architecture import Architecture, n_parameters, summarise
 from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
-from .files import load, save
+from .evaluation import evaluation_report
 from .gradcheck import gradcheck
-from .graph import n_parameters, summarise
 from .model import MLP
+from .model_file import load, save
 from .preprocessing import Preprocessing
 from .sklearn import NpMLPClassifier
 from .training import History, TrainConfig, fit
 
-__version__ = "0.1.0"
-
 __all__ = [
     "MLP",
+    "Architecture",
     "fit",
     "TrainConfig",
     "History",
     "gradcheck",
     "load",
     "save",
+    "evaluation_report",
     "summarise",
     "n_parameters",
     "Preprocessing",

@@ -8,7 +8,8 @@ and numerical gradients are both exactly 0 (a dead unit) compares equal.
 
 The relative error of an analytic gradient ``a`` and a numerical one ``b`` is
 ``|a - b| / max(1e-8, |a| + |b|)``; in float64 a correct backward pass gives about 1e-7 or
-less. ReLU is not differentiable at 0: if perturbing an entry by ``+-eps`` flips the sign of
+less. The network is computed by :meth:`MLP.forward` and :meth:`MLP.loss_and_grads`, the
+same pass that trains it. ReLU is not differentiable at 0: if perturbing an entry by ``+-eps`` flips the sign of
 some pre-activation, the finite difference straddles a kink and can disagree with the
 (sub)gradient for a good reason. Such entries are flagged and reported apart.
 """
@@ -19,8 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import fc_indices
-from .layers import fc_forward, relu_forward
+from .architecture import fc_indices
 from .loss import softmax_cross_entropy
 from .model import MLP
 
@@ -97,23 +97,12 @@ class GradcheckReport:
 
 
 def _loss_and_signs(net: MLP, X, y, sample_weight, l2):
-    """Loss and the sign pattern of every ReLU input, for the kink test."""
-    x, signs = X, []
-    for i in fc_indices(net.L):
-        x = fc_forward(x, net.params[f"W{i}"], net.params[f"b{i}"])
-        if i < net.L:
-            signs.append(x > 0)
-            x = relu_forward(x)
-    loss, _ = softmax_cross_entropy(x, y, sample_weight)
-    if l2:
-        loss += (
-            0.5
-            * l2
-            * sum(
-                float(np.vdot(net.params[f"W{i}"], net.params[f"W{i}"])) for i in fc_indices(net.L)
-            )
-        )
-    return loss, signs
+    """Loss and the sign pattern of every FC output before a kinked activation (ReLU)."""
+    xs = net.forward(X, keep=True)
+    kinked = net.act.kinked
+    signs = [xs[i] > 0 for i in fc_indices(net.L) if i < net.L and kinked]
+    loss, _ = softmax_cross_entropy(xs[-1], y, sample_weight)
+    return loss + (net.l2_penalty(l2) if l2 else 0.0), signs
 
 
 def gradcheck(

@@ -1,8 +1,8 @@
 """Training health, per layer and per epoch, measured on a fixed probe batch.
 
 :class:`HealthMonitor` is an epoch callback for :func:`npmlp.training.fit`: after each epoch it
-runs one forward and backward pass (the seed's eqs. 22-25, with the pure functions of
-:mod:`npmlp.layers`) on the same probe rows, outside the training loop, and adds to the epoch's
+runs one forward and backward pass (the seed's eqs. 22-25, :meth:`MLP.forward` and
+:meth:`MLP.backward`) on the same probe rows, outside the training loop, and adds to the epoch's
 record, for each FC layer ``i`` (1, 3, ..., L):
 
 ``FC{i}_dead``
@@ -29,8 +29,7 @@ import math
 
 import numpy as np
 
-from .graph import fc_indices
-from .layers import fc_backward, fc_forward, relu_backward, relu_forward
+from .architecture import fc_indices
 from .loss import softmax_cross_entropy
 
 __all__ = [
@@ -82,36 +81,26 @@ class HealthMonitor:
     ):
         pick = np.random.default_rng(seed).permutation(X.shape[0])[:rows]
         pick.sort()
-        Xp = np.asarray(X[pick], dtype=net.dtype)
-        if net.preprocessing is not None:
-            Xp = net.preprocessing.apply(Xp, out=np.empty_like(Xp))
-        self.X, self.y = Xp, np.asarray(y[pick], dtype=np.intp)
+        self.X, self.y = net.scale_input(X[pick]), np.asarray(y[pick], dtype=np.intp)
         self.updates = max(int(updates_per_epoch), 1)
         self.L = net.L
         self._before = {k: v.copy() for k, v in net.params.items() if k.startswith("W")}
 
     def measure(self, net) -> dict:
         """The health columns for the model's current parameters (see the module docstring)."""
-        p, L = net.params, net.L
-        xs = [self.X]  # x^(0), then the output of each FC layer after its ReLU (if any)
-        for i in fc_indices(L):
-            z = fc_forward(xs[-1], p[f"W{i}"], p[f"b{i}"])
-            xs.append(relu_forward(z, out=z) if i < L else z)
+        L = net.L
+        xs = net.forward(self.X, keep=True)  # x^(0), ..., x^(L)
+        _, dS = softmax_cross_entropy(xs[L], self.y)
+        grads = {k: np.empty_like(v) for k, v in net.params.items()}
+        net.backward(xs, dS, grads)
         out = {}
-        for k, i in enumerate(fc_indices(L)):
-            a = xs[k + 1]
+        for i in fc_indices(L):
+            a = xs[i + 1] if i < L else xs[L]  # the activation's output, or s
             if i < L:
                 out[f"FC{i}_dead"] = float(np.mean(~np.any(a > 0, axis=0)))
             out[f"FC{i}_act_rms"] = float(np.sqrt(np.mean(np.square(a, dtype=np.float64))))
-        _, d = softmax_cross_entropy(xs[-1].copy(), self.y)
-        for k in reversed(range(len(fc_indices(L)))):
-            i = fc_indices(L)[k]
-            dX, dW, _ = fc_backward(d, xs[k], p[f"W{i}"], need_dX=k > 0)
-            out[f"FC{i}_grad_norm"] = float(np.linalg.norm(dW))
-            if k > 0:
-                d = relu_backward(dX, xs[k], out=dX)
-        for i in fc_indices(L):
-            W, W0 = p[f"W{i}"], self._before[f"W{i}"]
+            out[f"FC{i}_grad_norm"] = float(np.linalg.norm(grads[f"W{i}"]))
+            W, W0 = net.params[f"W{i}"], self._before[f"W{i}"]
             size = float(np.linalg.norm(W0))
             change = float(np.linalg.norm(W - W0))
             out[f"FC{i}_update_ratio"] = change / (size * self.updates) if size else math.inf

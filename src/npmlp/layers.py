@@ -1,4 +1,10 @@
-"""The seed's two layers, FC and ReLU, as pure forward/backward function pairs.
+"""The seed's layers as pure forward/backward function pairs: FC and the hidden activations.
+
+The seed's activation is ReLU; ``identity``, ``logistic`` and ``tanh`` (scikit-learn's other
+three) are added beside it. Each activation is one ``*_forward(X, out)`` /
+``*_backward(dZ, Z, out, scratch)`` pair registered in :data:`ACTIVATIONS`; its backward reads
+the activation's *output* ``Z`` (so the forward may run in place), and ``scratch`` is an optional
+(N, H) buffer of the dtype the entry names.
 
 Every function works on a batch of ``N`` rows (the seed's section 4). ``dX`` always means
 ``dl/dX`` and has the shape of ``X``. Each function accepts optional ``out`` buffers so the
@@ -14,9 +20,26 @@ from its output; the training loop applies ReLU in place and reads the mask from
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["fc_forward", "fc_backward", "relu_forward", "relu_backward", "FC", "ReLU"]
+__all__ = [
+    "fc_forward",
+    "fc_backward",
+    "relu_forward",
+    "relu_backward",
+    "tanh_forward",
+    "tanh_backward",
+    "logistic_forward",
+    "logistic_backward",
+    "identity_forward",
+    "identity_backward",
+    "Activation",
+    "ACTIVATIONS",
+    "FC",
+    "ActivationLayer",
+]
 
 
 def fc_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray | None = None):
@@ -102,6 +125,71 @@ def relu_backward(
     return np.multiply(dZ, mask, out=out)
 
 
+def tanh_forward(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``Z = tanh(X)``, element-wise. X : (N, H) -> Z : (N, H)."""
+    return np.tanh(X, out=out)
+
+
+def tanh_backward(dZ, Z, out=None, scratch=None) -> np.ndarray:
+    """``dX = dZ * (1 - Z^2)`` with ``Z = tanh(X)`` the forward's output. All (N, H)."""
+    t = np.multiply(Z, Z, out=scratch)
+    np.subtract(1, t, out=t)
+    return np.multiply(dZ, t, out=out)
+
+
+def logistic_forward(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``Z = 1 / (1 + exp(-X))``, computed as ``(1 + tanh(X / 2)) / 2`` (never overflows)."""
+    Z = np.multiply(X, 0.5, out=out)
+    np.tanh(Z, out=Z)
+    Z += 1
+    Z *= 0.5
+    return Z
+
+
+def logistic_backward(dZ, Z, out=None, scratch=None) -> np.ndarray:
+    """``dX = dZ * Z * (1 - Z)`` with ``Z`` the forward's output. All (N, H)."""
+    t = np.subtract(1, Z, out=scratch)
+    t *= Z
+    return np.multiply(dZ, t, out=out)
+
+
+def identity_forward(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``Z = X``. X : (N, H) -> Z : (N, H) (``out`` receives a copy unless it is X)."""
+    if out is None or out is X:
+        return X
+    np.copyto(out, X)
+    return out
+
+
+def identity_backward(dZ, Z, out=None, scratch=None) -> np.ndarray:
+    """``dX = dZ``. All (N, H)."""
+    return identity_forward(dZ, out)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A hidden activation: its forward/backward pair and the dtype of its backward's scratch.
+
+    ``kinked``: its derivative jumps somewhere (ReLU at 0), so a finite difference that
+    straddles the jump disagrees with the (sub)gradient; gradient checks report such entries
+    apart.
+    """
+
+    name: str
+    forward: object
+    backward: object
+    scratch: type  # np.bool_ for ReLU's mask, the float dtype's kind for the others
+    kinked: bool = False
+
+
+ACTIVATIONS = {
+    "relu": Activation("relu", relu_forward, relu_backward, np.bool_, kinked=True),
+    "tanh": Activation("tanh", tanh_forward, tanh_backward, np.floating),
+    "logistic": Activation("logistic", logistic_forward, logistic_backward, np.floating),
+    "identity": Activation("identity", identity_forward, identity_backward, np.floating),
+}
+
+
 class FC:
     """Affine layer ``x^(i) = x^(i-1) W^(i) + b^(i)`` (seed eq. 10), numbered as in the seed.
 
@@ -119,13 +207,14 @@ class FC:
         return f"FC{self.index}({self.d_in} -> {self.d_out})"
 
 
-class ReLU:
-    """ReLU layer ``x^(i) = max(0, x^(i-1))``. Shape: (N, H) -> (N, H); no parameters."""
+class ActivationLayer:
+    """Activation layer ``x^(i) = f(x^(i-1))`` (ReLU in the seed). Shape: (N, H) -> (N, H)."""
 
     n_params = 0
 
-    def __init__(self, index: int, width: int):
-        self.index, self.width = index, width
+    def __init__(self, index: int, width: int, name: str = "relu"):
+        self.index, self.width, self.name = index, width, name
 
     def __repr__(self) -> str:
-        return f"ReLU{self.index}({self.width})"
+        label = "ReLU" if self.name == "relu" else self.name.capitalize()
+        return f"{label}{self.index}({self.width})"

@@ -1,10 +1,14 @@
-"""The seed's multilayer perceptron (eq. 2).
+"""The seed's multilayer perceptron (eq. 2) and its one network pass.
 
 ``s = FC(ReLU(... FC(ReLU(FC(x; W1, b1)); W3, b3) ...); WL, bL)``.
 
 Parameters are numbered as in the seed: the FC layers are 1, 3, ..., L and their parameters are
 ``W1, b1, W3, b3, ..., WL, bL`` in the dict :attr:`MLP.params`. ``W^(i)`` is (size of x^(i-1)) x
 (size of x^(i)) and ``b^(i)`` is a 1 x (size of x^(i)) row, as in the seed's eq. 10.
+
+The network is computed in one place: :meth:`MLP.forward` (eq. 19, optionally keeping every
+``x^(i)``), :meth:`MLP.backward` (eqs. 23-25 and the activation's rule), :meth:`MLP.l2_penalty`
+and :meth:`MLP.scale_input`. Training, gradient checks, health measures and pictures call them.
 
 Labels given to :meth:`MLP.loss_and_grads` are class indices ``y in {0, ..., C-1}`` (the seed's
 convention); :meth:`MLP.predict` returns ``classes[index]`` so a model trained on named labels
@@ -15,15 +19,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data.streaming import first_nonfinite_row, is_streamed
+from .architecture import Architecture, fc_indices, summarise
 from .errors import DataError, NpmlpError
-from .graph import check_architecture, fc_indices, layer_sizes, n_parameters, summarise
-from .layers import FC, ReLU, fc_backward, fc_forward, relu_backward, relu_forward
+from .labels import check_class_indices, encode_labels
+from .layers import ACTIVATIONS, FC, ActivationLayer, fc_backward, fc_forward
 from .loss import log_softmax, softmax, softmax_cross_entropy
-from .packing import packed_copy, packed_zeros
+from .packing import packed_copy
 from .preprocessing import Preprocessing
+from .rows import first_nonfinite_row, is_streamed
+from .workspace import Workspace
 
-__all__ = ["MLP", "Workspace"]
+__all__ = ["MLP", "Workspace"]  # Workspace: re-exported from npmlp.workspace
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 INITS = ("he", "glorot")
@@ -45,43 +51,14 @@ def _check_dtype(dtype) -> np.dtype:
     return dt
 
 
-class Workspace:
-    """Buffers for one batch size ``N``, allocated once and reused for every batch.
-
-    ``X`` (N, D) receives a batch's input ``x^(0)``, ``y`` (N,) its labels. ``x[i]`` is the
-    buffer of ``x^(i)``; a ReLU runs in place, so ``x[2k]`` is the same array as ``x[2k-1]``.
-    ``grads`` holds ``dl/dW^(i)`` and ``dl/db^(i)`` under the parameter names. With
-    ``backward=False`` (inference) only ``X`` and ``x`` are allocated.
-    """
-
-    def __init__(self, net: MLP, N: int, *, backward: bool = True):
-        dt = net.dtype
-        self.N = N
-        self.X = np.empty((N, net.D), dt)
-        self.y = np.empty(N, np.intp)
-        self.ones = np.ones((1, N), dt)  # 1_N^T of eq. 25, db = 1_N^T dZ
-        sizes = layer_sizes(net.D, net.H, net.L, net.C)
-        self.x = [self.X]
-        for i, width in enumerate(sizes[1:], start=1):
-            self.x.append(np.empty((N, width), dt) if i % 2 else self.x[i - 1])
-        if not backward:
-            return
-        # dl/dx^(i-1) for each FC layer i > 1, and the ReLU mask of that width
-        self.dx = {i: np.empty((N, sizes[i - 1]), dt) for i in fc_indices(net.L) if i > 1}
-        self.mask = {i: np.empty((N, sizes[i - 1]), bool) for i in self.dx}
-        self.grads = packed_zeros(net.params)  # one buffer, in the order of net.params
-        # l2 * W for the weight-decay gradient, one weight matrix at a time
-        self.decay = np.empty(max(v.size for v in net.params.values()), dt)
-
-
 class MLP:
-    """Multilayer perceptron of ``L`` layers (odd, >= 3): FC and ReLU alternate (seed eq. 2).
+    """Multilayer perceptron of ``L`` layers (odd, >= 3): FC and an activation alternate (eq. 2).
 
     Parameters
     ----------
     D : input size (features per row).
     H : hidden width, the size of x^(1) ... x^(L-1); or a sequence of (L-1)/2 widths, one per
-        hidden FC layer (an extension of the seed; equal widths are stored as one int).
+        hidden FC layer (an extension of the seed).
     L : number of layers, odd and >= 3 (L=3 is one hidden layer).
     C : number of classes.
     dtype : float32 (default) or float64; parameters and buffers keep it.
@@ -91,33 +68,46 @@ class MLP:
         ``"he"`` (default): ``W ~ N(0, 2 / d_in)``, He et al. 2015, suited to ReLU.
         ``"glorot"``: ``W ~ U(-a, a)``, ``a = sqrt(6 / (d_in + d_out))``, Glorot & Bengio 2010,
         the scale scikit-learn's ``MLPClassifier`` starts from.
+    activation : the hidden activation, one of :data:`~npmlp.layers.ACTIVATIONS`: ``"relu"``
+        (the seed's, default), ``"tanh"``, ``"logistic"``, ``"identity"``.
 
     Attributes
     ----------
+    arch : :class:`~npmlp.architecture.Architecture`; ``D, H, L, C`` read from it.
     params : dict ``{"W1": (D, H), "b1": (1, H), "W3": (H, H), ..., "WL": (H, C), "bL": (1, C)}``
     classes : (C,) labels returned by :meth:`predict` (default ``0 ... C-1``).
-    preprocessing : :class:`Preprocessing` applied by predict/evaluate, or ``None``.
+    preprocessing : :class:`Preprocessing` applied by :meth:`scale_input`, or ``None``.
     metadata : dict saved with the model (training settings, data set...).
     """
 
-    def __init__(self, D: int, H, L: int, C: int, *, dtype=np.float32, seed=None, init="he"):
-        check_architecture(D, H, L, C)
+    def __init__(
+        self,
+        D: int,
+        H,
+        L: int,
+        C: int,
+        *,
+        dtype=np.float32,
+        seed=None,
+        init="he",
+        activation="relu",
+    ):
+        self.arch = Architecture.of(D, H, L, C)
         if init not in INITS:
             raise NpmlpError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
-        if isinstance(H, (list, tuple, np.ndarray)):
-            H = tuple(int(h) for h in H)
-            H = H[0] if len(set(H)) == 1 else H
-        self.D, self.H, self.L, self.C = int(D), H, int(L), int(C)
+        if activation not in ACTIVATIONS:
+            raise NpmlpError(
+                f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            )
         self.dtype = _check_dtype(dtype)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         self.seed = int(seed)
         self.init = init
+        self.activation = activation
         self.rng = np.random.default_rng(self.seed)
-        sizes = layer_sizes(D, H, L, C)
         params = {}
-        for i in fc_indices(L):
-            d_in, d_out = sizes[i - 1], sizes[i]
+        for i, d_in, d_out in self.arch.fc_layers:
             if init == "he":  # W ~ N(0, 2 / d_in)
                 W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
             else:  # glorot: W ~ U(-a, a), a = sqrt(6 / (d_in + d_out))
@@ -132,18 +122,26 @@ class MLP:
         self.metadata: dict = {}
 
     # ------------------------------------------------------------------ structure
+    D = property(lambda self: self.arch.D, doc="Input size D.")
+    H = property(lambda self: self.arch.H, doc="Hidden width H (a tuple for unequal widths).")
+    L = property(lambda self: self.arch.L, doc="Number of layers L.")
+    C = property(lambda self: self.arch.C, doc="Number of classes C.")
+    act = property(lambda self: ACTIVATIONS[self.activation], doc="The hidden activation.")
+
     @property
     def layers(self) -> list:
         """Layer objects ``[FC1, ReLU2, FC3, ..., FC(L)]`` in the seed's numbering."""
-        sizes = layer_sizes(self.D, self.H, self.L, self.C)
+        sizes = self.arch.sizes
         return [
-            FC(i, sizes[i - 1], sizes[i]) if i % 2 else ReLU(i, sizes[i])
+            FC(i, sizes[i - 1], sizes[i])
+            if i % 2
+            else ActivationLayer(i, sizes[i], self.activation)
             for i in range(1, self.L + 1)
         ]
 
     @property
     def n_params(self) -> int:
-        return n_parameters(self.D, self.H, self.L, self.C)
+        return self.arch.n_params
 
     def summary(self, N: int = 1):
         """Shapes of every variable of the forward and backward graph for a batch of N rows."""
@@ -170,7 +168,11 @@ class MLP:
             np.copyto(v, params[k], casting="same_kind")
 
     # ------------------------------------------------------------------ input checks
-    def _check_X(self, X, *, finite: bool = False) -> np.ndarray:
+    def check_input(self, X, *, finite: bool = False):
+        """Raw rows X : (N, D) checked (2-D, D columns, numbers; finite if asked).
+
+        Returns X as an array, or the :class:`~npmlp.rows.StreamedRows` it is (not read).
+        """
         X = _rows(X)
         if X.ndim == 1 and self.D == X.shape[0]:
             X = X[None, :]
@@ -198,55 +200,91 @@ class MLP:
 
     def check_labels(self, y, N: int) -> np.ndarray:
         """Validate class indices y : (N,) in ``{0, ..., C-1}`` and return them as intp."""
-        y = np.asarray(y)
-        if y.ndim != 1 or y.shape[0] != N:
-            raise DataError(
-                f"y must be a 1-D array of {N} labels (one per row of X), got shape {y.shape}"
-            )
-        if y.dtype.kind not in "iu" and not (y.dtype.kind == "f" and np.all(y == np.round(y))):
-            raise DataError(f"y must hold integer class indices 0..{self.C - 1}, got {y.dtype}")
-        y = y.astype(np.intp)
-        if y.size and (y.min() < 0 or y.max() >= self.C):
-            raise DataError(
-                f"labels must be class indices in 0..{self.C - 1}, "
-                f"found {y.min() if y.min() < 0 else y.max()}"
-            )
-        return y
+        return check_class_indices(y, N, self.C)
 
     def encode_labels(self, labels) -> np.ndarray:
         """Map original labels (N,) to class indices (N,) using :attr:`classes`."""
-        labels = np.asarray(labels)
-        classes = self.classes
-        if classes.dtype.kind in "US" or labels.dtype.kind in "US":
-            classes, labels = classes.astype(str), labels.astype(str)
-        order = np.argsort(classes, kind="stable")
-        pos = np.searchsorted(classes[order], labels).clip(0, len(classes) - 1)
-        idx = order[pos]
-        unknown = classes[idx] != labels
-        if np.any(unknown):
-            bad = np.unique(labels[unknown])[:5]
-            raise DataError(
-                f"labels {', '.join(map(str, bad))} are not classes of this model "
-                f"(its classes: {', '.join(map(str, self.classes[:10]))}"
-                f"{', ...' if len(self.classes) > 10 else ''})"
-            )
-        return idx.astype(np.intp)
+        return encode_labels(self.classes, labels)
+
+    def scale_input(self, X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Raw rows X : (N, D) -> the network's input x^(0) : (N, D), in the model's dtype.
+
+        Applies :attr:`preprocessing` (when set) and the cast; ``out`` (N, D), which may be X
+        itself, receives the result. Without ``out``, X is never modified.
+        """
+        if out is None:
+            out = np.empty(np.shape(X), self.dtype)
+        if self.preprocessing is not None:
+            return self.preprocessing.apply(X, out=out)
+        if out is not X:
+            np.copyto(out, X, casting="unsafe")
+        return out
 
     # ------------------------------------------------------------------ the seed's math
-    def forward(self, X: np.ndarray, ws: Workspace | None = None) -> np.ndarray:
-        """Scores of the rows, seed eq. 19. X : (N, D) -> S : (N, C). No preprocessing.
+    def forward(self, X: np.ndarray, ws: Workspace | None = None, *, keep: bool = False):
+        """The network on input rows, seed eq. 19. X : (N, D) -> S : (N, C). No scaling.
 
         ``ws``: optional workspace of at least N rows whose buffers receive every ``x^(i)``
-        (``S`` is then a view of ``ws.x[L]``); without it each layer allocates its output.
+        (``S`` is then a view of ``ws.x[L]``, each activation in place); without it each layer
+        allocates its output. ``keep=True`` returns instead the list ``[x^(0), ..., x^(L)]``
+        of every variable, each its own (N, width) array (not with ``ws``).
         """
-        x = self._check_X(X).astype(self.dtype, copy=False)
-        n = x.shape[0]
+        x = X if ws is not None else self.check_input(X).astype(self.dtype, copy=False)
+        xs = [x]
+        n, f = x.shape[0], self.act.forward
         for i in fc_indices(self.L):
             out = None if ws is None else ws.x[i][:n]
-            x = fc_forward(x, self.params[f"W{i}"], self.params[f"b{i}"], out=out)  # x^(i)
-            if i < self.L:
-                relu_forward(x, out=x)  # x^(i+1) = ReLU(x^(i)), in place
-        return x
+            x = fc_forward(x, self.params[f"W{i}"], self.params[f"b{i}"], out=out)  # eq. 22
+            if keep:
+                xs.append(x)
+            if i < self.L:  # x^(i+1) = f(x^(i)); in place unless every x^(i) is kept
+                x = f(x) if keep else f(x, out=x)
+                if keep:
+                    xs.append(x)
+        return xs if keep else x
+
+    def backward(
+        self, xs, dS: np.ndarray, grads: dict, ws: Workspace | None = None, *, keep: bool = False
+    ):
+        """Backpropagate ``dS = dl/ds`` (N, C) through the network, seed eqs. 23-25.
+
+        ``xs``: every ``x^(i)`` of the forward pass (``ws.x``, or the list of
+        ``forward(keep=True)``); only the activations' outputs and ``x^(0)`` are read.
+        Writes ``dl/dW^(i)`` and ``dl/db^(i)`` into ``grads`` (the keys and shapes of
+        :attr:`params`). With ``ws`` every intermediate lands in its buffers (``dS`` may be
+        overwritten); with ``keep=True`` returns ``{i: dl/dx^(i)}`` for i = 0 ... L-1.
+        """
+        d, back, kept = dS, self.act.backward, {}
+        for i in reversed(fc_indices(self.L)):
+            dX, _, _ = fc_backward(
+                d,
+                xs[i - 1],
+                self.params[f"W{i}"],
+                need_dX=i > 1 or keep,
+                dX=None if ws is None else ws.dx.get(i),
+                dW=grads[f"W{i}"],
+                db=grads[f"b{i}"],
+                ones=None if ws is None else ws.ones,
+            )  # eqs. 23-25: dl/dx^(i-1), dl/dW^(i), dl/db^(i)
+            if keep:
+                kept[i - 1] = dX
+            if i > 1:  # dl/dx^(i-2) through the activation, from its output x^(i-1)
+                scratch = None if ws is None else ws.scratch[i]
+                d = back(dX, xs[i - 1], None if keep else dX, scratch)
+                if keep:
+                    kept[i - 2] = d
+        return kept if keep else None
+
+    def l2_penalty(self, l2: float) -> float:
+        """``l2/2 * sum_i ||W^(i)||^2`` (biases excluded), the weight-decay term of the loss."""
+        return 0.5 * l2 * sum(float(np.vdot(W, W)) for k, W in self.params.items() if k[0] == "W")
+
+    def add_l2_gradient(self, grads: dict, l2: float, scratch: np.ndarray | None = None) -> None:
+        """``dl/dW^(i) += l2 * W^(i)`` for every FC layer; ``scratch`` holds one W's product."""
+        for i in fc_indices(self.L):
+            W = self.params[f"W{i}"]
+            buf = None if scratch is None else scratch[: W.size].reshape(W.shape)
+            grads[f"W{i}"] += np.multiply(W, l2, out=buf)
 
     def forward_backward(self, ws: Workspace, sample_weight=None, l2: float = 0.0):
         """One forward and backward pass on the batch already in ``ws.X`` and ``ws.y``.
@@ -255,32 +293,13 @@ class MLP:
         ``(loss, n_correct)``: the mean loss of eq. 5 (plus ``l2/2 * sum ||W||^2``) and how
         many rows the forward pass classified correctly. Allocates nothing of size N x H.
         """
-        p, x, g = self.params, ws.x, ws.grads
-        for i in fc_indices(self.L):
-            fc_forward(x[i - 1], p[f"W{i}"], p[f"b{i}"], out=x[i])  # x^(i) = x^(i-1) W + 1_N b
-            if i < self.L:
-                relu_forward(x[i], out=x[i])  # x^(i+1) = max(0, x^(i))
-        S = x[self.L]
+        S = self.forward(ws.X, ws)
         n_correct = int(np.count_nonzero(S.argmax(axis=1) == ws.y))
-        loss, d = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
-        for i in reversed(fc_indices(self.L)):
-            dX, _, _ = fc_backward(
-                d,
-                x[i - 1],
-                p[f"W{i}"],
-                need_dX=i > 1,
-                dX=ws.dx.get(i),
-                dW=g[f"W{i}"],
-                db=g[f"b{i}"],
-                ones=ws.ones,
-            )  # eqs. 23-25
-            if i > 1:
-                d = relu_backward(dX, x[i - 1], out=dX, mask=ws.mask[i])  # dl/dx^(i-2)
+        loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
+        self.backward(ws.x, dS, ws.grads, ws)
         if l2:
-            for i in fc_indices(self.L):
-                W = p[f"W{i}"]
-                loss += 0.5 * l2 * float(np.vdot(W, W))
-                g[f"W{i}"] += np.multiply(W, l2, out=ws.decay[: W.size].reshape(W.shape))
+            loss += self.l2_penalty(l2)
+            self.add_l2_gradient(ws.grads, l2, ws.decay)
         return loss, n_correct
 
     def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None, l2: float = 0.0):
@@ -298,7 +317,7 @@ class MLP:
         loss : float
         grads : dict with the keys and shapes of :attr:`params`.
         """
-        X = self._check_X(X)
+        X = self.check_input(X)
         y = self.check_labels(y, X.shape[0])
         ws = Workspace(self, X.shape[0])
         ws.X[...] = X
@@ -307,64 +326,59 @@ class MLP:
         return loss, ws.grads
 
     # ------------------------------------------------------------------ prediction
-    def _scores_chunks(self, X):
-        """Yield (start, S) over chunks of rows, preprocessing applied. Bounded memory.
+    def iter_scores(self, X):
+        """Yield ``(start, S)`` over chunks of raw rows X : (N, D), scaled: S : (n, C).
 
-        One inference workspace of ``CHUNK`` rows is allocated per call and reused by every
-        chunk; each ``S`` is a view into it, valid until the next chunk.
+        Bounded memory for any N: one inference workspace of ``CHUNK`` rows is allocated per
+        call and reused by every chunk; each ``S`` is a view into it, valid until the next.
         """
-        X = self._check_X(X, finite=True)
+        X = self.check_input(X, finite=True)
         ws = Workspace(self, min(CHUNK, X.shape[0]), backward=False)
         for start in range(0, X.shape[0], CHUNK):
             rows = X[start : start + CHUNK]
-            if self.preprocessing is not None:
-                rows = self.preprocessing.apply(rows, out=ws.X[: rows.shape[0]])
-            elif rows.dtype != self.dtype:  # e.g. integer pixels: convert into the buffer
-                buf = ws.X[: rows.shape[0]]
-                np.copyto(buf, rows, casting="unsafe")
-                rows = buf
-            yield start, self.forward(rows, ws)
+            yield start, self.forward(self.scale_input(rows, out=ws.X[: rows.shape[0]]), ws)
+
+    def _per_chunk(self, X, fill, width: int, dtype) -> np.ndarray:
+        """``out`` (N, width) filled chunk by chunk: ``fill(S, out[chunk rows])``."""
+        X = _rows(X)
+        out = np.empty((X.shape[0] if X.ndim == 2 else 1, width), dtype)
+        for start, S in self.iter_scores(X):
+            fill(S, out[start : start + S.shape[0]])
+        return out
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities P = softmax(S). X : (N, D) raw rows -> P : (N, C)."""
-        X = _rows(X)
-        P = np.empty((X.shape[0] if X.ndim == 2 else 1, self.C), self.dtype)
-        for start, S in self._scores_chunks(X):
-            softmax(S, out=P[start : start + S.shape[0]])
-        return P
+        return self._per_chunk(X, lambda S, out: softmax(S, out=out), self.C, self.dtype)
 
     def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
         """``ln P`` from log-softmax: finite where ``np.log(predict_proba)`` is -inf. (N, C)."""
-        X = _rows(X)
-        out = np.empty((X.shape[0] if X.ndim == 2 else 1, self.C), self.dtype)
-        for start, S in self._scores_chunks(X):
-            log_softmax(S, out=out[start : start + S.shape[0]])
-        return out
+        return self._per_chunk(X, lambda S, out: log_softmax(S, out=out), self.C, self.dtype)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted labels (N,): ``classes[argmax_k S_k]`` for each row of X : (N, D)."""
-        X = _rows(X)
-        idx = np.empty(X.shape[0] if X.ndim == 2 else 1, np.intp)
-        for start, S in self._scores_chunks(X):
-            idx[start : start + S.shape[0]] = S.argmax(axis=1)
-        return self.classes[idx]
+        idx = self._per_chunk(X, lambda S, out: S.argmax(axis=1, out=out[:, 0]), 1, np.intp)
+        return self.classes[idx[:, 0]]
 
-    def evaluate(self, X: np.ndarray, y_idx: np.ndarray) -> dict:
-        """Mean loss and accuracy on raw rows X : (N, D) with class indices y_idx : (N,)."""
+    def evaluate(self, X: np.ndarray, y_idx: np.ndarray, sample_weight=None) -> dict:
+        """Mean loss and accuracy on raw rows X : (N, D) with class indices y_idx : (N,).
+
+        With ``sample_weight`` (N,) both are weighted means (``sum_i w_i l_i / sum_i w_i``),
+        as the training loss is.
+        """
         X = _rows(X)
         y_idx = self.check_labels(y_idx, X.shape[0] if X.ndim == 2 else 1)
-        total, correct = 0.0, 0
-        for start, S in self._scores_chunks(X):
-            y = y_idx[start : start + S.shape[0]]
-            correct += int(np.count_nonzero(S.argmax(axis=1) == y))
-            loss, _ = softmax_cross_entropy(S, y, out=S)
-            total += loss * S.shape[0]
-        n = max(y_idx.shape[0], 1)
+        w = None if sample_weight is None else np.asarray(sample_weight)
+        total, correct = 0.0, 0.0
+        for start, S in self.iter_scores(X):
+            stop = start + S.shape[0]
+            y, hit = y_idx[start:stop], S.argmax(axis=1) == y_idx[start:stop]
+            if w is None:
+                correct += int(np.count_nonzero(hit))
+                loss, _ = softmax_cross_entropy(S, y, out=S)
+                total += loss * S.shape[0]
+            else:
+                correct += float(w[start:stop] @ hit)
+                loss, _ = softmax_cross_entropy(S, y, w[start:stop], out=S)
+                total += loss * float(w[start:stop].sum())
+        n = max(y_idx.shape[0], 1) if w is None else float(w.sum())
         return {"loss": total / n, "accuracy": correct / n}
-
-    # ------------------------------------------------------------------ files
-    def save(self, path, **metadata) -> None:
-        """Write the model to one ``.npz`` file, atomically (see :mod:`npmlp.files`)."""
-        from .files import save
-
-        save(self, path, **metadata)

@@ -52,7 +52,7 @@ class Preprocessing:
     @classmethod
     def _fit_by_blocks(cls, kind: str, X) -> Preprocessing:
         """The same fit with ``partial_fit`` over blocks of rows: memory of one block."""
-        from .data.streaming import iter_chunks
+        from .rows import iter_chunks
 
         if kind not in ("standard", "minmax"):
             return cls.fit(kind, X[:1])

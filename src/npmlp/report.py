@@ -12,8 +12,8 @@ import html
 from dataclasses import asdict
 from pathlib import Path
 
-from .files import atomic_write
-from .graph import summarise
+from .architecture import summarise
+from .atomic import atomic_write
 from .health import health_warnings
 
 __all__ = ["write_report", "render_report", "CAPTIONS"]

@@ -27,11 +27,11 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .graph import fc_indices
-from .loss import softmax_cross_entropy
+from .architecture import fc_indices
+from .data.splits import hold_out
 from .model import INITS, MLP
 from .optim import SCHEDULES, SGD, Adam, learning_rate
-from .training import TrainConfig, fit, stratified_split
+from .training import TrainConfig, fit
 
 __all__ = ["NpMLPClassifier"]
 
@@ -109,7 +109,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (C,)
     n_features_in_ : int, the ``D`` of the data.
     feature_names_in_ : ndarray of shape (D,), when X had string column names.
-    model_ : MLP, the trained core model (save it with ``model_.save(path)``, no pickle).
+    model_ : MLP, the trained core model (save it with ``npmlp.save(model_, path)``, no pickle).
     coefs_ : list of ``(L+1)/2`` arrays, ``coefs_[k]`` is ``W^(2k+1)``, shape (d_in, d_out).
     intercepts_ : list of ``(L+1)/2`` 1-D arrays, ``intercepts_[k]`` is ``b^(2k+1)``, (d_out,).
         Both are views of ``model_.params``.
@@ -300,25 +300,15 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             seed=seed,
         )
 
-    def _weighted_eval(self, X, y_idx, w):
-        """Weighted mean loss and accuracy of the model on X (N, D), y_idx (N,), w (N,)."""
-        loss_sum = correct = 0.0
-        for start, S in self.model_._scores_chunks(X):
-            y, ws = y_idx[start : start + S.shape[0]], w[start : start + S.shape[0]]
-            correct += float(ws @ (S.argmax(axis=1) == y))
-            loss, _ = softmax_cross_entropy(S, y, ws, out=S)
-            loss_sum += loss * float(ws.sum())
-        return loss_sum / float(w.sum()), correct / float(w.sum())
-
     # ------------------------------------------------------------------ training
     def _train(self, X, y_idx, sw, *, epochs, partial, rng):
         split_seed, shuffle_seed = (int(s) for s in rng.randint(2**31 - 1, size=2))
         early = self.early_stopping and not partial
+        X_val = y_val = w_val = None
         if early:  # hold out a stratified share; its loss is weighted like the training loss
-            keep, held = stratified_split(y_idx, self.validation_fraction, split_seed)
-            X_val, y_val = X[held], y_idx[held]
-            w_val = np.ones(held.size) if sw is None else sw[held]
-            X, y_idx, sw = X[keep], y_idx[keep], None if sw is None else sw[keep]
+            (X, y_idx, sw), (X_val, y_val, w_val) = hold_out(
+                X, y_idx, sw, self.validation_fraction, split_seed
+            )
         config = self._config(
             X.shape[0],
             epochs,
@@ -326,44 +316,43 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             partial=partial,
             w_mean=1.0 if sw is None else float(sw.mean()),
         )
-        best, wait, best_params = np.inf, 0, None
+        if not partial:  # patience on the validation loss (best weights kept) or the training loss
+            config.early_stopping = "val_loss" if early else "train_loss"
+            config.patience, config.min_delta, config.restore_best = (
+                self.n_iter_no_change,
+                self.tol,
+                bool(early),
+            )
 
         def on_epoch(record, net):
-            nonlocal best, wait, best_params
             self.n_iter_ += 1
-            loss = record["train_loss"]
-            self.loss_curve_.append(loss)
-            line = f"Epoch {self.n_iter_}, loss = {loss:.8f}"
+            self.loss_curve_.append(record["train_loss"])
+            line = f"Epoch {self.n_iter_}, loss = {record['train_loss']:.8f}"
             if early:
-                loss, accuracy = self._weighted_eval(X_val, y_val, w_val)
-                self.validation_loss_curve_.append(loss)
-                self.validation_scores_.append(accuracy)
-                line += f", validation loss = {loss:.8f}, validation accuracy = {accuracy:.4f}"
+                self.validation_loss_curve_.append(record["val_loss"])
+                self.validation_scores_.append(record["val_accuracy"])
+                line += (
+                    f", validation loss = {record['val_loss']:.8f}, "
+                    f"validation accuracy = {record['val_accuracy']:.4f}"
+                )
             if self.verbose:
                 print(line)
-            if partial:
-                return False
-            if early and loss < best:  # keep the weights of the lowest validation loss
-                best_params = {k: v.copy() for k, v in net.params.items()}
-            # patience: epochs since the loss (validation if early, else training) last fell
-            # by more than tol
-            wait = 0 if loss < best - self.tol else wait + 1
-            best = min(best, loss)
-            return wait >= self.n_iter_no_change
+            return False
 
         history = fit(
             self.model_,
             X,
             y_idx,
             config,
+            X_val=X_val,
+            y_val=y_val,
             sample_weight=sw,
+            sample_weight_val=w_val,
             callback=on_epoch,
             optimizer=self._optimizer,
         )
         if early:
-            if best_params is not None:
-                self.model_.set_params(best_params)  # keep the best validation epoch
-            self.best_loss_ = float(best)
+            self.best_loss_ = float(history.best_value)
         else:
             self.best_loss_ = float(np.min(self.loss_curve_))
         if not partial and not history.stopped_early and epochs > 1:
@@ -505,7 +494,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype.type)
         S = np.empty((X.shape[0], len(self.classes_)), self.model_.dtype)
-        for start, chunk in self.model_._scores_chunks(X):
+        for start, chunk in self.model_.iter_scores(X):
             S[start : start + chunk.shape[0]] = chunk
         return S
 

@@ -14,24 +14,30 @@ from __future__ import annotations
 import contextlib
 
 from .errors import NpmlpError
-from .graph import fc_indices, layer_sizes
 
-__all__ = ["blas_threads", "training_threads", "SMALL_STEP"]
+__all__ = ["blas_threads", "training_threads", "check_threads", "SMALL_STEP"]
 
 SMALL_STEP = 1 << 22  # multiply-adds of the largest product below which one thread is faster
 
 
-def training_threads(D: int, H, L: int, C: int, B: int, threads: int | None = None):
-    """BLAS threads for training with batches of ``B`` rows: ``threads``, or the default above.
+def check_threads(threads) -> None:
+    """Raise :class:`NpmlpError` unless ``threads`` is ``None`` or a whole number >= 1."""
+    if threads is not None and (
+        not isinstance(threads, int) or isinstance(threads, bool) or threads < 1
+    ):
+        raise NpmlpError(f"threads must be a whole number >= 1, got {threads!r}")
+
+
+def training_threads(arch, B: int, threads: int | None = None):
+    """BLAS threads for training ``arch`` (an :class:`~npmlp.architecture.Architecture`) with
+    batches of ``B`` rows: ``threads``, or the default above.
 
     Returns ``None`` to leave the library's own setting unchanged.
     """
+    check_threads(threads)
     if threads is not None:
-        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-            raise NpmlpError(f"threads must be a whole number >= 1, got {threads!r}")
         return threads
-    sizes = layer_sizes(D, H, L, C)
-    largest = max(B * sizes[i - 1] * sizes[i] for i in fc_indices(L))
+    largest = max(B * d_in * d_out for _, d_in, d_out in arch.fc_layers)
     return 1 if largest < SMALL_STEP else None
 
 

@@ -1,9 +1,15 @@
-"""Training by gradient descent on the mean loss over the training set (seed eq. 5).
+"""Training by gradient descent on the mean loss over the training set (seed eq. 5): the one
+training policy that ``npmlp train`` and :class:`~npmlp.sklearn.NpMLPClassifier` both use.
 
 ``fit(net, X, y, config)`` runs epochs of minibatch updates (``batch_size = N`` gives the seed's
 full-batch gradient descent). Each epoch shuffles an index array, never the caller's data;
-batches are gathered into a buffer allocated once per batch size, scaled in place by the
-model's preprocessing, and passed through :meth:`MLP.forward_backward`.
+batches are gathered into a buffer allocated once per batch size, scaled in place by
+:meth:`MLP.scale_input`, and passed through :meth:`MLP.forward_backward`.
+
+The policy around the loop lives here too: the validation rows (held out by
+:func:`npmlp.data.splits.hold_out` or given), their weighted evaluation
+(:meth:`MLP.evaluate`), and :class:`EarlyStopping` on a monitored quantity with ``tol``,
+patience and the best weights restored.
 """
 
 from __future__ import annotations
@@ -14,17 +20,16 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
-from .data.streaming import subset_rows
+from .data.splits import hold_out
 from .errors import DataError, NpmlpError, TrainingDiverged
 from .model import MLP, Workspace
 from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
-from .threads import blas_threads, training_threads
+from .threads import blas_threads, check_threads, training_threads
 
-__all__ = ["TrainConfig", "History", "fit", "stratified_split"]
+__all__ = ["TrainConfig", "History", "EarlyStopping", "fit", "MONITORS"]
 
-MONITORS = ("val_loss", "val_accuracy")
+MONITORS = ("val_loss", "val_accuracy", "train_loss")
 
 
 @dataclass
@@ -39,8 +44,8 @@ class TrainConfig:
         ``cosine`` (to ``min_lr`` at the last epoch).
     val_fraction : share of the training rows held out (stratified) when no validation set is
         given.
-    early_stopping : ``None``, ``"val_loss"`` or ``"val_accuracy"``; stops after ``patience``
-        epochs without an improvement of ``min_delta`` and restores the best weights.
+    early_stopping : ``None`` or the record entry to monitor, one of :data:`MONITORS`; see
+        :class:`EarlyStopping` (``patience``, ``min_delta`` as its ``tol``, ``restore_best``).
     threads : BLAS threads during training; ``None`` picks one thread for small layers and the
         library's default otherwise (see :mod:`npmlp.threads`).
     """
@@ -93,8 +98,7 @@ class TrainConfig:
             raise NpmlpError(
                 f"early stopping monitors one of {', '.join(MONITORS)}, got {self.early_stopping!r}"
             )
-        if self.threads is not None:
-            training_threads(1, 1, 3, 1, 1, self.threads)  # raises on a bad value
+        check_threads(self.threads)
         if self.patience < 1:
             raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
 
@@ -129,6 +133,7 @@ class History:
     records: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    best_value: float | None = None  # of the early-stopping monitor, when there is one
 
     def column(self, name: str) -> np.ndarray:
         return np.array([r.get(name, np.nan) for r in self.records], dtype=float)
@@ -147,21 +152,42 @@ class History:
             writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
 
 
-def stratified_split(y: np.ndarray, fraction: float, seed: int | None):
-    """Indices ``(keep, held_out)`` with ``fraction`` of the rows held out, per class.
+class EarlyStopping:
+    """Stop when ``monitor`` has not improved by more than ``tol`` for ``patience`` epochs.
 
-    Falls back to a plain random split when a class has too few rows to stratify.
+    ``monitor`` is a record entry (:data:`MONITORS`); accuracies improve upwards, losses
+    downwards. The weights of the best epoch so far (any improvement, however small) are kept
+    when ``restore`` and put back by :meth:`restore_into` at the end.
     """
-    idx = np.arange(len(y))
-    if fraction <= 0:
-        return idx, idx[:0]
-    n_held = math.ceil(fraction * len(y))
-    counts = np.unique(y, return_counts=True)[1]
-    stratify = y if counts.min() >= 2 and n_held >= len(counts) else None
-    if n_held >= len(y):
-        raise DataError(f"a split of {fraction:g} leaves no training rows out of {len(y)}")
-    keep, held = train_test_split(idx, test_size=n_held, random_state=seed, stratify=stratify)
-    return np.sort(keep), np.sort(held)
+
+    def __init__(self, monitor: str, patience: int, tol: float = 0.0, restore: bool = True):
+        self.monitor, self.patience, self.tol, self.restore = monitor, patience, tol, restore
+        self.sign = 1.0 if monitor.endswith("accuracy") else -1.0
+        self.best, self.best_epoch, self.best_params, self.wait = None, None, None, 0
+
+    def update(self, record: dict, net: MLP) -> bool:
+        """Take an epoch's record; ``True`` when patience has run out."""
+        score = self.sign * record[self.monitor]
+        if self.best is None or score > self.best:
+            self.best_epoch = record["epoch"]
+            if self.restore:
+                self.best_params = {k: v.copy() for k, v in net.params.items()}
+        improved = self.best is None or score > self.best + self.tol
+        self.wait = 0 if improved else self.wait + 1
+        self.best = score if self.best is None else max(self.best, score)
+        return self.wait >= self.patience
+
+    @property
+    def best_value(self) -> float | None:
+        """The best value of the monitored quantity so far (in its own sign)."""
+        return None if self.best is None else self.sign * self.best
+
+    def restore_into(self, net: MLP) -> int | None:
+        """Put the best epoch's weights back into ``net``; returns that epoch (or ``None``)."""
+        if self.best_params is None:
+            return None
+        net.set_params(self.best_params)
+        return self.best_epoch
 
 
 def _params_finite(params: dict) -> bool:
@@ -179,7 +205,16 @@ def _diverged(net, snapshot, history, epoch, batch, lr, what) -> TrainingDiverge
     )
 
 
-def _fit(
+def _check_weights(sample_weight, N: int, dtype):
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=dtype)
+    if w.shape != (N,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise DataError(f"sample_weight must be {N} finite non-negative numbers")
+    return w
+
+
+def fit(
     net: MLP,
     X,
     y,
@@ -188,36 +223,43 @@ def _fit(
     X_val=None,
     y_val=None,
     sample_weight=None,
+    sample_weight_val=None,
     callback=None,
     optimizer=None,
 ) -> History:
-    """The body of :func:`fit`, run under its BLAS thread setting."""
+    """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
+
+    The model's :attr:`~MLP.preprocessing`, if set, is applied to every batch. Validation
+    rows come from ``X_val, y_val`` (weights ``sample_weight_val``) or, if
+    ``config.val_fraction > 0``, a stratified split of the training rows (with their weights).
+    ``sample_weight`` (N,) weights each row's loss and gradient; validation metrics are
+    weighted the same way.
+
+    ``callback(record, net)`` runs after every epoch with that epoch's record; returning
+    ``True`` stops training. ``optimizer`` continues with an existing optimiser state
+    (``partial_fit``); by default one is built from the config.
+
+    Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
+    parameter becomes non-finite. Returns the :class:`History`.
+    """
     config = config or TrainConfig()
     config.validate()
-    X = net._check_X(X, finite=True)
+    X = net.check_input(X, finite=True)
     y = net.check_labels(y, X.shape[0])
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=net.dtype)
-        if (
-            sample_weight.shape != (X.shape[0],)
-            or not np.all(np.isfinite(sample_weight))
-            or np.any(sample_weight < 0)
-        ):
-            raise DataError(f"sample_weight must be {X.shape[0]} finite non-negative numbers")
-
-    train_idx = np.arange(X.shape[0])
+    sample_weight = _check_weights(sample_weight, X.shape[0], net.dtype)
     if X_val is None and config.val_fraction > 0:
-        train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
-        X_val, y_val = subset_rows(X, val_idx), y[val_idx]  # lazy for a streamed X
+        (X, y, sample_weight), (X_val, y_val, sample_weight_val) = hold_out(
+            X, y, sample_weight, config.val_fraction, config.seed
+        )
     if X_val is not None:
-        X_val = net._check_X(X_val, finite=True)
+        X_val = net.check_input(X_val, finite=True)
         y_val = net.check_labels(y_val, X_val.shape[0])
-    if config.early_stopping and X_val is None:
+    if config.early_stopping and config.early_stopping != "train_loss" and X_val is None:
         raise NpmlpError(
             "early stopping needs validation rows: set a validation fraction > 0 "
             "or pass X_val and y_val"
         )
-    n_train = train_idx.shape[0]
+    n_train = X.shape[0]
     if n_train == 0:
         raise DataError("no training rows")
 
@@ -231,129 +273,80 @@ def _fit(
         config.optimizer, net.params, momentum=config.momentum, nesterov=config.nesterov
     )
     rng = np.random.default_rng(config.seed)
-    order = train_idx.copy()
+    order = np.arange(n_train)
     history = History()
-    best_value, best_params, wait = None, None, 0
-    sign = 1.0 if config.early_stopping == "val_accuracy" else -1.0
-    filled = False
-
-    for epoch in range(1, config.epochs + 1):
-        t0 = time.perf_counter()
-        lr = learning_rate(
-            config.schedule,
-            config.lr,
-            epoch - 1,
-            config.epochs,
-            step_size=config.step_size,
-            gamma=config.gamma,
-            min_lr=config.min_lr,
+    stopper = None
+    if config.early_stopping:
+        stopper = EarlyStopping(
+            config.early_stopping, config.patience, config.min_delta, config.restore_best
         )
-        if config.shuffle and n_batches > 1:
-            rng.shuffle(order)  # indices only; the caller's arrays are never reordered
-        snapshot = {k: v.copy() for k, v in net.params.items()}
-        loss_sum, correct = 0.0, 0
-        for b in range(n_batches):
-            rows = order[b * B : (b + 1) * B]
-            ws = workspaces[rows.shape[0]]
-            if not (filled and n_batches == 1):  # full batch: gather and scale only once
-                if X.dtype == net.dtype:
-                    np.take(X, rows, axis=0, out=ws.X, mode="clip")
-                else:
-                    np.copyto(ws.X, X[rows], casting="unsafe")
-                if net.preprocessing is not None:
-                    net.preprocessing.apply(ws.X, out=ws.X)
-                np.take(y, rows, out=ws.y)
-                filled = True
-            sw = None
-            if sample_weight is not None:
-                sw = np.take(sample_weight, rows, out=w_buf[rows.shape[0]])
-            loss, n_ok = net.forward_backward(ws, sw, config.weight_decay)
-            if not math.isfinite(loss):
-                raise _diverged(net, snapshot, history, epoch, b + 1, lr, f"the loss became {loss}")
-            opt.step(ws.grads, lr)
-            loss_sum += loss * rows.shape[0]
-            correct += n_ok
-        if not _params_finite(net.params):
-            raise _diverged(
-                net, snapshot, history, epoch, n_batches, lr, "a parameter became non-finite"
+    filled = False
+    with blas_threads(training_threads(net.arch, B, config.threads)):
+        for epoch in range(1, config.epochs + 1):
+            t0 = time.perf_counter()
+            lr = learning_rate(
+                config.schedule,
+                config.lr,
+                epoch - 1,
+                config.epochs,
+                step_size=config.step_size,
+                gamma=config.gamma,
+                min_lr=config.min_lr,
             )
-        record = {
-            "epoch": epoch,
-            "lr": lr,
-            "train_loss": loss_sum / n_train,
-            "train_accuracy": correct / n_train,
-            "val_loss": None,
-            "val_accuracy": None,
-        }
-        if X_val is not None:
-            ev = net.evaluate(X_val, y_val)
-            record["val_loss"], record["val_accuracy"] = ev["loss"], ev["accuracy"]
-        record["seconds"] = time.perf_counter() - t0
-        history.records.append(record)
-        history.best_epoch = epoch
+            if config.shuffle and n_batches > 1:
+                rng.shuffle(order)  # indices only; the caller's arrays are never reordered
+            snapshot = {k: v.copy() for k, v in net.params.items()}
+            loss_sum, correct = 0.0, 0
+            for b in range(n_batches):
+                rows = order[b * B : (b + 1) * B]
+                ws = workspaces[rows.shape[0]]
+                if not (filled and n_batches == 1):  # full batch: gather and scale only once
+                    if X.dtype == net.dtype:
+                        np.take(X, rows, axis=0, out=ws.X, mode="clip")
+                    else:
+                        np.copyto(ws.X, X[rows], casting="unsafe")
+                    net.scale_input(ws.X, out=ws.X)
+                    np.take(y, rows, out=ws.y)
+                    filled = True
+                sw = None
+                if sample_weight is not None:
+                    sw = np.take(sample_weight, rows, out=w_buf[rows.shape[0]])
+                loss, n_ok = net.forward_backward(ws, sw, config.weight_decay)
+                if not math.isfinite(loss):
+                    raise _diverged(
+                        net, snapshot, history, epoch, b + 1, lr, f"the loss became {loss}"
+                    )
+                opt.step(ws.grads, lr)
+                loss_sum += loss * rows.shape[0]
+                correct += n_ok
+            if not _params_finite(net.params):
+                raise _diverged(
+                    net, snapshot, history, epoch, n_batches, lr, "a parameter became non-finite"
+                )
+            record = {
+                "epoch": epoch,
+                "lr": lr,
+                "train_loss": loss_sum / n_train,
+                "train_accuracy": correct / n_train,
+                "val_loss": None,
+                "val_accuracy": None,
+            }
+            if X_val is not None:
+                ev = net.evaluate(X_val, y_val, sample_weight_val)
+                record["val_loss"], record["val_accuracy"] = ev["loss"], ev["accuracy"]
+            record["seconds"] = time.perf_counter() - t0
+            history.records.append(record)
+            history.best_epoch = epoch
 
-        stop = False
-        if config.early_stopping:
-            value = record[config.early_stopping]
-            if best_value is None or sign * (value - best_value) > config.min_delta:
-                best_value, wait = value, 0
-                best_params = {k: v.copy() for k, v in net.params.items()}
-                best_epoch = epoch
-            else:
-                wait += 1
-                stop = wait >= config.patience
-        if callback is not None and callback(record, net):
-            stop = True
-        if stop:
-            history.stopped_early = True
-            break
+            stop = stopper is not None and stopper.update(record, net)
+            if callback is not None and callback(record, net):
+                stop = True
+            if stop:
+                history.stopped_early = True
+                break
 
-    if config.early_stopping and config.restore_best and best_params is not None:
-        net.set_params(best_params)
-        history.best_epoch = best_epoch
+    if stopper is not None:
+        history.best_epoch = stopper.restore_into(net) or history.best_epoch
+        history.best_value = stopper.best_value
     net.metadata["training"] = config.to_dict()
     return history
-
-
-def fit(
-    net: MLP,
-    X,
-    y,
-    config: TrainConfig | None = None,
-    *,
-    X_val=None,
-    y_val=None,
-    sample_weight=None,
-    callback=None,
-    optimizer=None,
-) -> History:
-    """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
-
-    The model's :attr:`~MLP.preprocessing`, if set, is applied to every batch. Validation
-    rows come from ``X_val, y_val`` or, if ``config.val_fraction > 0``, a stratified split of
-    the training rows. ``sample_weight`` (N,) weights each row's loss and gradient.
-
-    ``callback(record, net)`` runs after every epoch with that epoch's record; returning
-    ``True`` stops training. ``optimizer`` continues with an existing optimiser state
-    (``partial_fit``); by default one is built from the config.
-
-    Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
-    parameter becomes non-finite. Returns the :class:`History`.
-    """
-    config = config or TrainConfig()
-    config.validate()
-    n = np.shape(X)[0] if np.ndim(X) else 0
-    B = min(config.batch_size or n, n)
-    threads = training_threads(net.D, net.H, net.L, net.C, B, config.threads)
-    with blas_threads(threads):
-        return _fit(
-            net,
-            X,
-            y,
-            config,
-            X_val=X_val,
-            y_val=y_val,
-            sample_weight=sample_weight,
-            callback=callback,
-            optimizer=optimizer,
-        )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import DataError
-from .streaming import first_nonfinite_row, is_streamed, iter_chunks
+from ..rows import first_nonfinite_row, is_streamed, iter_chunks
 
 __all__ = ["Dataset", "validate_xy", "describe"]
 

@@ -20,6 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import atomic_write
 from ..errors import DataError
 from .base import Dataset
 from .idx import load_idx_pair
@@ -120,8 +121,6 @@ def sha256_of(path: Path) -> str:
 def _download(url: str, path: Path, expected: str, console) -> None:
     """Stream ``url`` into ``path`` through a temporary file; keep it only if the sum matches."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-
-    from ..files import atomic_write
 
     with urllib.request.urlopen(url, timeout=30) as response:
         total = int(response.headers.get("Content-Length") or 0) or None

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..rows import STREAM_BYTES, open_npy
 from .base import Dataset
-from .streaming import STREAM_BYTES, open_npy
 
 __all__ = [
     "load_npz",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_write
 from ..errors import DataError
 from .base import Dataset
 
@@ -75,7 +76,6 @@ def read_idx(path) -> np.ndarray:
 
 def write_idx(path, a: np.ndarray, *, compress: bool | None = None) -> None:
     """Write ``a`` as IDX (gzip when ``compress`` or the name ends in ``.gz``), atomically."""
-    from ..files import atomic_write
 
     path = Path(path)
     a = np.asarray(a)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..atomic import atomic_path, atomic_write
 from ..errors import NpmlpError
-from ..files import atomic_write
 
 __all__ = ["new_figure", "save_figure", "class_colors", "atomic_path", "FORMATS"]
 
@@ -38,25 +35,6 @@ def save_figure(fig: Figure, path, dpi: int = 100) -> Path:
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format=fmt, dpi=dpi)
     return path
-
-
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path with ``path``'s suffix, renamed over ``path`` on success.
-
-    For writers that want a file name (matplotlib's movie writers) rather than a file object.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def class_colors(C: int) -> np.ndarray:

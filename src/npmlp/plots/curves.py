@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..graph import fc_indices
+from ..architecture import fc_indices
 from ..health import RATIO_RANGE
 from .base import new_figure
 

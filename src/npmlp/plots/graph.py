@@ -12,7 +12,7 @@ import math
 
 from matplotlib.figure import Figure
 
-from ..graph import Summary
+from ..architecture import Summary
 from .base import new_figure
 
 __all__ = ["plot_graph", "graph_rows"]

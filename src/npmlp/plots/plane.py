@@ -13,8 +13,6 @@ import numpy as np
 from matplotlib.animation import PillowWriter
 from matplotlib.figure import Figure
 
-from ..graph import fc_indices
-from ..layers import fc_forward, relu_forward
 from ..loss import softmax
 from .base import atomic_path, class_colors, new_figure, plot_tiles
 
@@ -53,24 +51,11 @@ class Plane:
         return (self.lo[0], self.hi[0], self.lo[1], self.hi[1])
 
 
-def _scaled(net, X):
-    X = np.asarray(X, dtype=net.dtype)
-    if net.preprocessing is not None:
-        X = net.preprocessing.apply(X, out=np.empty_like(X))
-    return X
-
-
 def hidden_activations(net, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """``([x^(2), x^(4), ..., x^(L-1)], P)`` for raw rows X : (N, D): each hidden layer's
-    ReLU output (N, width) and the class probabilities P : (N, C)."""
-    x = _scaled(net, X)
-    hidden = []
-    for i in fc_indices(net.L):
-        x = fc_forward(x, net.params[f"W{i}"], net.params[f"b{i}"])
-        if i < net.L:
-            x = relu_forward(x, out=x)
-            hidden.append(x)
-    return hidden, softmax(x)
+    activation output (N, width) and the class probabilities P : (N, C)."""
+    xs = net.forward(net.scale_input(X), keep=True)
+    return xs[2 : net.L : 2], softmax(xs[net.L])
 
 
 def region_image(P: np.ndarray, G: int, colors: np.ndarray) -> np.ndarray:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.files import LABEL_NAMES, read_npy, read_table
-from .data.streaming import first_nonfinite_row
-from .errors import DataError
+from ..errors import DataError
+from ..rows import first_nonfinite_row
+from .files import LABEL_NAMES, read_npy, read_table
 
 __all__ = ["read_features"]
 

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-import npmlp.files as files
+import npmlp.model_file as files
 from npmlp import MLP, ModelFileError, Preprocessing, load
 
 
@@ -17,7 +17,7 @@ def trained(tmp_path, dtype=np.float32, H=6):
     net.preprocessing = Preprocessing.fit("standard", rng.standard_normal((40, 5)) * 3 + 1)
     net.metadata["training"] = {"lr": 0.01, "epochs": 3}
     path = tmp_path / "model.npz"
-    net.save(path, data="iris")
+    files.save(net, path, data="iris")
     return net, path
 
 
@@ -73,7 +73,7 @@ def test_save_is_atomic_and_keeps_the_previous_file_on_failure(tmp_path, monkeyp
 
     monkeypatch.setattr(files.np, "savez", crash)
     with pytest.raises(OSError, match="disk full"):
-        net.save(path)
+        files.save(net, path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["model.npz"]  # no temporary file left behind
 

@@ -1,8 +1,8 @@
 """One training job from data to files: what ``npmlp train`` does, usable from Python too.
 
-:func:`train_run` loads the data, splits it (stratified: train / validation / test, a given
-test set respected), fits the scaling on the training split only, trains, and evaluates every
-split. :func:`write_run` writes ``model.npz``, ``history.csv`` and ``metrics.json`` atomically,
+:func:`train_run` loads the data, splits it (:mod:`npmlp.data.splits`: stratified train /
+validation / test, a given test set respected), fits the scaling on the training split only,
+trains (:func:`npmlp.training.fit`), and evaluates every split. :func:`write_run` writes ``model.npz``, ``history.csv`` and ``metrics.json`` atomically,
 then the pictures (:mod:`npmlp.plots`) and ``report.html`` (:mod:`npmlp.report`).
 """
 
@@ -14,46 +14,57 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
+from .atomic import atomic_write
 from .data import Dataset, load_dataset
-from .data.streaming import subset_rows
+from .data.splits import hold_out, split_dataset
+from .defaults import TRAIN
 from .errors import DataError
-from .files import atomic_write
 from .health import HealthMonitor
 from .model import MLP
+from .model_file import save
 from .preprocessing import Preprocessing
-from .training import History, TrainConfig, fit, stratified_split
+from .rows import subset_rows
+from .training import History, TrainConfig, fit
 
-__all__ = ["RunSettings", "RunResult", "train_run", "write_run", "split_dataset"]
+__all__ = ["RunSettings", "RunResult", "train_run", "write_run", "default_config"]
+
+
+def default_config(**changes) -> TrainConfig:
+    """The optimisation settings of ``npmlp train`` (:data:`npmlp.defaults.TRAIN`), with
+    ``changes``."""
+    d = TRAIN
+    settings = dict(
+        epochs=d["epochs"],
+        batch_size=d["batch_size"],
+        lr=d["lr"],
+        optimizer=d["optimizer"],
+        momentum=d["momentum"],
+        schedule=d["schedule"],
+        weight_decay=d["weight_decay"],
+        val_fraction=d["val_fraction"],
+        early_stopping=d["early_stopping"],
+        patience=d["patience"],
+        seed=d["seed"],
+    )
+    settings.update(changes)
+    return TrainConfig(**settings)
 
 
 @dataclass
 class RunSettings:
     """What ``npmlp train`` takes. ``config`` holds the optimisation settings."""
 
-    data: str = "digits"
+    data: str = TRAIN["data"]
     label: str | None = None
-    layers: int = 3
-    hidden: int = 256
-    init: str = "he"
-    test_fraction: float = 0.2
-    scaling: str = "standard"
-    dtype: str = "float32"
-    seed: int = 0
-    config: TrainConfig = field(
-        default_factory=lambda: TrainConfig(
-            epochs=60,
-            batch_size=64,
-            lr=2e-3,
-            optimizer="adam",
-            weight_decay=1e-3,
-            val_fraction=0.1,
-            early_stopping="val_loss",
-            patience=15,
-            seed=0,
-        )
-    )
+    layers: int = TRAIN["layers"]
+    hidden: int | tuple = TRAIN["hidden"]
+    activation: str = TRAIN["activation"]
+    init: str = TRAIN["init"]
+    test_fraction: float = TRAIN["test_fraction"]
+    scaling: str = TRAIN["scaling"]
+    dtype: str = TRAIN["dtype"]
+    seed: int = TRAIN["seed"]
+    config: TrainConfig = field(default_factory=default_config)
 
 
 @dataclass
@@ -67,21 +78,20 @@ class RunResult:
     extras: dict = field(default_factory=dict)  # "boundary": the BoundaryRecorder (2-D data)
 
 
-def split_dataset(ds: Dataset, test_fraction: float, seed: int):
-    """Indices ``(train, test)`` of ``ds.X``; a given ``ds.X_test`` is respected (train = all)."""
-    y = ds.y
-    if ds.X_test is not None:
-        return np.arange(len(y)), None
-    return stratified_split(y, test_fraction, seed)
-
-
 def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> RunResult:
     """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input."""
     ds = dataset or load_dataset(s.data, label=s.label)
     classes = ds.classes
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
     net = MLP(
-        ds.n_features, s.hidden, s.layers, len(classes), dtype=s.dtype, seed=s.seed, init=s.init
+        ds.n_features,
+        s.hidden,
+        s.layers,
+        len(classes),
+        dtype=s.dtype,
+        seed=s.seed,
+        init=s.init,
+        activation=s.activation,
     )
     net.classes = classes
     y_all = net.encode_labels(ds.y)
@@ -91,11 +101,11 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
         X_test, y_test = ds.X_test, net.encode_labels(ds.y_test)
     else:
         X_test, y_test = subset_rows(ds.X, test_idx), y_all[test_idx]
-    val_idx = None
-    if s.config.val_fraction > 0:
-        keep, val_idx = stratified_split(y_train, s.config.val_fraction, s.seed)
-        X_val, y_val = subset_rows(X_train, val_idx), y_train[val_idx]
-        X_train, y_train = subset_rows(X_train, keep), y_train[keep]
+    X_val = y_val = None
+    if s.config.val_fraction > 0:  # held out here, so the scaling is fitted without them
+        (X_train, y_train, _), (X_val, y_val, _) = hold_out(
+            X_train, y_train, None, s.config.val_fraction, s.seed
+        )
     if len(y_train) < len(classes):
         raise DataError(
             f"{ds.name}: the splits leave {len(y_train)} training rows for "
@@ -116,13 +126,13 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
         X_train,
         y_train,
         s.config,
-        X_val=X_val if val_idx is not None else None,
-        y_val=y_val if val_idx is not None else None,
+        X_val=X_val,
+        y_val=y_val,
         callback=on_epoch,
     )
     seconds = time.perf_counter() - t0
     splits = {"train": (X_train, y_train), "test": (X_test, y_test)}
-    if val_idx is not None:
+    if X_val is not None:
         splits["val"] = (X_val, y_val)
     metrics = {"data": ds.name}
     for name in ("train", "val", "test"):
@@ -138,7 +148,7 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
             "train_seconds": seconds,
             "n_train": int(len(y_train)),
             "n_test": int(len(y_test)),
-            "architecture": {"D": net.D, "H": net.H, "L": net.L, "C": net.C},
+            "architecture": net.arch.to_dict(),
             "seed": s.seed,
         }
     )
@@ -179,7 +189,7 @@ def write_run(result: RunResult, out: Path, pictures: bool = True) -> list[Path]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "model.npz", out / "history.csv", out / "metrics.json"]
-    result.net.save(written[0])
+    save(result.net, written[0])
     with atomic_write(written[1], "w", newline="") as f:
         result.history.write_csv(f)
     with atomic_write(written[2], "w") as f:

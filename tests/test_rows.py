@@ -12,14 +12,14 @@ import pytest
 import npmlp.data.files as data_files
 from npmlp.cli import main
 from npmlp.data import load_dataset
-from npmlp.data.streaming import (
+from npmlp.job import RunSettings, train_run
+from npmlp.rows import (
     StreamedRows,
     first_nonfinite_row,
     iter_chunks,
     open_npy,
     subset_rows,
 )
-from npmlp.run import RunSettings, train_run
 from npmlp.training import TrainConfig
 
 

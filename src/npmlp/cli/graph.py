@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from .cli import CONTEXT, _arch_options
-from .errors import NpmlpError
+from ..errors import NpmlpError
+from .options import CONTEXT, arch_options
 
 
 @click.command(context_settings=CONTEXT)
-@_arch_options
+@arch_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -31,8 +31,8 @@ def graph(D, H, L, C, N, out):
       npmlp graph -D 64 -H 32 -L 5 -C 10 -N 16
       npmlp graph -D 784 -H 512 -L 11 -C 10 --out graph.svg
     """
-    from .graph import summarise
-    from .plots import plot_graph, save_figure
+    from ..architecture import summarise
+    from ..plots import plot_graph, save_figure
 
     if out.suffix.lower() not in (".png", ".svg"):
         raise NpmlpError(f"--out {out}: give a file name ending in .png or .svg")

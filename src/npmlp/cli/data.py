@@ -6,7 +6,7 @@ import json
 
 import click
 
-CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}
+from .options import CONTEXT
 
 
 @click.group(context_settings=CONTEXT)
@@ -28,8 +28,8 @@ def list_(as_json):
     from rich.console import Console
     from rich.table import Table
 
-    from .data.registry import FILE_FORMS, entries
-    from .data.synthetic import SPEC_HELP
+    from ..data.registry import FILE_FORMS, entries
+    from ..data.synthetic import SPEC_HELP
 
     rows = entries()
     if as_json:
@@ -65,7 +65,7 @@ def list_(as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the information as one JSON line.")
 def info(spec, label, as_json):
     """Shapes, class counts, value ranges and missing values of a data set or file."""
-    from .data import describe, load_dataset
+    from ..data import describe, load_dataset
 
     ds = load_dataset(spec, label=label)
     d = describe(ds)

@@ -1,4 +1,4 @@
-"""Model files and atomic writes.
+"""The model file format: one ``.npz`` archive per model.
 
 A model is one ``.npz`` archive (no pickle) holding:
 
@@ -9,61 +9,28 @@ A model is one ``.npz`` archive (no pickle) holding:
   the preprocessing kind, the training settings, any caller-given entries and the version of
   npmlp that wrote it.
 
-Files are read with ``allow_pickle=False``. Every write goes to a temporary file in the target
-folder that is renamed over the target only when complete, so a crash never leaves a
-half-written file and never destroys the previous one.
+Files are read with ``allow_pickle=False`` and written with :func:`npmlp.atomic.atomic_write`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ._version import __version__
+from .architecture import Architecture
+from .atomic import atomic_write
 from .errors import ModelFileError
-from .graph import check_architecture, fc_indices, layer_sizes
 from .model import MLP
 from .preprocessing import Preprocessing
 
-__all__ = ["save", "load", "atomic_write", "FORMAT_VERSION"]
+__all__ = ["save", "load", "FORMAT_VERSION"]
 
 FORMAT = "npmlp-model"
 FORMAT_VERSION = 1
-
-
-@contextlib.contextmanager
-def atomic_write(path, mode: str = "wb", **kwargs):
-    """Open a temporary file next to ``path``; on success rename it over ``path``.
-
-    On any exception the temporary file is removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-    try:
-        with os.fdopen(fd, mode, **kwargs) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def save(net: MLP, path, **metadata) -> None:
@@ -80,13 +47,9 @@ def save(net: MLP, path, **metadata) -> None:
         {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "npmlp_version": _version(),
-            "architecture": {
-                "D": net.D,
-                "H": list(net.H) if isinstance(net.H, tuple) else net.H,
-                "L": net.L,
-                "C": net.C,
-            },
+            "npmlp_version": __version__,
+            "architecture": net.arch.to_dict(),
+            "activation": net.activation,
             "dtype": net.dtype.name,
             "seed": net.seed,
             "init": getattr(net, "init", "he"),
@@ -159,7 +122,7 @@ def load(path) -> MLP:
     if version != FORMAT_VERSION:
         raise _bad(
             path,
-            f"uses model format version {version}, but npmlp {_version()} reads "
+            f"uses model format version {version}, but npmlp {__version__} reads "
             f"version {FORMAT_VERSION}; re-train or convert it with a matching "
             "npmlp",
         )
@@ -167,12 +130,21 @@ def load(path) -> MLP:
         arch = meta["architecture"]
         D, L, C = (int(arch[k]) for k in "DLC")
         H = arch["H"] if isinstance(arch["H"], list) else int(arch["H"])
-        check_architecture(D, H, L, C)
+        arch = Architecture.of(D, H, L, C)
         init = meta.get("init", "he")  # files written before the option existed: He
-        net = MLP(D, H, L, C, dtype=meta["dtype"], seed=int(meta["seed"]), init=init)
-        sizes = layer_sizes(D, H, L, C)
-        for i in fc_indices(L):
-            for key, shape in ((f"W{i}", (sizes[i - 1], sizes[i])), (f"b{i}", (1, sizes[i]))):
+        activation = meta.get("activation", "relu")  # files written before: the seed's ReLU
+        net = MLP(
+            D,
+            H,
+            L,
+            C,
+            dtype=meta["dtype"],
+            seed=int(meta["seed"]),
+            init=init,
+            activation=activation,
+        )
+        for i, d_in, d_out in arch.fc_layers:
+            for key, shape in ((f"W{i}", (d_in, d_out)), (f"b{i}", (1, d_out))):
                 a = arrays[key]
                 if a.shape != shape or a.dtype != net.dtype:
                     raise ValueError(
@@ -193,7 +165,16 @@ def load(path) -> MLP:
         raise _bad(
             path, f"is inconsistent ({type(e).__name__}: {e}); train or copy it again"
         ) from None
-    for k in ("format", "format_version", "architecture", "dtype", "seed", "init", "preprocessing"):
+    for k in (
+        "format",
+        "format_version",
+        "architecture",
+        "activation",
+        "dtype",
+        "seed",
+        "init",
+        "preprocessing",
+    ):
         meta.pop(k, None)
     net.metadata = meta
     return net

@@ -1,0 +1,72 @@
+"""Files written whole or not at all.
+
+Every write goes to a temporary file in the target folder that is renamed over the target only
+when complete, so a crash never leaves a half-written file and never destroys the previous one.
+A leaf module: it imports nothing from npmlp.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["atomic_write", "atomic_path", "current_umask"]
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (``/proc``); ``0o022`` where unreadable.
+
+    ``os.umask`` can only be read by setting it, which for a moment changes the permissions
+    of files that other threads create: not done here.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+@contextlib.contextmanager
+def _temporary(path: Path, prefix: str, suffix: str):
+    """Yield ``(fd, tmp)`` for a new file beside ``path``; rename it over ``path`` on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
+    os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; give the usual permissions
+    try:
+        yield fd, tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode: str = "wb", **kwargs):
+    """Open a temporary file next to ``path``; on success rename it over ``path``.
+
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    with _temporary(path, f".{path.name}.", ".tmp") as (fd, _):
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path with ``path``'s suffix, renamed over ``path`` on success.
+
+    For writers that want a file name (matplotlib's movie writers) rather than a file object.
+    """
+    path = Path(path)
+    with _temporary(path, f".{path.stem}.", path.suffix) as (fd, tmp):
+        os.close(fd)
+        yield tmp

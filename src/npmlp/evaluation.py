@@ -1,0 +1,101 @@
+"""Scoring a trained model: the per-class report of ``npmlp evaluate``, callable from Python.
+
+:func:`evaluation_rows` picks the rows to score (every row, the file's own test part, or the
+test rows that ``npmlp train`` held out for this model, replayed from the split it recorded);
+:func:`evaluation_report` scores them: accuracy, loss, per-class precision / recall / support
+and the confusion matrix; :func:`format_report` prints that as text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .data.splits import split_dataset
+from .errors import NpmlpError
+from .rows import subset_rows
+
+__all__ = ["evaluation_rows", "held_out_test_rows", "evaluation_report", "format_report"]
+
+
+def held_out_test_rows(net, ds, data: str):
+    """The rows (X (n, D), labels (n,)) that ``npmlp train`` held out as ``net``'s test split.
+
+    ``ds`` is the loaded data set named ``data``; the model's metadata must record its split
+    and the same data name.
+    """
+    split = net.metadata.get("split")
+    if not split:
+        raise NpmlpError(
+            "this model file does not record its training split (it was not written by "
+            "'npmlp train'); use --split all"
+        )
+    if net.metadata.get("data") != data:
+        raise NpmlpError(
+            f"--split test needs the data the model was trained on "
+            f"(--data {net.metadata.get('data')}), got --data {data}"
+        )
+    _, test_idx = split_dataset(ds, split["test_fraction"], split["seed"])
+    return subset_rows(ds.X, test_idx), ds.y[test_idx]
+
+
+def evaluation_rows(net, ds, data: str, split: str = "all"):
+    """Rows and labels to score: ``split="all"`` every row (the file's test part when it has
+    one), ``"test"`` the held-out test rows (see :func:`held_out_test_rows`)."""
+    if ds.X_test is not None:
+        X, y = ds.X_test, ds.y_test
+    elif split == "test":
+        X, y = held_out_test_rows(net, ds, data)
+    else:
+        X, y = ds.X, ds.y
+    if X.shape[1] != net.D:
+        raise NpmlpError(f"{data} has {X.shape[1]} features but the model expects D={net.D}")
+    return X, y
+
+
+def evaluation_report(net, X, labels) -> dict:
+    """Score ``net`` on raw rows X : (N, D) with their labels (N,) (the model's own labels).
+
+    Returns a JSON-ready dict: ``accuracy``, ``loss``, ``n``, ``per_class`` (precision,
+    recall, support per class name), ``confusion_matrix`` (C x C, rows true, columns
+    predicted) and ``classes``.
+    """
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    y_idx = net.encode_labels(labels)
+    ev = net.evaluate(X, y_idx)
+    pred = net.encode_labels(net.predict(X))
+    every = np.arange(net.C)
+    prec, rec, _, support = precision_recall_fscore_support(
+        y_idx, pred, labels=every, zero_division=0
+    )
+    cm = confusion_matrix(y_idx, pred, labels=every)
+    names = [str(c) for c in net.classes]
+    return {
+        "accuracy": ev["accuracy"],
+        "loss": ev["loss"],
+        "n": int(len(y_idx)),
+        "per_class": {
+            n: {"precision": float(p), "recall": float(r), "support": int(s)}
+            for n, p, r, s in zip(names, prec, rec, support)
+        },
+        "confusion_matrix": cm.tolist(),
+        "classes": names,
+    }
+
+
+def format_report(result: dict) -> str:
+    """The text of :func:`evaluation_report`'s result, as ``npmlp evaluate`` prints it."""
+    names, cm = result["classes"], np.asarray(result["confusion_matrix"])
+    lines = [
+        f"accuracy: {result['accuracy']:.4f}  loss: {result['loss']:.4f}  rows: {result['n']}",
+        f"{'class':<12} {'precision':>9} {'recall':>7} {'support':>7}",
+    ]
+    for n in names:
+        c = result["per_class"][n]
+        lines.append(f"{n:<12} {c['precision']:>9.3f} {c['recall']:>7.3f} {c['support']:>7d}")
+    lines.append("confusion matrix (rows: true, columns: predicted):")
+    width = max(len(str(cm.max())), max(len(n) for n in names)) + 1
+    lines.append(" " * 12 + "".join(f"{n:>{width}}" for n in names))
+    for n, row in zip(names, cm):
+        lines.append(f"{n:<12}" + "".join(f"{v:>{width}d}" for v in row))
+    return "\n".join(lines)

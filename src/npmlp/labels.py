@@ -1,0 +1,47 @@
+"""Labels and class indices: the seed's ``y in {0, ..., C-1}`` and the user's own labels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DataError
+
+__all__ = ["check_class_indices", "encode_labels"]
+
+
+def check_class_indices(y, N: int, C: int) -> np.ndarray:
+    """Validate class indices y : (N,) in ``{0, ..., C-1}`` and return them as intp."""
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != N:
+        raise DataError(
+            f"y must be a 1-D array of {N} labels (one per row of X), got shape {y.shape}"
+        )
+    if y.dtype.kind not in "iu" and not (y.dtype.kind == "f" and np.all(y == np.round(y))):
+        raise DataError(f"y must hold integer class indices 0..{C - 1}, got {y.dtype}")
+    y = y.astype(np.intp)
+    if y.size and (y.min() < 0 or y.max() >= C):
+        raise DataError(
+            f"labels must be class indices in 0..{C - 1}, "
+            f"found {y.min() if y.min() < 0 else y.max()}"
+        )
+    return y
+
+
+def encode_labels(classes: np.ndarray, labels) -> np.ndarray:
+    """Class indices (N,) of ``labels`` (N,) in ``classes`` (C,); a :class:`DataError` names
+    labels that are not classes."""
+    labels = np.asarray(labels)
+    if classes.dtype.kind in "US" or labels.dtype.kind in "US":
+        classes, labels = classes.astype(str), labels.astype(str)
+    order = np.argsort(classes, kind="stable")
+    pos = np.searchsorted(classes[order], labels).clip(0, len(classes) - 1)
+    idx = order[pos]
+    unknown = classes[idx] != labels
+    if np.any(unknown):
+        bad = np.unique(labels[unknown])[:5]
+        shown = ", ".join(map(str, classes[:10])) + (", ..." if len(classes) > 10 else "")
+        raise DataError(
+            f"labels {', '.join(map(str, bad))} are not classes of this model "
+            f"(its classes: {shown})"
+        )
+    return idx.astype(np.intp)
