@@ -6,6 +6,7 @@ pass), :func:`load` (read a saved model), :class:`NpMLPClassifier` (the scikit-l
 """
 
 from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
+from .export import export_onnx
 from .files import load, save
 from .gradcheck import gradcheck
 from .graph import n_parameters, summarise
@@ -32,5 +33,6 @@ __all__ = [
     "ModelFileError",
     "TrainingDiverged",
     "NpMLPClassifier",
+    "export_onnx",
     "__version__",
 ]
