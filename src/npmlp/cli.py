@@ -529,10 +529,12 @@ def gradcheck(D, H, L, C, N, seed, threshold, max_entries):
 
 
 from .cli_data import data  # noqa: E402  (npmlp data list / info)
+from .cli_export import export  # noqa: E402  (npmlp export: a model as an ONNX file)
 from .cli_graph import graph  # noqa: E402  (the graph command lives in its own module)
 
 cli.add_command(data)
 cli.add_command(graph)
+cli.add_command(export)
 
 
 # ----------------------------------------------------------------------------------------- main

@@ -530,3 +530,9 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype.type)
         return self.model_.predict_log_proba(X)
+
+    def to_onnx(self, path):
+        """Write the fitted model to ``path`` as ONNX; see :func:`npmlp.export_onnx`."""
+        from .export import export_onnx
+
+        return export_onnx(self.model_, path)
