@@ -11,6 +11,7 @@ from ._version import __version__
 from .architecture import Architecture, n_parameters, summarise
 from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
 from .evaluation import evaluation_report
+from .export import export_onnx
 from .gradcheck import gradcheck
 from .model import MLP
 from .model_file import load, save
@@ -36,5 +37,6 @@ __all__ = [
     "ModelFileError",
     "TrainingDiverged",
     "NpMLPClassifier",
+    "export_onnx",
     "__version__",
 ]

@@ -29,6 +29,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from .architecture import fc_indices
 from .data.splits import hold_out
+from .export import export_onnx
 from .model import INITS, MLP
 from .optim import SCHEDULES, SGD, Adam, learning_rate
 from .training import TrainConfig, fit
@@ -519,3 +520,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype.type)
         return self.model_.predict_log_proba(X)
+
+    def to_onnx(self, path):
+        """Write the fitted model to ``path`` as ONNX; see :func:`npmlp.export_onnx`."""
+        return export_onnx(self.model_, path)

@@ -15,6 +15,7 @@ from .._version import __version__
 from ..errors import NpmlpError
 from .data import data
 from .evaluate import evaluate
+from .export import export
 from .graph import graph
 from .options import CONTEXT
 from .predict import predict
@@ -38,7 +39,7 @@ def cli():
     """
 
 
-for command in (train, evaluate, predict, summary, gradcheck, data, graph):
+for command in (train, evaluate, predict, summary, gradcheck, data, graph, export):
     cli.add_command(command)
 
 

@@ -1,0 +1,41 @@
+"""``npmlp export``: a trained model as an ONNX file, for serving without npmlp or NumPy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import CONTEXT
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="ONNX file to write.  [default: MODEL with the suffix .onnx]",
+)
+def export(model, out):
+    """Export MODEL (.npz) to ONNX: input X (N, D), outputs label (N,) and probabilities (N, C).
+
+    The graph holds the whole prediction (input scaling, every layer, softmax) in the model's
+    dtype, with operator set 17; the npmlp version, architecture, activation, classes, training
+    data and test accuracy travel in its metadata. Needs: pip install "npmlp[onnx]".
+
+    \b
+    Examples:
+      npmlp export runs/digits/model.npz -o digits.onnx
+    """
+    from ..export import OPSET, export_onnx
+    from ..model_file import load
+
+    net = load(model)
+    out = out if out is not None else model.with_suffix(".onnx")
+    export_onnx(net, out)
+    click.echo(
+        f"wrote {out} (ONNX opset {OPSET}, {net.dtype.name}; "
+        f"input X (N, {net.D}), outputs label (N,) and probabilities (N, {net.C}))"
+    )
