@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-from npmlp.job import RunSettings, train_run
 
 import npmlp
+from npmlp.job import RunSettings, train_run
 
 
 def median_seconds(fn, repeats: int) -> float:

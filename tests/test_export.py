@@ -18,12 +18,12 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from npmlp.job import RunSettings, train_run
 
 import npmlp
 from npmlp import MLP, Preprocessing, TrainConfig, fit
 from npmlp.cli import main
 from npmlp.data import load_dataset
+from npmlp.job import RunSettings, train_run
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ACTIVATIONS = ("relu", "tanh", "logistic", "identity")
