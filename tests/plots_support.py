@@ -57,6 +57,9 @@ def _settings(data, **kw):
         val_fraction=0.1,
         early_stopping="val_loss",
         patience=50,
+        restore_best=True,
+        min_val_rows=0,
+        weight_decay=1e-3,
         seed=0,
     )
     return RunSettings(data=str(data), seed=0, config=cfg, **kw)

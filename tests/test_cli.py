@@ -12,6 +12,7 @@ import pytest
 
 from npmlp import load
 from npmlp.cli import main
+from npmlp.defaults import TRAIN
 
 NPMLP = str(Path(sys.executable).with_name("npmlp"))
 
@@ -40,7 +41,7 @@ def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys)
     metrics = json.loads(out.strip().splitlines()[-1])  # the last line of stdout
     assert metrics["test_accuracy"] >= 0.975
     assert metrics["n_parameters"] == 64 * 256 + 256 + 256 * 10 + 10
-    assert 1 <= metrics["epochs"] <= 60 and metrics["data"] == "digits"
+    assert 1 <= metrics["epochs"] <= TRAIN["epochs"] and metrics["data"] == "digits"
     assert {"train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy"} <= set(metrics)
     assert sorted(os.listdir(tmp_path)) == [
         "confusion.png",
@@ -56,12 +57,16 @@ def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys)
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
     rows = (tmp_path / "history.csv").read_text().splitlines()
     assert rows[0].startswith(
-        "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"
+        "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,l2_penalty,train_objective,"
+        "seconds,"
         "FC1_dead,FC1_act_rms,FC1_grad_norm,FC1_update_ratio"
     )
     assert len(rows) == metrics["epochs"] + 1
     net = load(tmp_path / "model.npz")
-    assert net.preprocessing.kind == "standard" and net.metadata["training"]["batch_size"] == 64
+    assert (
+        net.preprocessing.kind == "standard"
+        and net.metadata["training"]["batch_size"] == TRAIN["batch_size"]
+    )
 
 
 def test_train_prints_a_table_and_the_test_accuracy(capsys):
@@ -115,15 +120,39 @@ def test_init_option_reaches_the_model_file(tmp_path, capsys):
     assert load(tmp_path / "model.npz").init == "glorot"
 
 
-def test_evaluate_prints_accuracy_per_class_and_confusion(iris_model, capsys):
+def test_evaluate_scores_the_held_out_test_rows_unless_told_all(iris_model, capsys):
     code, out, _ = run(capsys, "evaluate", str(iris_model), "--data", "iris", "--json")
     assert code == 0
     res = json.loads(out)
-    assert res["n"] == 150 and res["accuracy"] > 0.9
-    assert np.array(res["confusion_matrix"]).sum() == 150
+    assert res["n"] == 30 and res["accuracy"] > 0.8  # the 20 % that 'npmlp train' held out
+    assert res["scored"] == (
+        "the 30 test rows 'npmlp train' held out (test fraction 0.2, seed 0); "
+        "--split all scores every row"
+    )
+    assert np.array(res["confusion_matrix"]).sum() == 30
     assert set(res["per_class"]) == {"0", "1", "2"}
-    code, out, _ = run(capsys, "evaluate", str(iris_model), "--data", "iris")
-    assert out.startswith("accuracy: ") and "confusion matrix" in out and "precision" in out
+    code, out, _ = run(capsys, "evaluate", str(iris_model), "--data", "iris", "--split", "test")
+    assert out.splitlines()[0] == "scored: " + res["scored"]
+    code, test, _ = run(
+        capsys, "evaluate", str(iris_model), "--data", "iris", "--split", "test", "--json"
+    )
+    assert json.loads(test) == res  # no --split is --split test
+    code, out, _ = run(capsys, "evaluate", str(iris_model), "--data", "iris", "--split", "all")
+    lines = out.splitlines()
+    assert lines[0] == "scored: all 150 rows of iris"
+    assert lines[1].startswith("accuracy: ") and lines[1].endswith("rows: 150")
+    assert "confusion matrix" in out and "precision" in out
+
+
+def test_evaluate_of_a_model_without_a_split_scores_every_row_and_says_so(tmp_path, capsys):
+    from npmlp import MLP, save
+
+    save(MLP(4, 5, 3, 3, seed=0), tmp_path / "lib.npz")
+    code, out, _ = run(capsys, "evaluate", str(tmp_path / "lib.npz"), "--data", "iris")
+    assert code == 0
+    assert (
+        out.splitlines()[0] == "scored: all 150 rows of iris (the model records no split of them)"
+    )
 
 
 def test_predict_labels_and_probabilities(iris_model, tmp_path, capsys):

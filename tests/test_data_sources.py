@@ -255,7 +255,9 @@ def test_splits_are_stratified_and_seeded():
     from npmlp.training import TrainConfig
 
     def run(seed):
-        cfg = TrainConfig(epochs=1, val_fraction=0.1, early_stopping=None, seed=seed)
+        cfg = TrainConfig(
+            epochs=1, val_fraction=0.1, min_val_rows=0, early_stopping=None, seed=seed
+        )
         return train_run(RunSettings(data="iris", hidden=4, seed=seed, config=cfg))
 
     a, b, c = run(1), run(1), run(2)

@@ -238,11 +238,16 @@ def test_default_gradcheck_meets_exact_zeros_and_reports_them_apart():
     dead = np.flatnonzero(~(xs[2] > 0).any(axis=1))  # rows with every x^(2) = 0
     assert dead.size >= 1
     np.testing.assert_array_equal(xs[3][dead], 0.0)  # x^(3) = b3 = 0 exactly on those rows
-    report = gradcheck(net, X, y)
+    report = gradcheck(net, X, y, retries=0)
     rows = {r.name: r for r in report.rows}
     assert rows["b3"].n_near_kink == rows["b3"].n_checked == 5
     assert rows["b3"].max_rel_error_all > 1e-3  # finite differences straddle the kink
-    assert report.passed and report.max_rel_error < 1e-8  # every smooth entry agrees
+    assert report.max_rel_error < 1e-8  # every smooth entry agrees
+    assert report.unchecked == ["b3"] and not report.passed  # but b3 was not checked at all
+    report = gradcheck(net, X, y)  # by default: b3 again at another random point
+    rows = {r.name: r for r in report.rows}
+    assert (rows["b3"].point, rows["b3"].n_near_kink) == (1, 0)
+    assert report.passed and report.max_rel_error < 1e-8
 
 
 # ------------------------------------------------------------------------ 3.3 cross-entropy

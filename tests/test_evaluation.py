@@ -34,8 +34,16 @@ def test_held_out_rows_need_the_recorded_split_and_the_same_data():
     with pytest.raises(NpmlpError, match="does not record its training split"):
         held_out_test_rows(net, ds, "iris")
     net.metadata.update({"split": {"test_fraction": 0.2, "seed": 0}, "data": "iris"})
-    X, y = evaluation_rows(net, ds, "iris", "test")
-    assert X.shape == (30, 4) and y.shape == (30,)
-    assert evaluation_rows(net, ds, "iris", "all")[0].shape == (150, 4)
+    X, y, what = evaluation_rows(net, ds, "iris", "test")
+    assert X.shape == (30, 4) and y.shape == (30,) and what.startswith("the 30 test rows")
+    auto = evaluation_rows(net, ds, "iris")  # the default: the held-out rows, as "test"
+    np.testing.assert_array_equal(auto.X, X)
+    every = evaluation_rows(net, ds, "iris", "all")
+    assert every.X.shape == (150, 4) and every.what == "all 150 rows of iris"
+    wine = MLP(13, 3, 3, 3, seed=0)
+    wine.metadata.update(net.metadata)  # trained on iris: no split of wine is recorded
+    assert evaluation_rows(wine, load_dataset("wine"), "wine").what == (
+        "all 178 rows of wine (the model records no split of them)"
+    )
     with pytest.raises(NpmlpError, match="--split test needs the data the model was trained on"):
         held_out_test_rows(net, ds, "wine")

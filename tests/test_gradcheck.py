@@ -35,8 +35,19 @@ def test_entries_next_to_a_kink_are_flagged():
     W1 = next(r for r in report.rows if r.name == "W1")
     assert W1.n_near_kink == 0  # x = 0: moving W1 does not move the pre-activation
     net.params["b1"][...] = 0.0  # now every b1 entry sits on a kink: nothing to compare
-    lines = str(gradcheck(net, X, np.array([1]))).splitlines()
-    assert lines[2].split() == ["b1", "1x2", "2", "n/a", "2"]
+    report = gradcheck(net, X, np.array([1]), retries=0)
+    lines = str(report).splitlines()
+    assert lines[2].split() == ["b1", "1x2", "2", "not", "checked", "2", "given"]
+    assert report.unchecked == ["b1"] and report.errors_below_threshold and not report.passed
+    assert lines[-1] == (
+        "NOT CHECKED: b1 (every sampled entry next to a kink at every point tried)"
+    )
+    report = gradcheck(net, X, np.array([1]))  # tried again at another random point
+    b1 = next(r for r in report.rows if r.name == "b1")
+    assert (b1.point, b1.n_near_kink, b1.unchecked) == (1, 0, False)
+    assert report.passed and b1.max_rel_error < 1e-7
+    assert str(report).splitlines()[2].split()[-2:] == ["other", "1"]
+    assert net.params["b1"].tolist() == [[0.0, 0.0]]  # the caller's model is untouched
 
 
 def test_a_wrong_backward_rule_is_caught(monkeypatch, rng):

@@ -5,10 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from conftest import relu_safe_net
+from conftest import loop_config, relu_safe_net
 from npmlp import MLP, DataError, fit, gradcheck
 from npmlp.gradcheck import rel_error
-from npmlp.training import TrainConfig
 
 
 @pytest.mark.parametrize("L", [3, 5, 7])
@@ -84,7 +83,7 @@ def test_overfits_50_samples_to_full_training_accuracy():
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((50, 10)), rng.integers(0, 5, 50)  # random labels: pure memorising
     net = MLP(10, 64, 3, 5, seed=0)
-    hist = fit(net, X, y, TrainConfig(epochs=300, batch_size=0, lr=0.01, optimizer="adam", seed=0))
+    hist = fit(net, X, y, loop_config(epochs=300, batch_size=0, lr=0.01, optimizer="adam", seed=0))
     assert hist.records[-1]["train_accuracy"] == 1.0
     assert net.evaluate(X, y)["accuracy"] == 1.0
     assert (net.predict(X) == y).all()
@@ -115,7 +114,7 @@ def test_predict_log_proba_is_finite_where_log_of_proba_is_not():
 def test_float64_on_request_keeps_dtype(rng):
     net = MLP(3, 4, 5, 2, dtype=np.float64, seed=0)
     assert {p.dtype for p in net.params.values()} == {np.dtype(np.float64)}
-    fit(net, rng.standard_normal((20, 3)), rng.integers(0, 2, 20), TrainConfig(epochs=2))
+    fit(net, rng.standard_normal((20, 3)), rng.integers(0, 2, 20), loop_config(epochs=2))
     assert {p.dtype for p in net.params.values()} == {np.dtype(np.float64)}
 
 
@@ -152,3 +151,20 @@ def test_rel_error_formula():
     assert rel_error(1.0, 1.0) == 0
     assert rel_error(1.0, 3.0) == pytest.approx(0.5)
     assert rel_error(0.0, 1e-12) == pytest.approx(1e-4)  # floor of 1e-8 on the denominator
+
+
+def test_evaluate_takes_the_models_own_labels_as_predict_gives_them(rng):
+    X, y_idx = rng.standard_normal((40, 3)), rng.integers(0, 3, 40)
+    net = MLP(3, 8, 3, 3, dtype=np.float64, seed=0)
+    by_index = net.evaluate(X, y_idx)  # labels 0..C-1: labels are the indices
+    net.classes = np.array(["cat", "dog", "emu"])
+    assert net.evaluate(X, net.classes[y_idx]) == by_index
+    assert net.evaluate(X, y_idx, indices=True) == by_index
+    assert net.evaluate(X, net.predict(X))["accuracy"] == 1.0
+    with pytest.raises(DataError, match="labels 0, 1, 2 are not classes of this model"):
+        net.evaluate(X, y_idx)  # integers for a model with text labels: not guessed
+    net.classes = np.array([1, 2, 3])  # integer labels: y = [1, 2, ...] means the labels
+    assert net.evaluate(X, y_idx + 1) == by_index
+    with pytest.raises(DataError, match="labels 0 are not classes of this model"):
+        net.evaluate(X, y_idx)
+    assert net.evaluate(X, y_idx, indices=True) == by_index

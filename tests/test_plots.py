@@ -8,6 +8,7 @@ from matplotlib import colormaps
 from PIL import Image
 from sklearn.datasets import make_blobs
 
+from conftest import loop_config
 from npmlp import MLP, NpmlpError
 from npmlp.plots import (
     BoundaryRecorder,
@@ -116,10 +117,10 @@ def blobs_net():
     X, y = make_blobs(300, centers=4, cluster_std=0.8, random_state=3)
     net = MLP(2, [9, 5, 70], 7, 4, seed=0)
     from npmlp.preprocessing import Preprocessing
-    from npmlp.training import TrainConfig, fit
+    from npmlp.training import fit
 
     net.preprocessing = Preprocessing.fit("standard", X)
-    fit(net, X, y, TrainConfig(epochs=30, lr=1e-2, seed=0))
+    fit(net, X, y, loop_config(epochs=30, batch_size=64, lr=1e-2, seed=0))
     return net, X, y
 
 

@@ -12,6 +12,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import npmlp.model as model_mod
+from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, fit, gradcheck
 from npmlp.architecture import Architecture
 from npmlp.model import Workspace
@@ -46,7 +47,7 @@ def test_float32_training_keeps_float32_everywhere(optimizer):
         net,
         X,
         y,
-        TrainConfig(
+        loop_config(
             epochs=2, batch_size=40, lr=0.01, optimizer=optimizer, weight_decay=1e-3, seed=0
         ),
         sample_weight=np.linspace(0.5, 2.0, len(y)),
@@ -98,7 +99,7 @@ def test_training_loop_allocates_nothing_batch_sized():
             net,
             X,
             y,
-            TrainConfig(
+            loop_config(
                 epochs=3, batch_size=512, lr=0.01, optimizer="adam", weight_decay=1e-4, seed=0
             ),
             callback=callback,
@@ -166,7 +167,7 @@ def test_fixed_seed_training_matches_the_straightforward_baseline(dtype, rtol):
     baseline = load_baseline()
     X, y = blobs(N=100, D=9, C=4, seed=5, dtype=dtype)
     net = MLP(9, 16, 5, 4, dtype=dtype, seed=11)
-    history = fit(net, X, y, TrainConfig(epochs=4, batch_size=32, lr=0.05, optimizer="sgd", seed=7))
+    history = fit(net, X, y, loop_config(epochs=4, batch_size=32, lr=0.05, optimizer="sgd", seed=7))
     params = baseline.init_params(9, 16, 5, 4, seed=11, dtype=dtype)
     rng, order = np.random.default_rng(7), np.arange(100)
     losses = [baseline.train_epoch(params, X, y, 32, 0.05, rng, order) for _ in range(4)]
@@ -225,7 +226,7 @@ def test_fit_runs_under_the_thread_setting_and_restores_it():
         MLP(7, 8, 3, 3, seed=0),
         X,
         y,
-        TrainConfig(epochs=1, batch_size=32, threads=1),
+        loop_config(epochs=1, batch_size=32, threads=1),
         callback=lambda record, net: seen.append(blas_threads_now()),
     )
     assert seen == [{1}]

@@ -5,6 +5,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 import npmlp.training as training
+from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, TrainingDiverged, fit
 from npmlp.data.splits import stratified_split
 from npmlp.training import EarlyStopping
@@ -19,7 +20,7 @@ def test_full_batch_gd_equals_manual_gradient_steps():
     X, y = blobs(60)
     a = MLP(4, 8, 5, 3, dtype=np.float64, seed=1)
     b = a.copy()
-    fit(a, X, y, TrainConfig(epochs=3, batch_size=0, optimizer="sgd", lr=0.05, shuffle=False))
+    fit(a, X, y, loop_config(epochs=3, batch_size=0, optimizer="sgd", lr=0.05, shuffle=False))
     for _ in range(3):  # W <- W - lr dl/dW on the mean loss over all N rows
         _, g = b.loss_and_grads(X, y)
         for k in b.params:
@@ -32,7 +33,7 @@ def test_minibatch_training_learns_and_never_reorders_the_callers_arrays():
     X, y = blobs()
     X0, y0 = X.copy(), y.copy()
     net = MLP(4, 16, 3, 3, seed=0)
-    hist = fit(net, X, y, TrainConfig(epochs=15, batch_size=16, lr=0.01, seed=0))
+    hist = fit(net, X, y, loop_config(epochs=15, batch_size=16, lr=0.01, seed=0))
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
     assert len(hist) == 15
@@ -49,7 +50,7 @@ def test_every_optimizer_reduces_the_loss(opt):
         net,
         X,
         y,
-        TrainConfig(
+        loop_config(
             epochs=8,
             batch_size=32,
             optimizer=opt,
@@ -72,13 +73,13 @@ def test_buffers_are_allocated_once_per_batch_size(monkeypatch):
 
     monkeypatch.setattr(training, "Workspace", spy)
     X, y = blobs(100)
-    fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=5, batch_size=32))
+    fit(MLP(4, 8, 3, 3, seed=0), X, y, loop_config(epochs=5, batch_size=32))
     assert sorted(made) == [4, 32]  # 100 = 3 x 32 + 4, for all 5 epochs
 
 
 def test_stratified_validation_split_and_history():
     X, y = blobs(300)
-    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=4, val_fraction=0.2, seed=3))
+    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, loop_config(epochs=4, val_fraction=0.2, seed=3))
     rec = hist.records[-1]
     assert set(rec) == {
         "epoch",
@@ -87,6 +88,8 @@ def test_stratified_validation_split_and_history():
         "train_accuracy",
         "val_loss",
         "val_accuracy",
+        "l2_penalty",
+        "train_objective",
         "seconds",
     }
     assert 0 <= rec["val_accuracy"] <= 1 and rec["val_loss"] > 0
@@ -105,7 +108,7 @@ def test_early_stopping_restores_the_best_weights():
     def remember(record, net):
         seen[record["epoch"]] = {k: v.copy() for k, v in net.params.items()}
 
-    cfg = TrainConfig(
+    cfg = loop_config(
         epochs=200,
         batch_size=8,
         lr=0.01,
@@ -113,6 +116,7 @@ def test_early_stopping_restores_the_best_weights():
         seed=0,
         early_stopping="val_loss",
         patience=5,
+        restore_best=True,
     )
     hist = fit(net, X, y_noisy, cfg, callback=remember)
     assert hist.stopped_early and len(hist) < 200
@@ -129,7 +133,7 @@ def test_callback_can_stop_training():
         MLP(4, 8, 3, 3, seed=0),
         X,
         y,
-        TrainConfig(epochs=50),
+        loop_config(epochs=50),
         callback=lambda rec, net: rec["epoch"] == 3,
     )
     assert len(hist) == 3
@@ -141,7 +145,7 @@ def test_divergence_names_epoch_and_batch_and_keeps_finite_weights():
     X = X * 1e3
     net = MLP(4, 32, 5, 3, seed=0)
     with pytest.raises(TrainingDiverged) as e:
-        fit(net, X, y, TrainConfig(epochs=5, batch_size=16, optimizer="sgd", lr=1e6, seed=0))
+        fit(net, X, y, loop_config(epochs=5, batch_size=16, optimizer="sgd", lr=1e6, seed=0))
     msg = str(e.value)
     assert msg.startswith("training diverged at epoch 1, batch ")
     assert msg.endswith("Use a smaller learning rate (now 1e+06, try 100000)")
@@ -151,7 +155,7 @@ def test_divergence_names_epoch_and_batch_and_keeps_finite_weights():
 def test_early_stopping_without_validation_is_refused():
     X, y = blobs(30)
     with pytest.raises(NpmlpError, match="^early stopping needs validation rows"):
-        fit(MLP(4, 8, 3, 3), X, y, TrainConfig(early_stopping="val_loss"))
+        fit(MLP(4, 8, 3, 3), X, y, TrainConfig(early_stopping="val_loss", val_fraction=0.0))
 
 
 @pytest.mark.parametrize(
@@ -179,7 +183,7 @@ def test_sample_weight_zero_rows_are_ignored():
     w = np.ones(90, np.float32)
     w[y == 2] = 0.0
     a, b = MLP(4, 8, 3, 3, seed=0), MLP(4, 8, 3, 3, seed=0)
-    cfg = TrainConfig(epochs=2, batch_size=0, optimizer="sgd", lr=0.1)
+    cfg = loop_config(epochs=2, batch_size=0, optimizer="sgd", lr=0.1)
     fit(a, X, y, cfg, sample_weight=w)
     fit(b, X[y != 2], y[y != 2], cfg)
     for k in a.params:
@@ -208,9 +212,53 @@ def test_early_stopping_keeps_best_weights_on_any_gain_and_resets_patience_past_
 def test_weighted_validation_metrics_follow_the_weights():
     X, y = blobs(90)
     net = MLP(4, 8, 3, 3, dtype=np.float64, seed=0)
-    fit(net, X, y, TrainConfig(epochs=2, batch_size=16, seed=0))
+    fit(net, X, y, loop_config(epochs=2, batch_size=16, seed=0))
     w = np.where(y == 0, 1.0, 0.0)
     ev = net.evaluate(X, y, w)
     only0 = net.evaluate(X[y == 0], y[y == 0])
     assert ev["loss"] == pytest.approx(only0["loss"], rel=1e-12)
     assert ev["accuracy"] == pytest.approx(only0["accuracy"], rel=1e-12)
+
+
+def test_the_record_keeps_the_cross_entropy_and_the_l2_penalty_apart():
+    X, y = blobs(90)
+    net = MLP(4, 8, 3, 3, dtype=np.float64, seed=0)
+    before = net.copy()
+    cfg = loop_config(epochs=1, batch_size=0, optimizer="sgd", lr=0.1, weight_decay=0.1)
+    X_val, y_val = X[:20] + 0.5, y[:20]
+    rec = fit(net, X, y, cfg, X_val=X_val, y_val=y_val).records[0]
+    # full batch: the epoch's one batch is scored at the weights before its step
+    ce = before.evaluate(X, y)["loss"]
+    assert rec["train_loss"] == pytest.approx(ce, rel=1e-12)
+    assert rec["l2_penalty"] == pytest.approx(before.l2_penalty(0.1), rel=1e-12)
+    assert rec["l2_penalty"] > 0.1 * ce  # large enough that mixing them up would show
+    assert rec["train_objective"] == pytest.approx(ce + before.l2_penalty(0.1), rel=1e-12)
+    assert rec["val_loss"] == pytest.approx(net.evaluate(X_val, y_val)["loss"], rel=1e-12)
+
+
+def test_a_validation_split_too_small_to_stop_on_is_not_held_out():
+    cfg = TrainConfig(val_fraction=0.1, min_val_rows=50, early_stopping="val_accuracy")
+    assert training.validation_plan(cfg, 120) == (0.0, "train_loss")  # 12 rows: too few
+    assert training.validation_plan(cfg, 500) == (0.1, "val_accuracy")  # 50 rows
+    cfg.early_stopping = None
+    assert training.validation_plan(cfg, 120) == (0.0, None)
+    X, y = blobs(120)
+    cfg = loop_config(epochs=3, val_fraction=0.1, min_val_rows=50, early_stopping="val_loss")
+    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg)
+    assert hist.monitor == "train_loss" and hist.records[-1]["val_loss"] is None
+    cfg.min_val_rows = 12
+    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg)
+    assert hist.monitor == "val_loss" and hist.records[-1]["val_loss"] > 0
+
+
+def test_on_batch_hears_of_the_batches_within_long_epochs(monkeypatch):
+    X, y = blobs(100)
+    heard = []
+    cfg = loop_config(epochs=2, batch_size=32)
+    monkeypatch.setattr(training, "REPORT_SECONDS", 0.0)  # every epoch counts as long
+    fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg, on_batch=lambda *a: heard.append(a))
+    assert heard == [(e, b, 4, min(32 * b, 100)) for e in (1, 2) for b in (1, 2, 3, 4)]
+    heard.clear()
+    monkeypatch.setattr(training, "REPORT_SECONDS", 1e9)  # short epochs: only their end
+    fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg, on_batch=lambda *a: heard.append(a))
+    assert heard == []

@@ -5,7 +5,12 @@ Main entry points: :class:`MLP` (the model and its one network pass), :func:`fit
 (finite-difference check of the backward pass), :func:`load` / :func:`save` (model files),
 :func:`evaluation_report` (per-class scores), :class:`NpMLPClassifier` (the scikit-learn
 estimator). ``docs/architecture.md`` maps the modules.
+
+``import npmlp`` needs NumPy only: :class:`NpMLPClassifier` (scikit-learn's conventions, and
+scikit-learn itself) is imported on first use of the name, so the command line starts fast.
 """
+
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .architecture import Architecture, n_parameters, summarise
@@ -16,8 +21,10 @@ from .gradcheck import gradcheck
 from .model import MLP
 from .model_file import load, save
 from .preprocessing import Preprocessing
-from .sklearn import NpMLPClassifier
 from .training import History, TrainConfig, fit
+
+if TYPE_CHECKING:
+    from .sklearn import NpMLPClassifier
 
 __all__ = [
     "MLP",
@@ -40,3 +47,12 @@ __all__ = [
     "export_onnx",
     "__version__",
 ]
+
+
+def __getattr__(name: str):
+    """``npmlp.NpMLPClassifier`` on first use: scikit-learn is imported then, not before."""
+    if name == "NpMLPClassifier":
+        from .sklearn import NpMLPClassifier
+
+        return NpMLPClassifier
+    raise AttributeError(f"module 'npmlp' has no attribute {name!r}")

@@ -1,7 +1,7 @@
-"""The one table of defaults of ``npmlp train`` and of :class:`~npmlp.job.RunSettings`.
+"""The one table of training defaults: ``npmlp train``, :class:`~npmlp.job.RunSettings` and
+:class:`~npmlp.training.TrainConfig` all read :data:`TRAIN`, so they can never disagree.
 
-The command line's options and the Python job both read :data:`TRAIN`, so the two can never
-disagree. (The scikit-learn estimator keeps scikit-learn's own defaults, as a drop-in must.)
+(The scikit-learn estimator keeps scikit-learn's own defaults, as a drop-in must.)
 A leaf module: plain values only, importable without NumPy.
 """
 
@@ -27,9 +27,20 @@ TRAIN = {
     "lr": 2e-3,
     "optimizer": "adam",
     "momentum": 0.9,
+    "nesterov": False,
     "schedule": "constant",
+    "step_size": 30,
+    "gamma": 0.1,
+    "min_lr": 0.0,
     "weight_decay": 1e-3,
+    "shuffle": True,
+    # early stopping
     "early_stopping": "val_loss",
     "patience": 15,
+    "min_delta": 0.0,
+    "restore_best": True,
+    "min_val_rows": 0,
+    # run
+    "threads": None,
     "seed": 0,
 }

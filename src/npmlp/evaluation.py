@@ -1,20 +1,41 @@
 """Scoring a trained model: the per-class report of ``npmlp evaluate``, callable from Python.
 
-:func:`evaluation_rows` picks the rows to score (every row, the file's own test part, or the
-test rows that ``npmlp train`` held out for this model, replayed from the split it recorded);
-:func:`evaluation_report` scores them: accuracy, loss, per-class precision / recall / support
-and the confusion matrix; :func:`format_report` prints that as text.
+:func:`evaluation_rows` picks the rows to score -- by default the rows the model did not train
+on: the test rows that ``npmlp train`` held out (replayed from the split it recorded) or the
+data's own test part; every row only when asked, or when the model cannot say which rows it
+trained on -- and says in words which rows they are. :func:`evaluation_report` scores them:
+accuracy, loss, per-class precision / recall / support and the confusion matrix;
+:func:`format_report` prints that as text.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from .data.splits import split_dataset
 from .errors import NpmlpError
-from .rows import subset_rows
+from .rows import is_streamed, subset_rows
 
-__all__ = ["evaluation_rows", "held_out_test_rows", "evaluation_report", "format_report"]
+__all__ = [
+    "evaluation_rows",
+    "held_out_test_rows",
+    "evaluation_report",
+    "format_report",
+    "ScoredRows",
+    "SPLITS",
+]
+
+SPLITS = ("auto", "test", "all")
+
+
+class ScoredRows(NamedTuple):
+    """Rows to score: X (n, D), their labels (n,), and which rows they are, in words."""
+
+    X: object
+    y: np.ndarray
+    what: str
 
 
 def held_out_test_rows(net, ds, data: str):
@@ -38,18 +59,46 @@ def held_out_test_rows(net, ds, data: str):
     return subset_rows(ds.X, test_idx), ds.y[test_idx]
 
 
-def evaluation_rows(net, ds, data: str, split: str = "all"):
-    """Rows and labels to score: ``split="all"`` every row (the file's test part when it has
-    one), ``"test"`` the held-out test rows (see :func:`held_out_test_rows`)."""
-    if ds.X_test is not None:
-        X, y = ds.X_test, ds.y_test
+def _records_split_of(net, data: str) -> bool:
+    return bool(net.metadata.get("split")) and net.metadata.get("data") == data
+
+
+def evaluation_rows(net, ds, data: str, split: str = "auto") -> ScoredRows:
+    """The rows of ``ds`` (loaded from ``data``) to score ``net`` on, as :class:`ScoredRows`.
+
+    ``split="test"``: the rows the model did not train on: the data's own test part when it
+    has one, else the test rows ``npmlp train`` held out (:func:`held_out_test_rows`; an
+    error if the model does not record its split or was trained on other data).
+    ``"all"``: every row, a given test part included. ``"auto"`` (the default of ``npmlp
+    evaluate``): ``"test"`` when the data has a test part or the model records its split of
+    this data, else ``"all"``.
+    """
+    if split not in SPLITS:
+        raise NpmlpError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    if split == "auto":
+        split = "test" if ds.X_test is not None or _records_split_of(net, data) else "all"
+    if split == "test" and ds.X_test is not None:
+        rows = ScoredRows(ds.X_test, ds.y_test, f"the {len(ds.y_test)} rows of {data}'s test part")
     elif split == "test":
         X, y = held_out_test_rows(net, ds, data)
+        s = net.metadata["split"]
+        rows = ScoredRows(
+            X,
+            y,
+            f"the {len(y)} test rows 'npmlp train' held out (test fraction "
+            f"{s['test_fraction']:g}, seed {s['seed']}); --split all scores every row",
+        )
+    elif ds.X_test is not None:
+        if is_streamed(ds.X):
+            raise NpmlpError(f"{data} is streamed from disk: --split all cannot join its parts")
+        X = np.concatenate([np.asarray(ds.X), np.asarray(ds.X_test)])
+        rows = ScoredRows(X, np.concatenate([ds.y, ds.y_test]), f"all {len(X)} rows of {data}")
     else:
-        X, y = ds.X, ds.y
-    if X.shape[1] != net.D:
-        raise NpmlpError(f"{data} has {X.shape[1]} features but the model expects D={net.D}")
-    return X, y
+        note = "" if _records_split_of(net, data) else " (the model records no split of them)"
+        rows = ScoredRows(ds.X, ds.y, f"all {len(ds.y)} rows of {data}{note}")
+    if rows.X.shape[1] != net.D:
+        raise NpmlpError(f"{data} has {rows.X.shape[1]} features but the model expects D={net.D}")
+    return rows
 
 
 def evaluation_report(net, X, labels) -> dict:
@@ -62,7 +111,7 @@ def evaluation_report(net, X, labels) -> dict:
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     y_idx = net.encode_labels(labels)
-    ev = net.evaluate(X, y_idx)
+    ev = net.evaluate(X, y_idx, indices=True)
     pred = net.encode_labels(net.predict(X))
     every = np.arange(net.C)
     prec, rec, _, support = precision_recall_fscore_support(
@@ -86,7 +135,8 @@ def evaluation_report(net, X, labels) -> dict:
 def format_report(result: dict) -> str:
     """The text of :func:`evaluation_report`'s result, as ``npmlp evaluate`` prints it."""
     names, cm = result["classes"], np.asarray(result["confusion_matrix"])
-    lines = [
+    lines = [f"scored: {result['scored']}"] if result.get("scored") else []
+    lines += [
         f"accuracy: {result['accuracy']:.4f}  loss: {result['loss']:.4f}  rows: {result['n']}",
         f"{'class':<12} {'precision':>9} {'recall':>7} {'support':>7}",
     ]

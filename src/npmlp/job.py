@@ -24,30 +24,15 @@ from .model import MLP
 from .model_file import save
 from .preprocessing import Preprocessing
 from .rows import subset_rows
-from .training import History, TrainConfig, fit
+from .training import History, TrainConfig, fit, validation_plan
 
 __all__ = ["RunSettings", "RunResult", "train_run", "write_run", "default_config"]
 
 
 def default_config(**changes) -> TrainConfig:
-    """The optimisation settings of ``npmlp train`` (:data:`npmlp.defaults.TRAIN`), with
-    ``changes``."""
-    d = TRAIN
-    settings = dict(
-        epochs=d["epochs"],
-        batch_size=d["batch_size"],
-        lr=d["lr"],
-        optimizer=d["optimizer"],
-        momentum=d["momentum"],
-        schedule=d["schedule"],
-        weight_decay=d["weight_decay"],
-        val_fraction=d["val_fraction"],
-        early_stopping=d["early_stopping"],
-        patience=d["patience"],
-        seed=d["seed"],
-    )
-    settings.update(changes)
-    return TrainConfig(**settings)
+    """The optimisation settings of ``npmlp train`` with ``changes``: ``TrainConfig(**changes)``,
+    whose defaults are :data:`npmlp.defaults.TRAIN`."""
+    return TrainConfig(**changes)
 
 
 @dataclass
@@ -78,8 +63,14 @@ class RunResult:
     extras: dict = field(default_factory=dict)  # "boundary": the BoundaryRecorder (2-D data)
 
 
-def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> RunResult:
-    """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input."""
+def train_run(
+    s: RunSettings, callback=None, dataset: Dataset | None = None, on_batch=None
+) -> RunResult:
+    """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input.
+
+    ``callback(record, net)`` runs after each epoch, ``on_batch`` within long epochs (see
+    :func:`npmlp.training.fit`).
+    """
     ds = dataset or load_dataset(s.data, label=s.label)
     classes = ds.classes
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
@@ -102,9 +93,10 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
     else:
         X_test, y_test = subset_rows(ds.X, test_idx), y_all[test_idx]
     X_val = y_val = None
-    if s.config.val_fraction > 0:  # held out here, so the scaling is fitted without them
+    val_fraction, _ = validation_plan(s.config, len(y_train))  # none if it would be too small
+    if val_fraction > 0:  # held out here, so the scaling is fitted without them
         (X_train, y_train, _), (X_val, y_val, _) = hold_out(
-            X_train, y_train, None, s.config.val_fraction, s.seed
+            X_train, y_train, None, val_fraction, s.seed
         )
     if len(y_train) < len(classes):
         raise DataError(
@@ -129,6 +121,7 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
         X_val=X_val,
         y_val=y_val,
         callback=on_epoch,
+        on_batch=on_batch,
     )
     seconds = time.perf_counter() - t0
     splits = {"train": (X_train, y_train), "test": (X_test, y_test)}
@@ -137,12 +130,13 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
     metrics = {"data": ds.name}
     for name in ("train", "val", "test"):
         if name in splits and len(splits[name][1]):
-            ev = net.evaluate(*splits[name])
+            ev = net.evaluate(*splits[name], indices=True)
             metrics[f"{name}_loss"], metrics[f"{name}_accuracy"] = ev["loss"], ev["accuracy"]
     metrics.update(
         {
             "epochs": len(history),
             "best_epoch": history.best_epoch,
+            "early_stopping": history.monitor,
             "stopped_early": history.stopped_early,
             "n_parameters": net.n_params,
             "train_seconds": seconds,

@@ -202,6 +202,11 @@ class MLP:
         """Validate class indices y : (N,) in ``{0, ..., C-1}`` and return them as intp."""
         return check_class_indices(y, N, self.C)
 
+    def _labels_are_indices(self) -> bool:
+        """Whether :attr:`classes` is ``0 ... C-1``, so that labels are class indices."""
+        c = self.classes
+        return c.dtype.kind in "iu" and np.array_equal(c, np.arange(self.C))
+
     def encode_labels(self, labels) -> np.ndarray:
         """Map original labels (N,) to class indices (N,) using :attr:`classes`."""
         return encode_labels(self.classes, labels)
@@ -289,8 +294,9 @@ class MLP:
     def forward_backward(self, ws: Workspace, sample_weight=None, l2: float = 0.0):
         """One forward and backward pass on the batch already in ``ws.X`` and ``ws.y``.
 
-        Writes ``dl/dW^(i)`` and ``dl/db^(i)`` into ``ws.grads`` and returns
-        ``(loss, n_correct)``: the mean loss of eq. 5 (plus ``l2/2 * sum ||W||^2``) and how
+        Writes the gradient of the objective (the mean loss of eq. 5 plus
+        ``l2/2 * sum ||W||^2``) into ``ws.grads`` and returns ``(loss, n_correct)``: the mean
+        cross-entropy alone (the data loss; add :meth:`l2_penalty` for the objective) and how
         many rows the forward pass classified correctly. Allocates nothing of size N x H.
         """
         S = self.forward(ws.X, ws)
@@ -298,7 +304,6 @@ class MLP:
         loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
         self.backward(ws.x, dS, ws.grads, ws)
         if l2:
-            loss += self.l2_penalty(l2)
             self.add_l2_gradient(ws.grads, l2, ws.decay)
         return loss, n_correct
 
@@ -314,7 +319,7 @@ class MLP:
 
         Returns
         -------
-        loss : float
+        loss : float, the objective: the mean cross-entropy plus the penalty.
         grads : dict with the keys and shapes of :attr:`params`.
         """
         X = self.check_input(X)
@@ -323,7 +328,7 @@ class MLP:
         ws.X[...] = X
         ws.y[...] = y
         loss, _ = self.forward_backward(ws, sample_weight, l2)
-        return loss, ws.grads
+        return (loss + self.l2_penalty(l2) if l2 else loss), ws.grads
 
     # ------------------------------------------------------------------ prediction
     def iter_scores(self, X):
@@ -359,26 +364,35 @@ class MLP:
         idx = self._per_chunk(X, lambda S, out: S.argmax(axis=1, out=out[:, 0]), 1, np.intp)
         return self.classes[idx[:, 0]]
 
-    def evaluate(self, X: np.ndarray, y_idx: np.ndarray, sample_weight=None) -> dict:
-        """Mean loss and accuracy on raw rows X : (N, D) with class indices y_idx : (N,).
+    def evaluate(self, X: np.ndarray, y, sample_weight=None, *, indices: bool = False) -> dict:
+        """Mean cross-entropy and accuracy on raw rows X : (N, D) with labels y : (N,).
 
-        With ``sample_weight`` (N,) both are weighted means (``sum_i w_i l_i / sum_i w_i``),
-        as the training loss is.
+        ``y`` holds the model's labels, as :meth:`predict` returns them (text or numbers),
+        encoded by :meth:`encode_labels`; for labels ``0 ... C-1`` (the default) they are the
+        class indices. ``indices=True``: y holds class indices whatever the labels (the
+        training loop's case). Integer labels are never guessed to be indices: with labels
+        ``[1, 2, 3]``, ``y = [1, 2]`` means the labels 1 and 2, and ``y = [0]`` is refused.
+        With ``sample_weight`` (N,) both are weighted means (``sum_i w_i l_i / sum_i w_i``).
         """
         X = _rows(X)
-        y_idx = self.check_labels(y_idx, X.shape[0] if X.ndim == 2 else 1)
+        N = X.shape[0] if X.ndim == 2 else 1
+        if indices or self._labels_are_indices():
+            y_idx = self.check_labels(y, N)
+        else:
+            y_idx = self.check_labels(self.encode_labels(y), N)
         w = None if sample_weight is None else np.asarray(sample_weight)
         total, correct = 0.0, 0.0
         for start, S in self.iter_scores(X):
             stop = start + S.shape[0]
-            y, hit = y_idx[start:stop], S.argmax(axis=1) == y_idx[start:stop]
+            yb = y_idx[start:stop]
+            hit = S.argmax(axis=1) == yb
             if w is None:
                 correct += int(np.count_nonzero(hit))
-                loss, _ = softmax_cross_entropy(S, y, out=S)
+                loss, _ = softmax_cross_entropy(S, yb, out=S)
                 total += loss * S.shape[0]
             else:
                 correct += float(w[start:stop] @ hit)
-                loss, _ = softmax_cross_entropy(S, y, w[start:stop], out=S)
+                loss, _ = softmax_cross_entropy(S, yb, w[start:stop], out=S)
                 total += loss * float(w[start:stop].sum())
         n = max(y_idx.shape[0], 1) if w is None else float(w.sum())
         return {"loss": total / n, "accuracy": correct / n}

@@ -1,7 +1,8 @@
 """Input scaling fitted on the training split only and stored with the model.
 
 Both kinds are an affine map per feature, ``X' = (X - shift) / scale``, so a model file holds
-two (D,) arrays whatever the kind. Fitting uses scikit-learn's scalers.
+two (D,) arrays whatever the kind. Fitting uses scikit-learn's scalers, imported by
+:meth:`Preprocessing.fit` (applying a fitted scaling needs NumPy only).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from .errors import NpmlpError
 
@@ -33,6 +33,8 @@ class Preprocessing:
     @classmethod
     def fit(cls, kind: str, X: np.ndarray) -> Preprocessing:
         """Fit on the training rows X : (N, D). Constant features keep scale 1."""
+        from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
         if getattr(X, "is_streamed", False):  # streamed from disk: fit block by block
             return cls._fit_by_blocks(kind, X)
         X = np.asarray(X)
@@ -52,6 +54,8 @@ class Preprocessing:
     @classmethod
     def _fit_by_blocks(cls, kind: str, X) -> Preprocessing:
         """The same fit with ``partial_fit`` over blocks of rows: memory of one block."""
+        from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
         from .rows import iter_chunks
 
         if kind not in ("standard", "minmax"):

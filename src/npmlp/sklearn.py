@@ -299,6 +299,14 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             weight_decay=float(self.alpha) / ((B or n_rows) * w_mean),  # scikit-learn's scaling
             schedule=schedule,
             seed=seed,
+            step_size=30,  # scikit-learn's conventions, not npmlp train's table of defaults
+            gamma=0.1,
+            min_lr=0.0,
+            shuffle=True,
+            val_fraction=0.0,  # _train holds out the validation rows itself
+            min_val_rows=0,
+            early_stopping=None,
+            threads=None,
         )
 
     # ------------------------------------------------------------------ training
@@ -318,7 +326,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             w_mean=1.0 if sw is None else float(sw.mean()),
         )
         if not partial:  # patience on the validation loss (best weights kept) or the training loss
-            config.early_stopping = "val_loss" if early else "train_loss"
+            config.early_stopping = "val_loss" if early else "train_objective"  # like loss_
             config.patience, config.min_delta, config.restore_best = (
                 self.n_iter_no_change,
                 self.tol,
@@ -327,8 +335,8 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
 
         def on_epoch(record, net):
             self.n_iter_ += 1
-            self.loss_curve_.append(record["train_loss"])
-            line = f"Epoch {self.n_iter_}, loss = {record['train_loss']:.8f}"
+            self.loss_curve_.append(record["train_objective"])
+            line = f"Epoch {self.n_iter_}, loss = {record['train_objective']:.8f}"
             if early:
                 self.validation_loss_curve_.append(record["val_loss"])
                 self.validation_scores_.append(record["val_accuracy"])

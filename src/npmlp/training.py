@@ -6,10 +6,14 @@ full-batch gradient descent). Each epoch shuffles an index array, never the call
 batches are gathered into a buffer allocated once per batch size, scaled in place by
 :meth:`MLP.scale_input`, and passed through :meth:`MLP.forward_backward`.
 
-The policy around the loop lives here too: the validation rows (held out by
-:func:`npmlp.data.splits.hold_out` or given), their weighted evaluation
-(:meth:`MLP.evaluate`), and :class:`EarlyStopping` on a monitored quantity with ``tol``,
-patience and the best weights restored.
+The policy around the loop lives here too: the validation rows (held out or given; none when
+too few, :func:`validation_plan`), their weighted evaluation (:meth:`MLP.evaluate`), and
+:class:`EarlyStopping` with ``tol``, patience and the best weights restored.
+:class:`TrainConfig`'s defaults are :data:`npmlp.defaults.TRAIN`, as ``npmlp train``'s are.
+
+Each epoch's record keeps the losses apart: ``train_loss`` and ``val_loss`` are mean
+cross-entropies (the data loss of eq. 5), ``l2_penalty`` is ``weight_decay/2 * sum ||W||^2``,
+and ``train_objective`` their sum, the quantity the updates descend (scikit-learn's ``loss_``).
 """
 
 from __future__ import annotations
@@ -22,14 +26,16 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from .data.splits import hold_out
+from .defaults import TRAIN
 from .errors import DataError, NpmlpError, TrainingDiverged
 from .model import MLP, Workspace
 from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
 from .threads import blas_threads, check_threads, training_threads
 
-__all__ = ["TrainConfig", "History", "EarlyStopping", "fit", "MONITORS"]
+__all__ = ["TrainConfig", "History", "EarlyStopping", "fit", "validation_plan", "MONITORS"]
 
-MONITORS = ("val_loss", "val_accuracy", "train_loss")
+MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_objective")
+REPORT_SECONDS = 0.25  # at most this often, ``on_batch`` hears of the batches done
 
 
 @dataclass
@@ -44,31 +50,35 @@ class TrainConfig:
         ``cosine`` (to ``min_lr`` at the last epoch).
     val_fraction : share of the training rows held out (stratified) when no validation set is
         given.
+    min_val_rows : a held-out share smaller than this many rows is not held out (its
+        accuracy moves in steps too coarse to stop on); early stopping on a validation
+        quantity then watches ``train_loss`` (see :func:`validation_plan`).
     early_stopping : ``None`` or the record entry to monitor, one of :data:`MONITORS`; see
         :class:`EarlyStopping` (``patience``, ``min_delta`` as its ``tol``, ``restore_best``).
     threads : BLAS threads during training; ``None`` picks one thread for small layers and the
         library's default otherwise (see :mod:`npmlp.threads`).
     """
 
-    epochs: int = 100
-    batch_size: int | None = 32
-    lr: float = 1e-3
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    nesterov: bool = False
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    step_size: int = 30
-    gamma: float = 0.1
-    min_lr: float = 0.0
-    shuffle: bool = True
-    val_fraction: float = 0.0
-    early_stopping: str | None = None
-    patience: int = 10
-    min_delta: float = 0.0
-    restore_best: bool = True
-    threads: int | None = None
-    seed: int | None = None
+    epochs: int = TRAIN["epochs"]
+    batch_size: int | None = TRAIN["batch_size"]
+    lr: float = TRAIN["lr"]
+    optimizer: str = TRAIN["optimizer"]
+    momentum: float = TRAIN["momentum"]
+    nesterov: bool = TRAIN["nesterov"]
+    weight_decay: float = TRAIN["weight_decay"]
+    schedule: str = TRAIN["schedule"]
+    step_size: int = TRAIN["step_size"]
+    gamma: float = TRAIN["gamma"]
+    min_lr: float = TRAIN["min_lr"]
+    shuffle: bool = TRAIN["shuffle"]
+    val_fraction: float = TRAIN["val_fraction"]
+    min_val_rows: int = TRAIN["min_val_rows"]
+    early_stopping: str | None = TRAIN["early_stopping"]
+    patience: int = TRAIN["patience"]
+    min_delta: float = TRAIN["min_delta"]
+    restore_best: bool = TRAIN["restore_best"]
+    threads: int | None = TRAIN["threads"]
+    seed: int | None = TRAIN["seed"]
 
     def validate(self) -> None:
         """Raise :class:`NpmlpError` naming the first bad setting."""
@@ -101,6 +111,8 @@ class TrainConfig:
         check_threads(self.threads)
         if self.patience < 1:
             raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
+        if not isinstance(self.min_val_rows, int) or self.min_val_rows < 0:
+            raise NpmlpError(f"min_val_rows must be an integer >= 0, got {self.min_val_rows!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -118,6 +130,8 @@ HISTORY_COLUMNS = (
     "train_accuracy",
     "val_loss",
     "val_accuracy",
+    "l2_penalty",
+    "train_objective",
     "seconds",
 )
 
@@ -127,13 +141,15 @@ class History:
     """Per-epoch records; ``train_*`` are running means over the epoch's batches.
 
     ``best_epoch`` is the epoch whose weights the model holds at the end when early stopping
-    restored them (else the last epoch); ``stopped_early`` tells whether patience ran out.
+    restored them (else the last epoch); ``stopped_early`` tells whether patience ran out;
+    ``monitor`` is the quantity early stopping watched (see :func:`validation_plan`).
     """
 
     records: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
     best_value: float | None = None  # of the early-stopping monitor, when there is one
+    monitor: str | None = None
 
     def column(self, name: str) -> np.ndarray:
         return np.array([r.get(name, np.nan) for r in self.records], dtype=float)
@@ -190,6 +206,22 @@ class EarlyStopping:
         return self.best_epoch
 
 
+def validation_plan(config: TrainConfig, n_rows: int) -> tuple[float, str | None]:
+    """``(validation fraction, early-stopping monitor)`` used for ``n_rows`` training rows.
+
+    A validation split of ``ceil(val_fraction * n_rows)`` rows is held out unless that is fewer
+    than ``config.min_val_rows``: then none is, and a monitor of validation rows
+    (``val_loss``, ``val_accuracy``) becomes ``train_loss``. ``npmlp train`` and :func:`fit`
+    both ask this function, so the two hold out the same rows.
+    """
+    fraction, monitor = config.val_fraction, config.early_stopping
+    if 0 < fraction and math.ceil(fraction * n_rows) < config.min_val_rows:
+        fraction = 0.0
+        if monitor is not None and monitor.startswith("val_"):
+            monitor = "train_loss"
+    return fraction, monitor
+
+
 def _params_finite(params: dict) -> bool:
     return all(math.isfinite(float(v.sum())) for v in params.values())
 
@@ -226,6 +258,7 @@ def fit(
     sample_weight_val=None,
     callback=None,
     optimizer=None,
+    on_batch=None,
 ) -> History:
     """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
 
@@ -236,7 +269,9 @@ def fit(
     weighted the same way.
 
     ``callback(record, net)`` runs after every epoch with that epoch's record; returning
-    ``True`` stops training. ``optimizer`` continues with an existing optimiser state
+    ``True`` stops training. ``on_batch(epoch, batches_done, n_batches, rows_done)`` hears of
+    the progress within an epoch, at most every ``REPORT_SECONDS`` (a clock read per batch,
+    nothing allocated): long epochs can show it. ``optimizer`` continues with an existing optimiser state
     (``partial_fit``); by default one is built from the config.
 
     Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
@@ -247,14 +282,16 @@ def fit(
     X = net.check_input(X, finite=True)
     y = net.check_labels(y, X.shape[0])
     sample_weight = _check_weights(sample_weight, X.shape[0], net.dtype)
-    if X_val is None and config.val_fraction > 0:
+    val_fraction, monitor = validation_plan(config, X.shape[0])
+    if X_val is None and val_fraction > 0:
         (X, y, sample_weight), (X_val, y_val, sample_weight_val) = hold_out(
-            X, y, sample_weight, config.val_fraction, config.seed
+            X, y, sample_weight, val_fraction, config.seed
         )
     if X_val is not None:
         X_val = net.check_input(X_val, finite=True)
         y_val = net.check_labels(y_val, X_val.shape[0])
-    if config.early_stopping and config.early_stopping != "train_loss" and X_val is None:
+        monitor = config.early_stopping  # validation rows given: watch what was asked
+    if monitor and monitor.startswith("val_") and X_val is None:
         raise NpmlpError(
             "early stopping needs validation rows: set a validation fraction > 0 "
             "or pass X_val and y_val"
@@ -274,16 +311,17 @@ def fit(
     )
     rng = np.random.default_rng(config.seed)
     order = np.arange(n_train)
-    history = History()
+    history = History(monitor=monitor)
     stopper = None
-    if config.early_stopping:
-        stopper = EarlyStopping(
-            config.early_stopping, config.patience, config.min_delta, config.restore_best
-        )
+    if monitor:
+        stopper = EarlyStopping(monitor, config.patience, config.min_delta, config.restore_best)
     filled = False
+    report_at = math.inf  # the next time on_batch hears of the batches; never without it
     with blas_threads(training_threads(net.arch, B, config.threads)):
         for epoch in range(1, config.epochs + 1):
             t0 = time.perf_counter()
+            if on_batch is not None:  # epochs shorter than REPORT_SECONDS report only their end
+                report_at = t0 + REPORT_SECONDS
             lr = learning_rate(
                 config.schedule,
                 config.lr,
@@ -296,7 +334,7 @@ def fit(
             if config.shuffle and n_batches > 1:
                 rng.shuffle(order)  # indices only; the caller's arrays are never reordered
             snapshot = {k: v.copy() for k, v in net.params.items()}
-            loss_sum, correct = 0.0, 0
+            loss_sum, penalty_sum, objective_sum, correct = 0.0, 0.0, 0.0, 0
             for b in range(n_batches):
                 rows = order[b * B : (b + 1) * B]
                 ws = workspaces[rows.shape[0]]
@@ -312,13 +350,20 @@ def fit(
                 if sample_weight is not None:
                     sw = np.take(sample_weight, rows, out=w_buf[rows.shape[0]])
                 loss, n_ok = net.forward_backward(ws, sw, config.weight_decay)
-                if not math.isfinite(loss):
+                penalty = net.l2_penalty(config.weight_decay) if config.weight_decay else 0.0
+                objective = loss + penalty  # the mean cross-entropy plus the L2 penalty
+                if not math.isfinite(objective):
                     raise _diverged(
-                        net, snapshot, history, epoch, b + 1, lr, f"the loss became {loss}"
+                        net, snapshot, history, epoch, b + 1, lr, f"the loss became {objective}"
                     )
                 opt.step(ws.grads, lr)
                 loss_sum += loss * rows.shape[0]
+                penalty_sum += penalty * rows.shape[0]
+                objective_sum += objective * rows.shape[0]
                 correct += n_ok
+                if time.perf_counter() >= report_at:  # long epochs: progress within the epoch
+                    on_batch(epoch, b + 1, n_batches, min((b + 1) * B, n_train))
+                    report_at = time.perf_counter() + REPORT_SECONDS
             if not _params_finite(net.params):
                 raise _diverged(
                     net, snapshot, history, epoch, n_batches, lr, "a parameter became non-finite"
@@ -330,9 +375,11 @@ def fit(
                 "train_accuracy": correct / n_train,
                 "val_loss": None,
                 "val_accuracy": None,
+                "l2_penalty": penalty_sum / n_train,
+                "train_objective": objective_sum / n_train,
             }
             if X_val is not None:
-                ev = net.evaluate(X_val, y_val, sample_weight_val)
+                ev = net.evaluate(X_val, y_val, sample_weight_val, indices=True)
                 record["val_loss"], record["val_accuracy"] = ev["loss"], ev["accuracy"]
             record["seconds"] = time.perf_counter() - t0
             history.records.append(record)

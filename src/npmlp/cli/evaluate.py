@@ -20,22 +20,24 @@ from .options import CONTEXT
 )
 @click.option(
     "--split",
-    type=click.Choice(("all", "test")),
-    default="all",
+    type=click.Choice(("auto", "test", "all")),
+    default="auto",
     show_default=True,
-    help="'test': only the test rows that 'npmlp train' held out for this model.",
+    help="Rows to score. test: those the model did not train on (the test rows 'npmlp "
+    "train' held out, or the data's own test part); all: every row; auto: test when the "
+    "model records its split of this data (or the data has a test part), else all.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON line.")
 def evaluate(model, data, label, split, as_json):
     """Accuracy, loss, per-class precision/recall and confusion matrix of a saved model.
 
-    The whole data set is evaluated (its test part if the file gives one); with
-    --split test, only the rows 'npmlp train' held out as its test split.
+    By default only rows the model did not train on are scored; the first line (or the
+    "scored" entry of --json) says which rows were.
 
     \b
     Examples:
-      npmlp evaluate runs/demo/model.npz --data digits
-      npmlp evaluate runs/demo/model.npz --data digits --split test
+      npmlp evaluate runs/demo/model.npz --data digits              # its test rows
+      npmlp evaluate runs/demo/model.npz --data digits --split all  # every row
     """
     from ..data import load_dataset
     from ..evaluation import evaluation_report, evaluation_rows, format_report
@@ -43,6 +45,6 @@ def evaluate(model, data, label, split, as_json):
 
     net = load(model)
     ds = load_dataset(data, label=label)
-    X, y = evaluation_rows(net, ds, data, split)
-    result = evaluation_report(net, X, y)
+    rows = evaluation_rows(net, ds, data, split)
+    result = {"scored": rows.what, **evaluation_report(net, rows.X, rows.y)}
     click.echo(json.dumps(result) if as_json else format_report(result))

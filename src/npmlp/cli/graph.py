@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import NpmlpError
-from .options import CONTEXT, arch_options
+from .options import CONTEXT, arch_options, network_of
 
 
 @click.command(context_settings=CONTEXT)
@@ -19,24 +19,30 @@ from .options import CONTEXT, arch_options
     show_default=True,
     help="Picture to write: a .png or .svg file.",
 )
-def graph(D, H, L, C, N, out):
+def graph(model, D, H, L, C, N, out):
     """Draw the seed's forward and backward graph with the shape of every variable.
 
-    The forward chain x^(0) -FC-> x^(1) -ReLU-> ... -FC-> s -> l(y, s) with W^(i), b^(i)
-    above it, the backward chain dl/dx^(i), dl/dW^(i), dl/db^(i) below it. The same shapes
-    are printed as a table. Long networks fold onto several rows.
+    The network is a saved model's (MODEL) or the one -D -H -L -C give. The forward chain
+    x^(0) -FC-> x^(1) -ReLU-> ... -FC-> s -> l(y, s) with W^(i), b^(i) above it, the
+    backward chain dl/dx^(i), dl/dW^(i), dl/db^(i) below it. The same shapes are printed as
+    a table. Long networks fold onto several rows.
 
     \b
     Examples:
+      npmlp graph runs/demo/model.npz
       npmlp graph -D 64 -H 32 -L 5 -C 10 -N 16
-      npmlp graph -D 784 -H 512 -L 11 -C 10 --out graph.svg
+      npmlp graph -D 784 -H 512,256,128 -C 10 --out graph.svg
     """
     from ..architecture import summarise
-    from ..plots import plot_graph, save_figure
 
     if out.suffix.lower() not in (".png", ".svg"):
         raise NpmlpError(f"--out {out}: give a file name ending in .png or .svg")
+    D, H, L, C, title = network_of(model, D, H, L, C)
     s = summarise(D, H, L, C, N)
+    if title:
+        click.echo(title)
     click.echo(str(s))
+    from ..plots import plot_graph, save_figure  # matplotlib: only once there is a picture
+
     save_figure(plot_graph(s), out, dpi=110)
     click.echo(f"wrote {out}")

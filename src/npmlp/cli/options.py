@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}
@@ -50,24 +52,63 @@ def positive(ctx, param, value):
     return value
 
 
+class Widths(click.ParamType):
+    """Hidden widths: one for every hidden layer (``256``) or one per hidden layer (``64,32``).
+
+    Gives an int or a tuple of ints, as :class:`npmlp.MLP`'s ``H`` takes them.
+    """
+
+    name = "H[,H...]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, tuple)):
+            return value
+        try:
+            widths = tuple(int(part) for part in str(value).split(","))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a width; give an integer >= 1, or one per hidden layer "
+                "separated by commas (64,32)",
+                param,
+                ctx,
+            )
+        if min(widths) < 1:
+            self.fail(f"hidden widths must be >= 1, got {value}", param, ctx)
+        return widths[0] if len(widths) == 1 else widths
+
+
+def layers_for(L: int | None, H, default: int) -> int:
+    """The layer count of ``-L L -H H``: L when given (it must fit H's widths), else
+    ``2 * len(H) + 1`` for several widths, else ``default``."""
+    if isinstance(H, tuple):
+        if L is not None and L != 2 * len(H) + 1:
+            raise click.UsageError(
+                f"-H gives {len(H)} hidden widths but -L {L} has {(L - 1) // 2} hidden layers; "
+                f"drop -L or give -L {2 * len(H) + 1}"
+            )
+        return 2 * len(H) + 1
+    return default if L is None else L
+
+
 def arch_options(f):
+    """``[MODEL]`` or ``-D -H -L -C``, and ``-N``: the network of ``summary`` and ``graph``."""
     for opt in reversed(
         (
-            click.option(
-                "-D", "D", type=click.IntRange(min=1), required=True, help="Input size D."
+            click.argument(
+                "model", required=False, type=click.Path(dir_okay=False, path_type=Path)
             ),
+            click.option("-D", "D", type=click.IntRange(min=1), help="Input size D."),
             click.option(
-                "-H", "H", type=click.IntRange(min=1), required=True, help="Hidden width H."
+                "-H", "H", type=Widths(), help="Hidden width H, or one per hidden layer: 64,32."
             ),
             click.option(
                 "-L",
                 "L",
                 type=int,
-                required=True,
                 callback=check_layers,
-                help="Layers L (odd, >= 3).",
+                help="Layers L (odd, >= 3) [default: 3, or 2 x the widths of -H + 1].",
             ),
-            click.option("-C", "C", type=click.IntRange(min=2), required=True, help="Classes C."),
+            click.option("-C", "C", type=click.IntRange(min=2), help="Classes C."),
             click.option(
                 "-N",
                 "N",
@@ -80,3 +121,23 @@ def arch_options(f):
     ):
         f = opt(f)
     return f
+
+
+def network_of(model, D, H, L, C) -> tuple[int, object, int, int, str]:
+    """``(D, H, L, C, title)`` from a saved model or from ``-D -H -L -C``; one of the two."""
+    given = [f"-{k}" for k, v in (("D", D), ("H", H), ("L", L), ("C", C)) if v is not None]
+    if model is not None:
+        if given:
+            raise click.UsageError(f"give a saved model or {', '.join(given)}, not both")
+        from ..model_file import load
+
+        net = load(model)
+        a = net.arch
+        return a.D, a.H, a.L, a.C, f"{model}: {a}, {net.activation}, {net.dtype.name}"
+    missing = [f"-{k}" for k, v in (("D", D), ("H", H), ("C", C)) if v is None]
+    if missing:
+        raise click.UsageError(
+            f"give a saved model (MODEL.npz) or the network with -D, -H and -C "
+            f"(missing: {', '.join(missing)})"
+        )
+    return D, H, layers_for(L, H, 3), C, ""

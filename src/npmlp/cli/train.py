@@ -18,7 +18,7 @@ from ..model import INITS
 from ..optim import OPTIMIZERS, SCHEDULES
 from ..preprocessing import KINDS
 from ..training import MONITORS
-from .options import CONTEXT, BatchSize, check_layers, fraction, positive
+from .options import CONTEXT, BatchSize, Widths, check_layers, fraction, layers_for, positive
 
 
 @click.command(context_settings=CONTEXT)
@@ -32,18 +32,18 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive
     "-L",
     "--layers",
     type=int,
-    default=TRAIN["layers"],
-    show_default=True,
+    default=None,
     callback=check_layers,
-    help="Number of layers L (odd, >= 3).",
+    help=f"Number of layers L (odd, >= 3) [default: {TRAIN['layers']}, or 2 x the widths of "
+    "-H + 1].",
 )
 @click.option(
     "-H",
     "--hidden",
-    type=click.IntRange(min=1),
-    default=TRAIN["hidden"],
+    type=Widths(),
+    default=str(TRAIN["hidden"]),
     show_default=True,
-    help="Hidden width H.",
+    help="Hidden width H, or one width per hidden layer: 64,32.",
 )
 @click.option(
     "--init",
@@ -111,12 +111,26 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive
 @click.option(
     "--early-stopping",
     type=click.Choice(("off",) + MONITORS),
-    default=TRAIN["early_stopping"],
+    default=TRAIN["early_stopping"] or "off",
     show_default=True,
-    help="Metric to stop on (restores the best weights).",
+    help="Quantity to stop on when it stops improving for --patience epochs.",
 )
 @click.option(
     "--patience", type=click.IntRange(min=1), default=TRAIN["patience"], show_default=True
+)
+@click.option(
+    "--restore-best/--keep-last",
+    default=TRAIN["restore_best"],
+    show_default=True,
+    help="After early stopping, put back the weights of the best epoch, or keep the last.",
+)
+@click.option(
+    "--min-val-rows",
+    type=click.IntRange(min=0),
+    default=TRAIN["min_val_rows"],
+    show_default=True,
+    help="A validation split smaller than this is not held out; early stopping then "
+    "watches the training loss.",
 )
 @click.option(
     "--scaling",
@@ -172,6 +186,8 @@ def train(
     test_fraction,
     early_stopping,
     patience,
+    restore_best,
+    min_val_rows,
     scaling,
     dtype,
     out,
@@ -195,7 +211,7 @@ def train(
 
     from ..job import RunSettings, default_config, write_run
 
-    if early_stopping not in ("off", "train_loss") and val_fraction == 0:
+    if early_stopping.startswith("val_") and val_fraction == 0:
         raise NpmlpError(
             "--early-stopping needs validation rows: set --val-fraction > 0 or --early-stopping off"
         )
@@ -209,6 +225,8 @@ def train(
         weight_decay=weight_decay,
         val_fraction=val_fraction,
         patience=patience,
+        restore_best=restore_best,
+        min_val_rows=min_val_rows,
         seed=seed,
         threads=threads,
         early_stopping=None if early_stopping == "off" else early_stopping,
@@ -216,7 +234,7 @@ def train(
     settings = RunSettings(
         data=data,
         label=label,
-        layers=layers,
+        layers=layers_for(layers, hidden, TRAIN["layers"]),
         hidden=hidden,
         activation=activation,
         init=init,
@@ -243,26 +261,49 @@ def train(
 
 
 def _train_with_progress(settings, console, dataset):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    """``train_run`` under a progress bar: one update per epoch (train and validation
+    cross-entropy and accuracy); within an epoch longer than a quarter second, batches done,
+    rows per second and the time left (at most: early stopping may end sooner)."""
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from ..job import train_run
 
+    epochs = settings.config.epochs
     columns = (
-        TextColumn("epoch {task.completed}/{task.total}"),
+        TextColumn("epoch {task.fields[epoch]}/" + str(epochs)),
         BarColumn(),
         TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("train", total=settings.config.epochs, status="")
+    with Progress(*columns, console=console, transient=False, refresh_per_second=4) as progress:
+        task = progress.add_task("train", total=epochs, status="", epoch=0)
+        state = {"start": time.perf_counter(), "last": ""}
+
+        def on_batch(epoch, done, n_batches, rows):
+            rate = rows / max(time.perf_counter() - state["start"], 1e-9)
+            status = f"batch {done}/{n_batches}, {rate:,.0f} rows/s" + state["last"]
+            progress.update(
+                task, completed=epoch - 1 + done / n_batches, status=status, epoch=epoch
+            )
 
         def on_epoch(record, net):
             status = f"loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f}"
             if record["val_loss"] is not None:
                 status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
-            progress.update(task, completed=record["epoch"], status=status)
+            state["last"], state["start"] = f" | {status}", time.perf_counter()
+            progress.update(task, completed=record["epoch"], status=status, epoch=record["epoch"])
 
-        return train_run(settings, callback=on_epoch, dataset=dataset)
+        return train_run(settings, callback=on_epoch, dataset=dataset, on_batch=on_batch)
 
 
 def _print_result(result, out, quiet, no_pictures=False):

@@ -9,13 +9,12 @@ A spec is a name with optional ``key=value`` settings after a colon::
 
 Every set takes ``n`` (rows, default 600), ``noise`` and ``seed`` (default 0). scikit-learn
 makes ``moons``, ``circles`` and ``blobs``; ``spirals`` and ``xor`` are drawn here with a
-``np.random.Generator``.
+``np.random.Generator``. (scikit-learn is imported when one of its sets is drawn.)
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn import datasets as skd
 
 from ..errors import DataError
 from .base import Dataset
@@ -26,16 +25,22 @@ SPEC_HELP = "NAME[:key=value,...], e.g. spirals:arms=3,n=600,noise=0.2,seed=1"
 
 
 def _moons(n, noise, rng, **_):
+    from sklearn import datasets as skd
+
     return skd.make_moons(n, noise=noise, random_state=_seed(rng))
 
 
 def _circles(n, noise, rng, factor=0.5, **_):
     if not 0 < factor < 1:
         raise DataError(f"circles: factor must be in (0, 1), got {factor:g}")
+    from sklearn import datasets as skd
+
     return skd.make_circles(n, noise=noise, factor=factor, random_state=_seed(rng))
 
 
 def _blobs(n, noise, rng, classes=3, std=1.0, **_):
+    from sklearn import datasets as skd
+
     return skd.make_blobs(
         n, n_features=2, centers=int(classes), cluster_std=std + noise, random_state=_seed(rng)
     )

@@ -22,7 +22,11 @@ def _best_marker(ax, epochs, values, best, color):
 
 
 def plot_curves(history) -> Figure:
-    """Train and validation loss (left) and accuracy (right) per epoch, best epoch marked."""
+    """Train and validation loss (left) and accuracy (right) per epoch, best epoch marked.
+
+    Both losses are the mean cross-entropy; the L2 penalty, when there is one, is its own
+    dotted line and is in neither.
+    """
     fig = new_figure(10, 4)  # fixed margins: a constrained layout costs ~1 s per picture
     fig.subplots_adjust(left=0.075, right=0.985, bottom=0.13, top=0.92, wspace=0.2)
     ax_loss, ax_acc = fig.subplots(1, 2)
@@ -37,6 +41,11 @@ def plot_curves(history) -> Figure:
         _best_marker(
             ax, epochs, val if has_val else train, history.best_epoch, "C1" if has_val else "C0"
         )
+        penalty = history.column("l2_penalty")
+        if what == "loss" and np.nanmax(penalty, initial=0.0) > 0:  # apart: not in the losses
+            ax.plot(
+                epochs, penalty, color="C2", lw=1.2, ls="-.", label="L2 penalty (not in the losses)"
+            )
         ax.set_xlabel("epoch")
         ax.set_ylabel(what)
         ax.grid(alpha=0.3)
