@@ -257,7 +257,10 @@ def test_on_batch_hears_of_the_batches_within_long_epochs(monkeypatch):
     cfg = loop_config(epochs=2, batch_size=32)
     monkeypatch.setattr(training, "REPORT_SECONDS", 0.0)  # every epoch counts as long
     fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg, on_batch=lambda *a: heard.append(a))
-    assert heard == [(e, b, 4, min(32 * b, 100)) for e in (1, 2) for b in (1, 2, 3, 4)]
+    assert [a[:4] for a in heard] == [
+        (e, b, 4, min(32 * b, 100)) for e in (1, 2) for b in (1, 2, 3, 4)
+    ]
+    assert all(0 < a[4] < 60 for a in heard)  # seconds since the epoch began
     heard.clear()
     monkeypatch.setattr(training, "REPORT_SECONDS", 1e9)  # short epochs: only their end
     fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg, on_batch=lambda *a: heard.append(a))

@@ -269,9 +269,9 @@ def fit(
     weighted the same way.
 
     ``callback(record, net)`` runs after every epoch with that epoch's record; returning
-    ``True`` stops training. ``on_batch(epoch, batches_done, n_batches, rows_done)`` hears of
-    the progress within an epoch, at most every ``REPORT_SECONDS`` (a clock read per batch,
-    nothing allocated): long epochs can show it. ``optimizer`` continues with an existing optimiser state
+    ``True`` stops training. ``on_batch(epoch, batches_done, n_batches, rows_done, seconds)``
+    hears of the progress within an epoch (``seconds`` since it began), at most every
+    ``REPORT_SECONDS`` (a clock read per batch, nothing allocated): long epochs can show it. ``optimizer`` continues with an existing optimiser state
     (``partial_fit``); by default one is built from the config.
 
     Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
@@ -361,8 +361,8 @@ def fit(
                 penalty_sum += penalty * rows.shape[0]
                 objective_sum += objective * rows.shape[0]
                 correct += n_ok
-                if time.perf_counter() >= report_at:  # long epochs: progress within the epoch
-                    on_batch(epoch, b + 1, n_batches, min((b + 1) * B, n_train))
+                if (now := time.perf_counter()) >= report_at:  # long epochs: within-epoch progress
+                    on_batch(epoch, b + 1, n_batches, min((b + 1) * B, n_train), now - t0)
                     report_at = time.perf_counter() + REPORT_SECONDS
             if not _params_finite(net.params):
                 raise _diverged(

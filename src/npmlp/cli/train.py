@@ -264,34 +264,29 @@ def _train_with_progress(settings, console, dataset):
     """``train_run`` under a progress bar: one update per epoch (train and validation
     cross-entropy and accuracy); within an epoch longer than a quarter second, batches done,
     rows per second and the time left (at most: early stopping may end sooner)."""
-    import time
-
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Column
 
     from ..job import train_run
 
     epochs = settings.config.epochs
+    fixed = Column(no_wrap=True)  # a narrow terminal cuts the status, not these
     columns = (
-        TextColumn("epoch {task.fields[epoch]}/" + str(epochs)),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
+        TextColumn("epoch {task.fields[epoch]}/" + str(epochs), table_column=fixed),
+        BarColumn(bar_width=12),
+        TextColumn(
+            "{task.fields[status]}",
+            table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+        ),
+        TextColumn("ETA", table_column=Column(no_wrap=True)),
+        TimeRemainingColumn(table_column=Column(no_wrap=True)),
     )
     with Progress(*columns, console=console, transient=False, refresh_per_second=4) as progress:
         task = progress.add_task("train", total=epochs, status="", epoch=0)
-        state = {"start": time.perf_counter(), "last": ""}
+        last = {"status": ""}
 
-        def on_batch(epoch, done, n_batches, rows):
-            rate = rows / max(time.perf_counter() - state["start"], 1e-9)
-            status = f"batch {done}/{n_batches}, {rate:,.0f} rows/s" + state["last"]
+        def on_batch(epoch, done, n_batches, rows, seconds):
+            status = f"batch {done}/{n_batches} {rows / seconds:,.0f} rows/s" + last["status"]
             progress.update(
                 task, completed=epoch - 1 + done / n_batches, status=status, epoch=epoch
             )
@@ -300,7 +295,10 @@ def _train_with_progress(settings, console, dataset):
             status = f"loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f}"
             if record["val_loss"] is not None:
                 status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
-            state["last"], state["start"] = f" | {status}", time.perf_counter()
+            val = record["val_accuracy"]  # the last epoch's, shown beside the batches
+            last["status"] = f" | acc {record['train_accuracy']:.3f}" + (
+                "" if val is None else f" val {val:.3f}"
+            )
             progress.update(task, completed=record["epoch"], status=status, epoch=record["epoch"])
 
         return train_run(settings, callback=on_epoch, dataset=dataset, on_batch=on_batch)
