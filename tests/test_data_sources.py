@@ -178,7 +178,8 @@ def test_npz_with_given_test_set_is_respected(tmp_path, capsys):
     X = rng.standard_normal((80, 3))
     y = (X[:, 0] > 0).astype(int)
     np.savez(tmp_path / "d.npz", X=X, y=y, X_test=X[:17], y_test=y[:17])
-    assert main(["train", "--data", str(tmp_path / "d.npz"), *FAST, "--json"]) == 0
+    args = ["train", "--data", str(tmp_path / "d.npz"), *FAST, "--json", "--min-val-rows", "0"]
+    assert main(args) == 0
     m = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert m["n_test"] == 17
     assert m["n_train"] == 72  # all 80 given rows minus the validation tenth (8)
