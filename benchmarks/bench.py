@@ -179,8 +179,15 @@ def npmlp_runner(X, y, H, B, optimizer="sgd", lr=LR, weight_decay=0.0, L_=L):
 
     net = MLP(X.shape[1], H, L_, C, seed=0)
     opt = make_optimizer(optimizer, net.params)
-    config = TrainConfig(
-        epochs=1, batch_size=B, lr=lr, optimizer=optimizer, weight_decay=weight_decay, seed=0
+    config = TrainConfig(  # the loop alone: no validation rows, no early stopping
+        epochs=1,
+        batch_size=B,
+        lr=lr,
+        optimizer=optimizer,
+        weight_decay=weight_decay,
+        seed=0,
+        val_fraction=0.0,
+        early_stopping=None,
     )
     return lambda: fit(net, X, y, config, optimizer=opt).records[-1]["seconds"]
 
@@ -449,7 +456,8 @@ def child(kind: str, H: int, B: int, N: int) -> None:
         pass
     before = rss_mb()
     if kind == "train":
-        fit(net, X, y, TrainConfig(epochs=1, batch_size=B, lr=LR, optimizer="sgd", seed=0))
+        bare = dict(val_fraction=0.0, early_stopping=None, weight_decay=0.0)
+        fit(net, X, y, TrainConfig(epochs=1, batch_size=B, lr=LR, optimizer="sgd", seed=0, **bare))
     else:
         net.predict_proba(X)
     peak = rss_mb("VmHWM")
