@@ -29,6 +29,7 @@ TRAIN = {
     "momentum": 0.9,
     "schedule": "constant",
     "weight_decay": 1e-3,
+    "dropout": 0.0,
     "early_stopping": "val_loss",
     "patience": 15,
     "seed": 0,

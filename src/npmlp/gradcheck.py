@@ -96,12 +96,12 @@ class GradcheckReport:
         return "\n".join(lines)
 
 
-def _loss_and_signs(net: MLP, X, y, sample_weight, l2):
+def _loss_and_signs(net: MLP, X, y, sample_weight, l2, masks=None):
     """Loss and the sign pattern of every FC output before a kinked activation (ReLU)."""
-    xs = net.forward(X, keep=True)
+    xs = net.forward(X, keep=True, masks=masks)
     kinked = net.act.kinked
     signs = [xs[i] > 0 for i in fc_indices(net.L) if i < net.L and kinked]
-    loss, _ = softmax_cross_entropy(xs[-1], y, sample_weight)
+    loss, _ = softmax_cross_entropy(xs[-1], y, sample_weight)  # xs[-1] = s, after any masks
     return loss + (net.l2_penalty(l2) if l2 else 0.0), signs
 
 
@@ -116,6 +116,7 @@ def gradcheck(
     seed: int = 0,
     sample_weight=None,
     l2: float = 0.0,
+    masks=None,
 ) -> GradcheckReport:
     """Compare :meth:`MLP.loss_and_grads` with central differences, in float64.
 
@@ -127,6 +128,7 @@ def gradcheck(
     max_entries : tensors with more entries are checked on this many sampled entries.
     threshold : the report passes when every tensor's max relative error is below it.
     sample_weight, l2 : checked too when given.
+    masks : dropout masks ``{i: (N, H)}`` held fixed during the check (see :meth:`MLP.forward`).
 
     Returns
     -------
@@ -136,7 +138,7 @@ def gradcheck(
     X = np.asarray(X, np.float64)
     y = net64.check_labels(y, X.shape[0])
     sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
-    _, grads = net64.loss_and_grads(X, y, sample_weight=sw, l2=l2)
+    _, grads = net64.loss_and_grads(X, y, sample_weight=sw, l2=l2, masks=masks)
     rng = np.random.default_rng(seed)
     report = GradcheckReport(threshold=threshold)
     for name, P in net64.params.items():
@@ -152,7 +154,7 @@ def gradcheck(
             values, signs = [], []
             for step in (2, 1, -1, -2):  # fourth-order central difference, error O(eps^4)
                 flat[j] = old + step * eps
-                loss, s = _loss_and_signs(net64, X, y, sw, l2)
+                loss, s = _loss_and_signs(net64, X, y, sw, l2, masks)
                 values.append(loss)
                 signs.append(s)
             flat[j] = old

@@ -41,6 +41,7 @@ def default_config(**changes) -> TrainConfig:
         momentum=d["momentum"],
         schedule=d["schedule"],
         weight_decay=d["weight_decay"],
+        dropout=d["dropout"],
         val_fraction=d["val_fraction"],
         early_stopping=d["early_stopping"],
         patience=d["patience"],

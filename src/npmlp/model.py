@@ -20,13 +20,21 @@ from __future__ import annotations
 import numpy as np
 
 from .architecture import Architecture, fc_indices, summarise
-from .errors import DataError, NpmlpError
+from .errors import NpmlpError
 from .labels import check_class_indices, encode_labels
-from .layers import ACTIVATIONS, FC, ActivationLayer, fc_backward, fc_forward
+from .layers import (
+    ACTIVATIONS,
+    FC,
+    ActivationLayer,
+    dropout_backward,
+    dropout_forward,
+    fc_backward,
+    fc_forward,
+)
 from .loss import log_softmax, softmax, softmax_cross_entropy
 from .packing import packed_copy
 from .preprocessing import Preprocessing
-from .rows import first_nonfinite_row, is_streamed
+from .rows import check_rows, is_sparse, is_streamed
 from .workspace import Workspace
 
 __all__ = ["MLP", "Workspace"]  # Workspace: re-exported from npmlp.workspace
@@ -37,8 +45,9 @@ CHUNK = 4096  # rows per inference chunk: bounds memory for any N
 
 
 def _rows(X):
-    """X as an array, except a streamed-from-disk :class:`~npmlp.data.streaming.StreamedRows`."""
-    return X if is_streamed(X) else np.asarray(X)
+    """X as an array, except a streamed-from-disk :class:`~npmlp.rows.StreamedRows` or a scipy
+    sparse matrix (read or densified a chunk at a time)."""
+    return X if is_streamed(X) or is_sparse(X) else np.asarray(X)
 
 
 def _check_dtype(dtype) -> np.dtype:
@@ -169,34 +178,8 @@ class MLP:
 
     # ------------------------------------------------------------------ input checks
     def check_input(self, X, *, finite: bool = False):
-        """Raw rows X : (N, D) checked (2-D, D columns, numbers; finite if asked).
-
-        Returns X as an array, or the :class:`~npmlp.rows.StreamedRows` it is (not read).
-        """
-        X = _rows(X)
-        if X.ndim == 1 and self.D == X.shape[0]:
-            X = X[None, :]
-        if X.ndim != 2:
-            raise DataError(
-                f"X must be a 2-D array (N rows x D={self.D} features), got shape {X.shape}"
-            )
-        if X.shape[1] != self.D:
-            raise DataError(f"X has {X.shape[1]} features but this model expects D={self.D}")
-        if X.dtype.kind not in "fiub":
-            raise DataError(f"X must hold numbers, got dtype {X.dtype}")
-        if finite and X.dtype.kind == "f":
-            clean = False
-            if not is_streamed(X):  # a sum is finite only if every term is: one cheap pass
-                with np.errstate(over="ignore", invalid="ignore"):
-                    clean = bool(np.isfinite(X.sum()))
-            if not clean:
-                n_bad, first = first_nonfinite_row(X)  # by blocks: no (N, D) temporary
-                if n_bad:
-                    raise DataError(
-                        f"X contains NaN or infinity in {n_bad} row(s) (first: "
-                        f"row {first}); remove or impute those values"
-                    )
-        return X
+        """Raw rows X : (N, D) checked (see :func:`npmlp.rows.check_rows`)."""
+        return check_rows(X, self.D, finite=finite)
 
     def check_labels(self, y, N: int) -> np.ndarray:
         """Validate class indices y : (N,) in ``{0, ..., C-1}`` and return them as intp."""
@@ -210,10 +193,13 @@ class MLP:
         """Raw rows X : (N, D) -> the network's input x^(0) : (N, D), in the model's dtype.
 
         Applies :attr:`preprocessing` (when set) and the cast; ``out`` (N, D), which may be X
-        itself, receives the result. Without ``out``, X is never modified.
+        itself, receives the result. Without ``out``, X is never modified. A sparse X is
+        densified into ``out``.
         """
         if out is None:
-            out = np.empty(np.shape(X), self.dtype)
+            out = np.empty(X.shape, self.dtype)
+        if is_sparse(X):
+            X = X.toarray(out=out) if X.dtype == out.dtype else X.astype(out.dtype).toarray(out=out)
         if self.preprocessing is not None:
             return self.preprocessing.apply(X, out=out)
         if out is not X:
@@ -221,13 +207,15 @@ class MLP:
         return out
 
     # ------------------------------------------------------------------ the seed's math
-    def forward(self, X: np.ndarray, ws: Workspace | None = None, *, keep: bool = False):
+    def forward(self, X, ws: Workspace | None = None, *, keep: bool = False, masks=None):
         """The network on input rows, seed eq. 19. X : (N, D) -> S : (N, C). No scaling.
 
         ``ws``: optional workspace of at least N rows whose buffers receive every ``x^(i)``
         (``S`` is then a view of ``ws.x[L]``, each activation in place); without it each layer
         allocates its output. ``keep=True`` returns instead the list ``[x^(0), ..., x^(L)]``
-        of every variable, each its own (N, width) array (not with ``ws``).
+        of every variable, each its own (N, width) array (not with ``ws``). ``masks``
+        (training with dropout): ``{i: (N, H) mask}`` for each hidden ``x^(i)`` (i even); the
+        next FC layer then reads ``x^(i) * mask`` (``ws.dropped[i]`` with a workspace).
         """
         x = X if ws is not None else self.check_input(X).astype(self.dtype, copy=False)
         xs = [x]
@@ -241,11 +229,12 @@ class MLP:
                 x = f(x) if keep else f(x, out=x)
                 if keep:
                     xs.append(x)
+                if masks is not None:  # inverted dropout: what the next layer reads
+                    out = None if ws is None else ws.dropped[i + 1][:n]
+                    x = dropout_forward(x, masks[i + 1], out=out)
         return xs if keep else x
 
-    def backward(
-        self, xs, dS: np.ndarray, grads: dict, ws: Workspace | None = None, *, keep: bool = False
-    ):
+    def backward(self, xs, dS, grads: dict, ws: Workspace | None = None, *, keep=False, masks=None):
         """Backpropagate ``dS = dl/ds`` (N, C) through the network, seed eqs. 23-25.
 
         ``xs``: every ``x^(i)`` of the forward pass (``ws.x``, or the list of
@@ -253,12 +242,16 @@ class MLP:
         Writes ``dl/dW^(i)`` and ``dl/db^(i)`` into ``grads`` (the keys and shapes of
         :attr:`params`). With ``ws`` every intermediate lands in its buffers (``dS`` may be
         overwritten); with ``keep=True`` returns ``{i: dl/dx^(i)}`` for i = 0 ... L-1.
+        ``masks``: the dropout masks the forward pass used.
         """
         d, back, kept = dS, self.act.backward, {}
         for i in reversed(fc_indices(self.L)):
+            inp = xs[i - 1]  # what layer i read: x^(i-1), or x^(i-1) * mask under dropout
+            if masks is not None and i > 1:
+                inp = ws.dropped[i - 1] if ws is not None else inp * masks[i - 1]
             dX, _, _ = fc_backward(
                 d,
-                xs[i - 1],
+                inp,
                 self.params[f"W{i}"],
                 need_dX=i > 1 or keep,
                 dX=None if ws is None else ws.dx.get(i),
@@ -266,6 +259,8 @@ class MLP:
                 db=grads[f"b{i}"],
                 ones=None if ws is None else ws.ones,
             )  # eqs. 23-25: dl/dx^(i-1), dl/dW^(i), dl/db^(i)
+            if masks is not None and i > 1:
+                dX = dropout_backward(dX, masks[i - 1], out=None if keep else dX)
             if keep:
                 kept[i - 1] = dX
             if i > 1:  # dl/dx^(i-2) through the activation, from its output x^(i-1)
@@ -286,23 +281,24 @@ class MLP:
             buf = None if scratch is None else scratch[: W.size].reshape(W.shape)
             grads[f"W{i}"] += np.multiply(W, l2, out=buf)
 
-    def forward_backward(self, ws: Workspace, sample_weight=None, l2: float = 0.0):
+    def forward_backward(self, ws: Workspace, sample_weight=None, l2: float = 0.0, masks=None):
         """One forward and backward pass on the batch already in ``ws.X`` and ``ws.y``.
 
         Writes ``dl/dW^(i)`` and ``dl/db^(i)`` into ``ws.grads`` and returns
         ``(loss, n_correct)``: the mean loss of eq. 5 (plus ``l2/2 * sum ||W||^2``) and how
         many rows the forward pass classified correctly. Allocates nothing of size N x H.
+        ``masks``: dropout masks (``ws.mask``, drawn by the caller), or ``None``.
         """
-        S = self.forward(ws.X, ws)
+        S = self.forward(ws.X, ws, masks=masks)
         n_correct = int(np.count_nonzero(S.argmax(axis=1) == ws.y))
         loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
-        self.backward(ws.x, dS, ws.grads, ws)
+        self.backward(ws.x, dS, ws.grads, ws, masks=masks)
         if l2:
             loss += self.l2_penalty(l2)
             self.add_l2_gradient(ws.grads, l2, ws.decay)
         return loss, n_correct
 
-    def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None, l2: float = 0.0):
+    def loss_and_grads(self, X, y, *, sample_weight=None, l2: float = 0.0, masks=None):
         """Mean loss of eq. 5 over the rows and its gradient for every parameter.
 
         Parameters
@@ -311,6 +307,7 @@ class MLP:
         y : (N,) class indices in ``{0, ..., C-1}``.
         sample_weight : optional (N,) weights (weighted mean instead of mean).
         l2 : L2 penalty ``l2/2 * sum_i ||W^(i)||^2`` added to the loss (biases excluded).
+        masks : optional dropout masks ``{i: (N, H)}`` held fixed (see :meth:`forward`).
 
         Returns
         -------
@@ -319,10 +316,10 @@ class MLP:
         """
         X = self.check_input(X)
         y = self.check_labels(y, X.shape[0])
-        ws = Workspace(self, X.shape[0])
+        ws = Workspace(self, X.shape[0], dropout=masks is not None)
         ws.X[...] = X
         ws.y[...] = y
-        loss, _ = self.forward_backward(ws, sample_weight, l2)
+        loss, _ = self.forward_backward(ws, sample_weight, l2, masks)
         return loss, ws.grads
 
     # ------------------------------------------------------------------ prediction

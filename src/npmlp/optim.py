@@ -22,8 +22,8 @@ from .packing import packed, packed_zeros
 
 __all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS", "SCHEDULES", "learning_rate"]
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
-SCHEDULES = ("constant", "step", "cosine")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "lbfgs")  # lbfgs: npmlp.lbfgs, full batch
+SCHEDULES = ("constant", "step", "cosine", "invscaling", "adaptive")
 
 
 class _Optimizer:
@@ -158,14 +158,21 @@ def learning_rate(
     step_size: int = 30,
     gamma: float = 0.1,
     min_lr: float = 0.0,
+    power_t: float = 0.5,
+    samples_seen: int = 0,
 ) -> float:
     """Learning rate for ``epoch`` (0-based) out of ``epochs``.
 
     constant: ``lr``; step: ``lr * gamma ** (epoch // step_size)``;
-    cosine: ``min_lr + (lr - min_lr) * (1 + cos(pi * epoch / epochs)) / 2``.
+    cosine: ``min_lr + (lr - min_lr) * (1 + cos(pi * epoch / epochs)) / 2``;
+    invscaling (scikit-learn's): ``lr / (samples_seen + 1) ** power_t``, ``samples_seen`` the
+    rows processed before this epoch; adaptive (scikit-learn's): ``lr`` here, divided by 5 by
+    :func:`npmlp.training.fit` each time the loss stops improving.
     """
-    if schedule == "constant":
+    if schedule in ("constant", "adaptive"):
         return lr
+    if schedule == "invscaling":
+        return lr / (samples_seen + 1) ** power_t
     if schedule == "step":
         return lr * gamma ** (epoch // max(step_size, 1))
     if schedule == "cosine":

@@ -24,13 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataError
+
 __all__ = [
     "StreamedRows",
     "open_npy",
     "subset_rows",
     "iter_chunks",
     "is_streamed",
+    "is_sparse",
     "first_nonfinite_row",
+    "check_rows",
     "CHUNK_BYTES",
     "STREAM_BYTES",
 ]
@@ -168,6 +172,11 @@ class StreamedRows:
         return a if dtype is None else a.astype(dtype, copy=False)
 
 
+def is_sparse(X) -> bool:
+    """True for a scipy sparse matrix or array (told apart without importing scipy)."""
+    return hasattr(X, "toarray") and hasattr(X, "tocsr")
+
+
 def is_streamed(X) -> bool:
     """True for a :class:`StreamedRows` (anything that must not be read whole)."""
     return getattr(X, "is_streamed", False)
@@ -203,9 +212,42 @@ def first_nonfinite_row(X) -> tuple[int, int]:
         return 0, -1
     count, first = 0, -1
     for start, block in iter_chunks(X):
+        if is_sparse(block):
+            block = block.toarray()
         bad = ~np.isfinite(block).reshape(block.shape[0], -1).all(axis=1)
         n = int(np.count_nonzero(bad))
         if n and first < 0:
             first = start + int(np.flatnonzero(bad)[0])
         count += n
     return count, first
+
+
+def check_rows(X, D: int, *, finite: bool = False):
+    """Raw rows X : (N, D) checked: 2-D (one row of D values becomes (1, D)), D columns,
+    numbers, and no NaN or infinity when ``finite``. Returns X as an array, or as the
+    :class:`StreamedRows` or scipy sparse matrix it is (not read whole, not densified).
+    """
+    sparse = is_sparse(X)
+    X = X if is_streamed(X) or sparse else np.asarray(X)
+    if X.ndim == 1 and X.shape[0] == D:
+        X = X[None, :]
+    if X.ndim != 2:
+        raise DataError(f"X must be a 2-D array (N rows x D={D} features), got shape {X.shape}")
+    if X.shape[1] != D:
+        raise DataError(f"X has {X.shape[1]} features but this model expects D={D}")
+    if X.dtype.kind not in "fiub":
+        raise DataError(f"X must hold numbers, got dtype {X.dtype}")
+    if finite and X.dtype.kind == "f":
+        values = X.data if sparse else X
+        clean = False
+        if not is_streamed(X):  # a sum is finite only if every term is: one cheap pass
+            with np.errstate(over="ignore", invalid="ignore"):
+                clean = bool(np.isfinite(values.sum()))
+        if not clean:
+            n_bad, first = first_nonfinite_row(X.tocsr() if sparse else X)
+            if n_bad:
+                raise DataError(
+                    f"X contains NaN or infinity in {n_bad} row(s) (first: row {first}); "
+                    "remove or impute those values"
+                )
+    return X

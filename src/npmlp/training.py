@@ -14,146 +14,26 @@ patience and the best weights restored.
 
 from __future__ import annotations
 
-import csv
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
 from .data.splits import hold_out
 from .errors import DataError, NpmlpError, TrainingDiverged
+from .layers import dropout_mask
+from .lbfgs import fit_lbfgs
 from .model import MLP, Workspace
-from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
-from .threads import blas_threads, check_threads, training_threads
+from .optim import learning_rate, make_optimizer
+from .rows import is_sparse
+from .threads import blas_threads, training_threads
+from .train_config import MONITORS, History, TrainConfig
 
 __all__ = ["TrainConfig", "History", "EarlyStopping", "fit", "MONITORS"]
 
-MONITORS = ("val_loss", "val_accuracy", "train_loss")
-
-
-@dataclass
-class TrainConfig:
-    """Settings of one training run; saved in the model file's metadata.
-
-    batch_size : rows per update; ``0`` or ``None`` means the whole training set (full-batch
-        gradient descent, the seed's method).
-    optimizer : one of ``sgd``, ``momentum``, ``nesterov``, ``adam``.
-    weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded).
-    schedule : ``constant``, ``step`` (times ``gamma`` every ``step_size`` epochs) or
-        ``cosine`` (to ``min_lr`` at the last epoch).
-    val_fraction : share of the training rows held out (stratified) when no validation set is
-        given.
-    early_stopping : ``None`` or the record entry to monitor, one of :data:`MONITORS`; see
-        :class:`EarlyStopping` (``patience``, ``min_delta`` as its ``tol``, ``restore_best``).
-    threads : BLAS threads during training; ``None`` picks one thread for small layers and the
-        library's default otherwise (see :mod:`npmlp.threads`).
-    """
-
-    epochs: int = 100
-    batch_size: int | None = 32
-    lr: float = 1e-3
-    optimizer: str = "adam"
-    momentum: float = 0.9
-    nesterov: bool = False
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    step_size: int = 30
-    gamma: float = 0.1
-    min_lr: float = 0.0
-    shuffle: bool = True
-    val_fraction: float = 0.0
-    early_stopping: str | None = None
-    patience: int = 10
-    min_delta: float = 0.0
-    restore_best: bool = True
-    threads: int | None = None
-    seed: int | None = None
-
-    def validate(self) -> None:
-        """Raise :class:`NpmlpError` naming the first bad setting."""
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            raise NpmlpError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if self.batch_size is not None and (
-            not isinstance(self.batch_size, int) or self.batch_size < 0
-        ):
-            raise NpmlpError(
-                f"batch size must be >= 1 (or 0 for the full training set), got {self.batch_size!r}"
-            )
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise NpmlpError(f"learning rate must be a positive number, got {self.lr!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise NpmlpError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise NpmlpError(
-                f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"
-            )
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise NpmlpError(f"weight decay must be >= 0, got {self.weight_decay!r}")
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise NpmlpError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
-        if self.early_stopping is not None and self.early_stopping not in MONITORS:
-            raise NpmlpError(
-                f"early stopping monitors one of {', '.join(MONITORS)}, got {self.early_stopping!r}"
-            )
-        check_threads(self.threads)
-        if self.patience < 1:
-            raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
-HISTORY_COLUMNS = (
-    "epoch",
-    "lr",
-    "train_loss",
-    "train_accuracy",
-    "val_loss",
-    "val_accuracy",
-    "seconds",
-)
-
-
-@dataclass
-class History:
-    """Per-epoch records; ``train_*`` are running means over the epoch's batches.
-
-    ``best_epoch`` is the epoch whose weights the model holds at the end when early stopping
-    restored them (else the last epoch); ``stopped_early`` tells whether patience ran out.
-    """
-
-    records: list[dict] = field(default_factory=list)
-    best_epoch: int | None = None
-    stopped_early: bool = False
-    best_value: float | None = None  # of the early-stopping monitor, when there is one
-
-    def column(self, name: str) -> np.ndarray:
-        return np.array([r.get(name, np.nan) for r in self.records], dtype=float)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def write_csv(self, f) -> None:
-        """Write the records as CSV to an open text file (one row per epoch)."""
-        extra = [k for r in self.records[:1] for k in r if k not in HISTORY_COLUMNS]
-        writer = csv.DictWriter(
-            f, fieldnames=list(HISTORY_COLUMNS) + extra, restval="", lineterminator="\n"
-        )
-        writer.writeheader()
-        for r in self.records:
-            writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
-
 
 class EarlyStopping:
-    """Stop when ``monitor`` has not improved by more than ``tol`` for ``patience`` epochs.
+    """Stop when ``monitor`` has not improved by at least ``tol`` for ``patience`` epochs.
 
     ``monitor`` is a record entry (:data:`MONITORS`); accuracies improve upwards, losses
     downwards. The weights of the best epoch so far (any improvement, however small) are kept
@@ -172,7 +52,7 @@ class EarlyStopping:
             self.best_epoch = record["epoch"]
             if self.restore:
                 self.best_params = {k: v.copy() for k, v in net.params.items()}
-        improved = self.best is None or score > self.best + self.tol
+        improved = self.best is None or score >= self.best + self.tol
         self.wait = 0 if improved else self.wait + 1
         self.best = score if self.best is None else max(self.best, score)
         return self.wait >= self.patience
@@ -262,15 +142,28 @@ def fit(
     n_train = X.shape[0]
     if n_train == 0:
         raise DataError("no training rows")
+    if config.optimizer == "lbfgs":  # full batch, its own loop
+        return fit_lbfgs(
+            net, X, y, config, sample_weight, X_val, y_val, sample_weight_val, callback
+        )
 
     B = n_train if not config.batch_size else min(config.batch_size, n_train)
     n_batches = math.ceil(n_train / B)
-    workspaces = {B: Workspace(net, B)}  # one set of buffers per batch size, made once
+    drop = config.dropout > 0
+    workspaces = {B: Workspace(net, B, dropout=drop)}  # one set of buffers per batch size
     if n_train % B:
-        workspaces[n_train % B] = Workspace(net, n_train % B)
+        workspaces[n_train % B] = Workspace(net, n_train % B, dropout=drop)
     w_buf = {n: np.empty(n, net.dtype) for n in workspaces} if sample_weight is not None else {}
+    if is_sparse(X):  # batches are densified into the workspace, so X takes the model's dtype
+        X = X.astype(net.dtype).tocsr()
     opt = optimizer or make_optimizer(
-        config.optimizer, net.params, momentum=config.momentum, nesterov=config.nesterov
+        config.optimizer,
+        net.params,
+        momentum=config.momentum,
+        nesterov=config.nesterov,
+        beta1=config.beta1,
+        beta2=config.beta2,
+        eps=config.epsilon,
     )
     rng = np.random.default_rng(config.seed)
     order = np.arange(n_train)
@@ -280,11 +173,12 @@ def fit(
         stopper = EarlyStopping(
             config.early_stopping, config.patience, config.min_delta, config.restore_best
         )
+    adapt = 1.0  # the adaptive schedule's divisor so far
     filled = False
     with blas_threads(training_threads(net.arch, B, config.threads)):
         for epoch in range(1, config.epochs + 1):
             t0 = time.perf_counter()
-            lr = learning_rate(
+            lr = adapt * learning_rate(
                 config.schedule,
                 config.lr,
                 epoch - 1,
@@ -292,7 +186,10 @@ def fit(
                 step_size=config.step_size,
                 gamma=config.gamma,
                 min_lr=config.min_lr,
+                power_t=config.power_t,
+                samples_seen=config.samples_seen + (epoch - 1) * n_train,
             )
+            opt.learning_rate = lr  # the step size in force, as scikit-learn's optimisers show
             if config.shuffle and n_batches > 1:
                 rng.shuffle(order)  # indices only; the caller's arrays are never reordered
             snapshot = {k: v.copy() for k, v in net.params.items()}
@@ -301,17 +198,15 @@ def fit(
                 rows = order[b * B : (b + 1) * B]
                 ws = workspaces[rows.shape[0]]
                 if not (filled and n_batches == 1):  # full batch: gather and scale only once
-                    if X.dtype == net.dtype:
-                        np.take(X, rows, axis=0, out=ws.X, mode="clip")
-                    else:
-                        np.copyto(ws.X, X[rows], casting="unsafe")
-                    net.scale_input(ws.X, out=ws.X)
-                    np.take(y, rows, out=ws.y)
+                    _gather(net, X, y, rows, ws)
                     filled = True
                 sw = None
                 if sample_weight is not None:
                     sw = np.take(sample_weight, rows, out=w_buf[rows.shape[0]])
-                loss, n_ok = net.forward_backward(ws, sw, config.weight_decay)
+                masks = None
+                if drop:  # new units dropped at every step
+                    masks = {i: dropout_mask(rng, config.dropout, m) for i, m in ws.mask.items()}
+                loss, n_ok = net.forward_backward(ws, sw, config.weight_decay, masks)
                 if not math.isfinite(loss):
                     raise _diverged(
                         net, snapshot, history, epoch, b + 1, lr, f"the loss became {loss}"
@@ -339,6 +234,9 @@ def fit(
             history.best_epoch = epoch
 
             stop = stopper is not None and stopper.update(record, net)
+            if stop and config.schedule == "adaptive" and lr > 1e-6:
+                adapt, stop = adapt / 5.0, False  # scikit-learn's adaptive: slow down instead
+                stopper.wait = 0
             if callback is not None and callback(record, net):
                 stop = True
             if stop:
@@ -348,5 +246,20 @@ def fit(
     if stopper is not None:
         history.best_epoch = stopper.restore_into(net) or history.best_epoch
         history.best_value = stopper.best_value
+        history.no_improvement = stopper.wait
+    history.optimizer = opt
     net.metadata["training"] = config.to_dict()
     return history
+
+
+def _gather(net: MLP, X, y, rows: np.ndarray, ws: Workspace) -> None:
+    """Rows ``rows`` of X : (N, D) and y : (N,) into ``ws.X`` and ``ws.y``, scaled (one batch:
+    a sparse X is densified here, a streamed one read here)."""
+    if is_sparse(X):
+        X[rows].toarray(out=ws.X)
+    elif X.dtype == net.dtype:
+        np.take(X, rows, axis=0, out=ws.X, mode="clip")
+    else:
+        np.copyto(ws.X, X[rows], casting="unsafe")
+    net.scale_input(ws.X, out=ws.X)
+    np.take(y, rows, out=ws.y)

@@ -93,6 +93,13 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive
     show_default=True,
     help="L2 penalty on the weights.",
 )
+@click.option(
+    "--dropout",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=TRAIN["dropout"],
+    show_default=True,
+    help="Share of hidden units zeroed at each training step (inverted dropout).",
+)
 @click.option("--seed", type=int, default=TRAIN["seed"], show_default=True)
 @click.option(
     "--val-fraction",
@@ -167,6 +174,7 @@ def train(
     momentum,
     schedule,
     weight_decay,
+    dropout,
     seed,
     val_fraction,
     test_fraction,
@@ -207,6 +215,7 @@ def train(
         momentum=momentum,
         schedule=schedule,
         weight_decay=weight_decay,
+        dropout=dropout,
         val_fraction=val_fraction,
         patience=patience,
         seed=seed,

@@ -1,0 +1,163 @@
+"""What a training run is given (:class:`TrainConfig`, validated in one place) and what it
+gives back (:class:`History`, one record per epoch)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from .errors import NpmlpError
+from .optim import OPTIMIZERS, SCHEDULES
+from .threads import check_threads
+
+__all__ = ["TrainConfig", "History", "MONITORS", "HISTORY_COLUMNS"]
+
+MONITORS = ("val_loss", "val_accuracy", "train_loss")
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run; saved in the model file's metadata.
+
+    batch_size : rows per update; ``0`` or ``None`` means the whole training set (full-batch
+        gradient descent, the seed's method).
+    optimizer : one of ``sgd``, ``momentum``, ``nesterov``, ``adam`` (``beta1``, ``beta2``,
+        ``epsilon``) or ``lbfgs`` (full-batch L-BFGS, :mod:`npmlp.lbfgs`: at most ``epochs``
+        iterations and ``max_fun`` loss evaluations, gradient tolerance ``min_delta``).
+    weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded).
+    schedule : ``constant``, ``step`` (times ``gamma`` every ``step_size`` epochs),
+        ``cosine`` (to ``min_lr`` at the last epoch), or scikit-learn's ``invscaling``
+        (``lr / (t + 1) ** power_t``, t the rows seen, counted from ``samples_seen``) and
+        ``adaptive`` (divided by 5 instead of stopping when ``patience`` runs out, until it is
+        below 1e-6).
+    dropout : share of every hidden layer's units zeroed at each training step (inverted
+        dropout: the others are scaled by ``1 / (1 - dropout)``; no dropout at prediction).
+    val_fraction : share of the training rows held out (stratified) when no validation set is
+        given.
+    early_stopping : ``None`` or the record entry to monitor, one of :data:`MONITORS`; see
+        :class:`~npmlp.training.EarlyStopping` (``patience`` epochs, possibly ``inf``,
+        ``min_delta`` as its ``tol``, ``restore_best``).
+    threads : BLAS threads during training; ``None`` picks one thread for small layers and the
+        library's default otherwise (see :mod:`npmlp.threads`).
+    """
+
+    epochs: int = 100
+    batch_size: int | None = 32
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    nesterov: bool = False
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    max_fun: int = 15000
+    dropout: float = 0.0
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    step_size: int = 30
+    gamma: float = 0.1
+    min_lr: float = 0.0
+    power_t: float = 0.5
+    samples_seen: int = 0
+    shuffle: bool = True
+    val_fraction: float = 0.0
+    early_stopping: str | None = None
+    patience: int = 10
+    min_delta: float = 0.0
+    restore_best: bool = True
+    threads: int | None = None
+    seed: int | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`NpmlpError` naming the first bad setting."""
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            raise NpmlpError(f"epochs must be an integer >= 1, got {self.epochs!r}")
+        if self.batch_size is not None and (
+            not isinstance(self.batch_size, int) or self.batch_size < 0
+        ):
+            raise NpmlpError(
+                f"batch size must be >= 1 (or 0 for the full training set), got {self.batch_size!r}"
+            )
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise NpmlpError(f"learning rate must be a positive number, got {self.lr!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise NpmlpError(
+                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
+            )
+        if self.schedule not in SCHEDULES:
+            raise NpmlpError(
+                f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"
+            )
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise NpmlpError(f"weight decay must be >= 0, got {self.weight_decay!r}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise NpmlpError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
+        if self.early_stopping is not None and self.early_stopping not in MONITORS:
+            raise NpmlpError(
+                f"early stopping monitors one of {', '.join(MONITORS)}, got {self.early_stopping!r}"
+            )
+        check_threads(self.threads)
+        if not self.patience >= 1:
+            raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise NpmlpError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if self.optimizer == "lbfgs" and (self.dropout or self.early_stopping not in (None,)):
+            raise NpmlpError(
+                "the lbfgs optimizer runs full-batch without dropout or early stopping; "
+                "use sgd or adam for those"
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TrainConfig:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+HISTORY_COLUMNS = (
+    "epoch",
+    "lr",
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "seconds",
+)
+
+
+@dataclass
+class History:
+    """Per-epoch records; ``train_*`` are running means over the epoch's batches.
+
+    ``best_epoch`` is the epoch whose weights the model holds at the end when early stopping
+    restored them (else the last epoch); ``stopped_early`` tells whether patience ran out.
+    """
+
+    records: list[dict] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    best_value: float | None = None  # of the early-stopping monitor, when there is one
+    no_improvement: int = 0  # epochs without improvement at the end (the monitor's patience count)
+    solver: dict = field(default_factory=dict)  # lbfgs: scipy's iterations, evaluations, status
+    optimizer: object = None  # the optimiser, with its state, to continue (partial_fit)
+
+    def column(self, name: str) -> np.ndarray:
+        return np.array([r.get(name, np.nan) for r in self.records], dtype=float)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def write_csv(self, f) -> None:
+        """Write the records as CSV to an open text file (one row per epoch)."""
+        extra = [k for r in self.records[:1] for k in r if k not in HISTORY_COLUMNS]
+        writer = csv.DictWriter(
+            f, fieldnames=list(HISTORY_COLUMNS) + extra, restval="", lineterminator="\n"
+        )
+        writer.writeheader()
+        for r in self.records:
+            writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
