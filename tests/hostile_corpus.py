@@ -129,6 +129,13 @@ def _model_cases(root: Path, good: Path, rows: Path) -> list:
         edit(lambda a, m: m.__setitem__("seed", 1.5)),
     )
     case(
+        "model_split_strings",
+        'metadata split {"test_fraction": "x", "seed": "y"}',
+        r"is inconsistent \(split \{\"test_fraction\": \"x\", \"seed\": \"y\"\} is not "
+        r"\{test_fraction in \[0, 1\), seed >= 0\}\)" + REDO,
+        edit(lambda a, m: m.__setitem__("split", {"test_fraction": "x", "seed": "y"})),
+    )
+    case(
         "model_nan_weights",
         "a NaN weight",
         r"has NaN or infinite weights in W1; train it again",

@@ -347,4 +347,26 @@ def _check_metadata(meta: dict, path) -> dict:
     spec["preprocessing"] = meta.get("preprocessing")
     if spec["preprocessing"] is not None and spec["preprocessing"] not in KINDS:
         raise _inconsistent(path, f"unknown preprocessing {spec['preprocessing']!r}")
+    _check_run_entries(meta, path)
     return spec
+
+
+def _check_run_entries(meta: dict, path) -> None:
+    """The entries 'npmlp train' writes and 'npmlp evaluate --split test' reads back."""
+    if "data" in meta and not isinstance(meta["data"], str):
+        raise _inconsistent(path, f"data {json.dumps(meta['data'])[:80]} is not a text")
+    split = meta.get("split")
+    if split is None:
+        return
+    fraction = split.get("test_fraction") if isinstance(split, dict) else None
+    seed = split.get("seed") if isinstance(split, dict) else None
+    if not (
+        isinstance(fraction, (int, float))
+        and not isinstance(fraction, bool)
+        and 0 <= fraction < 1
+        and _is_int(seed)
+        and seed >= 0
+    ):
+        raise _inconsistent(
+            path, f"split {json.dumps(split)[:80]} is not {{test_fraction in [0, 1), seed >= 0}}"
+        )
