@@ -258,6 +258,17 @@ def _model_cases(root: Path, good: Path, rows: Path) -> list:
         p.symlink_to("/dev/zero")
         return p
 
+    def sparse(p):
+        with open(p, "wb") as f:
+            f.truncate(1 << 40)
+        return p
+
+    case(
+        "model_sparse_1TB",
+        "a sparse 1 TB model file of NUL bytes",
+        r"is not an npmlp model file \(not an \.npz archive\)",
+        sparse,
+    )
     case("model_fifo", "the model is a FIFO", NOT_REGULAR, fifo)
     case("model_dev_zero", "the model is a symlink to /dev/zero", NOT_REGULAR, dev_zero)
     d = folder(root, "predict_rows_fifo")

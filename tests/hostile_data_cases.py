@@ -167,6 +167,27 @@ def table_cases(root: Path) -> list:
     p = folder(root, "csv_fifo") / "d.csv"
     os.mkfifo(p)
     cases.append(info_case("csv_fifo", "--data is a FIFO (.csv)", p, NOT_REGULAR))
+    p = folder(root, "csv_sparse_1TB") / "d.csv"
+    with open(p, "wb") as f:
+        f.truncate(1 << 40)  # 1 TB of NUL bytes, none of them on disk
+    cases.append(
+        info_case(
+            "csv_sparse_1TB",
+            "a sparse 1 TB file of NUL bytes as CSV",
+            p,
+            r"line 1 is longer than 16 MB; npmlp reads CSV lines up to that length",
+        )
+    )
+    p = folder(root, "csv_symlink_loop") / "d.csv"
+    p.symlink_to(p.name)
+    cases.append(
+        info_case(
+            "csv_symlink_loop",
+            "a symlink to itself",
+            p,
+            r"cannot read it \(Too many levels of symbolic links\); check its permissions",
+        )
+    )
     # two that must succeed, for their memory and exactness
     p = folder(root, "csv_30MB") / "big.csv"
     rng = np.random.default_rng(0)

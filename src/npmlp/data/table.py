@@ -129,9 +129,8 @@ def parse_csv(f, path, *, header=None, choose_label=None, keep_labels=True) -> T
     False that column is skipped unread (rows to predict may carry an empty label column).
     """
     path = Path(path)
-    first_line = f.readline(MAX_LINE_BYTES + 1)
+    delimiter = delimiter_for(path, f.readline(1 << 16))  # the start of line 1 is enough
     f.seek(0)
-    delimiter = delimiter_for(path, first_line)
     rows = iter_rows(f, path, delimiter)
     first = next(rows, None)
     if first is None:
