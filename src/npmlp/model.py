@@ -32,7 +32,7 @@ from .layers import (
     fc_forward,
 )
 from .loss import log_softmax, softmax, softmax_cross_entropy
-from .packing import packed_copy
+from .packing import packed_copy, packed_zeros
 from .preprocessing import Preprocessing
 from .rows import check_rows, is_sparse, is_streamed
 from .workspace import Workspace
@@ -101,6 +101,18 @@ class MLP:
         init="he",
         activation="relu",
     ):
+        self._set_up(D, H, L, C, dtype, seed, init, activation)
+        for i, d_in, d_out in self.arch.fc_layers:  # biases stay 0
+            if init == "he":  # W ~ N(0, 2 / d_in)
+                W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
+            else:  # glorot: W ~ U(-a, a), a = sqrt(6 / (d_in + d_out))
+                a = np.sqrt(6.0 / (d_in + d_out))
+                W = self.rng.uniform(-a, a, (d_in, d_out))
+            np.copyto(self.params[f"W{i}"], W, casting="unsafe")
+
+    def _set_up(self, D, H, L, C, dtype, seed, init, activation) -> None:
+        """Every attribute, with zero parameters: views of one buffer, so that an optimiser can
+        update them all in one pass (:mod:`npmlp.packing`)."""
         self.arch = Architecture.of(D, H, L, C)
         if init not in INITS:
             raise NpmlpError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
@@ -111,24 +123,24 @@ class MLP:
         self.dtype = _check_dtype(dtype)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
-        self.seed = int(seed)
-        self.init = init
-        self.activation = activation
+        self.seed, self.init, self.activation = int(seed), init, activation
         self.rng = np.random.default_rng(self.seed)
-        params = {}
+        shapes, zero = {}, np.zeros((), self.dtype)  # zero-stride views: shapes, no memory
         for i, d_in, d_out in self.arch.fc_layers:
-            if init == "he":  # W ~ N(0, 2 / d_in)
-                W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
-            else:  # glorot: W ~ U(-a, a), a = sqrt(6 / (d_in + d_out))
-                a = np.sqrt(6.0 / (d_in + d_out))
-                W = self.rng.uniform(-a, a, (d_in, d_out))
-            params[f"W{i}"] = W
-            params[f"b{i}"] = np.zeros((1, d_out))
-        # views of one buffer, so that an optimiser can update them all in one pass (packing.py)
-        self.params: dict[str, np.ndarray] = packed_copy(params, self.dtype)
+            shapes[f"W{i}"] = np.broadcast_to(zero, (d_in, d_out))
+            shapes[f"b{i}"] = np.broadcast_to(zero, (1, d_out))
+        self.params: dict[str, np.ndarray] = packed_zeros(shapes, self.dtype)
         self.classes = np.arange(C)
         self.preprocessing: Preprocessing | None = None
         self.metadata: dict = {}
+
+    @classmethod
+    def empty(cls, D, H, L, C, *, dtype=np.float32, seed=0, init="he", activation="relu"):
+        """A model of zero parameters, drawn from no random generator: for filling from a file
+        (allocates the parameters once, in their dtype, and nothing else)."""
+        net = cls.__new__(cls)
+        net._set_up(D, H, L, C, dtype, seed, init, activation)
+        return net
 
     # ------------------------------------------------------------------ structure
     D = property(lambda self: self.arch.D, doc="Input size D.")

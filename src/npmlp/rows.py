@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError
+from .safeio import open_regular, read_npy_header
 
 __all__ = [
     "StreamedRows",
@@ -48,31 +49,30 @@ class _NpyFile:
 
     def __init__(self, path):
         self.path = Path(path)
-        with open(self.path, "rb") as f:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-            else:
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-            self.offset = f.tell()
-        if len(shape) == 0:
-            raise ValueError("it holds a single number, not an array of rows")
-        if dtype.hasobject:
-            raise ValueError("the array holds Python objects (pickle); save plain numbers")
-        if fortran and len(shape) > 1:
-            raise ValueError("the array is in Fortran order; save np.ascontiguousarray(X)")
-        self.shape, self.dtype = tuple(shape), dtype
-        self.row_bytes = int(np.prod(shape[1:], dtype=np.int64)) * dtype.itemsize
-        need = self.offset + self.row_bytes * (shape[0] if shape else 1)
-        size = self.path.stat().st_size
-        if size < need:
-            raise ValueError(f"the header says {need} bytes but the file has {size}")
-        self.fd = os.open(self.path, os.O_RDONLY)
+        self.file = open_regular(self.path)  # a FIFO or a device is refused, never read
+        try:
+            h = read_npy_header(self.file, cap=1 << 62)  # streamed: only the file size bounds it
+            shape, fortran, dtype = h.shape, h.fortran, h.dtype
+            if len(shape) == 0:
+                raise ValueError("it holds a single number, not an array of rows")
+            if fortran and len(shape) > 1:
+                raise ValueError("the array is in Fortran order; save np.ascontiguousarray(X)")
+            self.offset = h.offset
+            self.shape, self.dtype = tuple(shape), dtype
+            need = self.offset + h.nbytes
+            size = os.fstat(self.file.fileno()).st_size
+            if size < need:
+                raise ValueError(f"the header says {need} bytes but the file has {size}")
+            self.row_bytes = h.nbytes // shape[0] if shape[0] else 0
+        except BaseException:
+            self.file.close()
+            raise
+        self.fd = self.file.fileno()
 
     def __del__(self):
-        fd = getattr(self, "fd", None)
-        if fd is not None:
-            os.close(fd)
+        f = getattr(self, "file", None)
+        if f is not None:
+            f.close()
 
     def read_into(self, out: np.ndarray, rows: np.ndarray) -> None:
         """``out[k] = row rows[k]`` for each k; runs of consecutive rows in one read."""

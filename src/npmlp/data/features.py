@@ -1,6 +1,7 @@
 """Reading the rows to predict: a ``.npy`` array or a CSV of D feature columns.
 
-A big ``.npy`` (256 MB or more) is streamed from disk and predicted block by block.
+A big ``.npy`` (256 MB or more) is streamed from disk and predicted block by block; a CSV is
+parsed in chunks straight into a float array (:mod:`npmlp.data.table`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..rows import first_nonfinite_row
-from .files import LABEL_NAMES, read_npy, read_table
+from .files import LABEL_NAMES, read_csv_table, read_npy
 
 __all__ = ["read_features"]
 
@@ -24,24 +25,16 @@ def read_features(path, D: int):
         if X.ndim == 1 and X.shape[0] == D:
             X = np.asarray(X)[None, :]
     else:
-        header, rows = read_table(path)
-        width = len(rows[0])
-        keep = list(range(width))
-        if header and width == D + 1:
-            lowered = [h.lower() for h in header]
-            drop = [lowered.index(n) for n in LABEL_NAMES if n in lowered]
-            if drop:
-                keep.remove(drop[0])
-        X = np.empty((len(rows), len(keep)))
-        for n, r in enumerate(rows):
-            for k, c in enumerate(keep):
-                try:
-                    X[n, k] = float(r[c])
-                except ValueError:
-                    line = n + (2 if header else 1)
-                    raise DataError(
-                        f"{path}: line {line}, column {c}: {r[c]!r} is not a number"
-                    ) from None
+
+        def label_to_drop(names, width):
+            if names and width == D + 1:
+                lowered = [h.lower() for h in names]
+                for n in LABEL_NAMES:
+                    if n in lowered:
+                        return lowered.index(n)
+            return None
+
+        X = read_csv_table(path, choose_label=label_to_drop, keep_labels=False).X
     if X.ndim != 2 or X.dtype.kind not in "fiub":
         raise DataError(
             f"{path}: expected a 2-D numeric array of rows, got shape {X.shape} and dtype {X.dtype}"

@@ -66,8 +66,8 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         The seed's ``L`` (odd, >= 3) and ``H`` (every hidden width); when given they replace
         ``hidden_layer_sizes`` (``hidden_size`` alone keeps its number of layers... as 3).
     init : {"glorot", "he"}, default="glorot"
-        ``"glorot"``: scikit-learn's ``U(+-sqrt(f / (d_in + d_out)))`` for the weights, ``f``
-        2 for logistic else 6, biases 0; ``"he"``: ``N(0, 2 / d_in)``.
+        ``"glorot"``: ``U(+-sqrt(6 / (d_in + d_out)))`` for the weights (scikit-learn's scale,
+        which it narrows to 2 instead of 6 for logistic), biases 0; ``"he"``: ``N(0, 2 / d_in)``.
     dropout : float in [0, 1), default=0.0
         Share of the hidden units zeroed at each training step (inverted dropout; none at
         prediction).
