@@ -533,6 +533,7 @@ from .cli_graph import graph  # noqa: E402  (the graph command lives in its own 
 
 cli.add_command(data)
 cli.add_command(graph)
+cli.add_command(__import__("npmlp.cli_playground", fromlist=["playground"]).playground)
 
 
 # ----------------------------------------------------------------------------------------- main
