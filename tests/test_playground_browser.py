@@ -79,7 +79,7 @@ def test_moons_to_95_percent_then_spirals_with_a_map_per_unit(page, tmp_path):
     assert page.inner_text("#play").strip().endswith("pause")
 
     page.select_option("#data", '"spirals"')
-    page.wait_for_function("document.querySelectorAll('#legend span').length === 3")
+    page.wait_for_function("document.querySelectorAll('#legend span').length === 3")  # classes
     page.select_option("#classes", "3")
     page.select_option("#layers", "5")
     page.wait_for_function(  # a frame of the spirals run, after some training
@@ -135,3 +135,21 @@ def test_seed_view_and_tiny_network_in_the_page(page):
     page.click("#tiny-step")
     page.wait_for_function(f"document.getElementById('seed-caption').textContent !== {before!r}")
     assert "loss" in page.inner_text("#seed-caption")
+
+
+def test_take_it_away_download_and_command(page, tmp_path):
+    import npmlp
+
+    page.wait_for_function("document.getElementById('test-acc').textContent !== '-'")
+    page.click("#epoch")
+    page.wait_for_function("document.getElementById('epoch-n').textContent === '1.00'")
+    with page.expect_download() as info:
+        page.click("#download")
+    info.value.save_as(tmp_path / "model.npz")
+    net = npmlp.load(tmp_path / "model.npz")
+    assert (net.D, net.L, net.C) == (2, 5, 2) and net.metadata["data"].startswith("moons:")
+    page.click("#copy-command")
+    page.wait_for_selector("#command:not([hidden])")
+    assert page.inner_text("#command").startswith(
+        "npmlp train --data moons:n=500,noise=0.2,seed=0 -L 5 -H 8 --epochs 1 --batch-size 32"
+    )

@@ -193,6 +193,7 @@ def test_frames_round_trip_and_quantisation():
 def test_settings_merge_and_spec():
     cfg = cfgmod.merge(cfgmod.DEFAULTS, {"layers": 7})
     assert cfg["widths"] == [8, 8, 8] and cfgmod.merge(cfg, {"layers": 3})["widths"] == [8]
+    assert cfgmod.merge(cfg, {"data": "xor"})["noise"] == 0.05  # the set's own default noise
     cfg = cfgmod.merge(cfg, {"data": "spirals", "classes": 4, "widths": [3, 2, 1], "noise": 0})
     assert cfgmod.data_spec(cfg) == "spirals:n=500,noise=0,seed=0,arms=4"
     assert cfgmod.n_classes(cfg) == 4 and cfgmod.n_classes({**cfg, "data": "xor"}) == 2

@@ -139,6 +139,8 @@ def merge(current: dict, changes) -> dict:
             new[key] = number(key, value, *LIMITS[key])
         else:
             new[key] = whole(key, value, *LIMITS[key])
+    if "data" in changes and "noise" not in changes:  # each set's own scale of noise
+        new["noise"] = SYNTHETIC[new["data"]][1]
     hidden = (new["layers"] - 1) // 2
     if "widths" in changes and len(new["widths"]) != hidden:
         raise NpmlpError(

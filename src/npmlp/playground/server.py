@@ -255,7 +255,7 @@ def create_app(
 
     async def model_file(request):
         runner = runners.get(request.path_params["sid"])
-        if runner is None:
+        if runner is None or runner.session is None:
             return PlainTextResponse("no such session (it has ended); reload the page", 404)
         data = await runner.call(runner.session.model_bytes)
         headers = {"Content-Disposition": 'attachment; filename="playground-model.npz"'}

@@ -48,7 +48,6 @@ class Session:
 
     def __init__(self, cfg: dict | None = None):
         self.cfg = cfgmod.merge(dict(cfgmod.DEFAULTS), cfg or {})
-        self.selected = None  # (layer index i, unit j) shown enlarged
         self.tiny_net = None
         self.reset()
 
@@ -56,7 +55,6 @@ class Session:
     def configure(self, changes: dict) -> None:
         """Check and apply new settings, then start a fresh run. Raises NpmlpError."""
         self.cfg = cfgmod.merge(self.cfg, changes)
-        self.selected = None
         self.reset()
 
     def reset(self) -> None:
@@ -87,6 +85,7 @@ class Session:
         self.order = np.arange(n)
         self._shuffle()
         self.steps, self.batch, self.epochs = 0, 0, 0
+        self.selected = None  # (layer index i, unit j) shown enlarged
         self.run = getattr(self, "run", 0) + 1  # frames of an earlier run are dropped by the page
         self._make_grid()
 
@@ -238,23 +237,24 @@ class Session:
             )
         self.selected = (i, j)
 
-    def _scaled(self, rows: np.ndarray, dtype) -> np.ndarray:
-        X = np.empty((len(rows), 2), dtype)
-        np.copyto(X, self.X_train[rows], casting="unsafe")
-        return self.net.preprocessing.apply(X, out=X)
-
     def seed_view(self) -> dict:
         """The seed's view of the batch the next step will use, with the current weights."""
         rows = self.next_rows()
-        X = self._scaled(rows, self.net.dtype)
+        X = np.empty((len(rows), 2), self.net.dtype)  # scaled in the training dtype, as step()
+        np.copyto(X, self.X_train[rows], casting="unsafe")
+        self.net.preprocessing.apply(X, out=X)
         table = graph_rows(self.net, X, self.y_train[rows], self.cfg["l2"])
         return {"type": "seed_view", "step": self.steps, "N": len(rows), "rows": table}
 
     def tiny(self, fresh: bool) -> dict:
-        """One step of the tiny network (N=4, D=2, H=3, C=2) on 2 points of class 0 and 2 of 1."""
-        y = self.y_train
+        """One step of the tiny network (N=4, D=2, H=3, C=2) on 2 points of class 0 and 2 of 1.
+
+        The points are the first of each class in the data set (every set has at least 3 of
+        each), scaled as the training rows are.
+        """
+        y = self.y
         rows = np.concatenate([np.flatnonzero(y == 0)[:2], np.flatnonzero(y == 1)[:2]])
-        X = self._scaled(rows, np.float64)
+        X = self.net.preprocessing.apply(self.X[rows])
         net = None if fresh else self.tiny_net
         self.tiny_net, result = tiny_network(X, y[rows], self.cfg["lr"], self.cfg["seed"], net)
         return {"type": "tiny", **result}

@@ -109,8 +109,9 @@ function onJSON(msg) {
       app.playing = msg.playing;
       $("play").innerHTML = msg.playing ? "&#10074;&#10074; pause" : "&#9654; play";
       $("speed-out").textContent = msg.steps;
+      if (!msg.playing) { $("fps").textContent = "-"; app.drawn = []; }
       break;
-    case "error": status(msg.message); break;
+    case "error": app.lastError = msg.message; status(msg.message); break;
     case "seed_view": app.inspecting = false; if (!app.tinyMode) seedView.show(msg); break;
     case "tiny": seedView.showTiny(msg); $("tiny-step").disabled = false; break;
     case "command": {
@@ -147,8 +148,15 @@ function draw() {
     $("train-loss").textContent = fix(h.train_loss, 3); $("test-loss").textContent = fix(h.test_loss, 3);
     $("train-acc").textContent = fix(h.train_acc, 3); $("test-acc").textContent = fix(h.test_acc, 3);
     if (app.tab === "seed" && $("seed-auto").checked && !app.tinyMode) inspect(false);
+    countFrame();
   }
   for (; app.pending > 0; app.pending--) send({ type: "ack" });
+}
+function countFrame() { // frames drawn in the last second, while playing
+  const now = performance.now();
+  app.drawn = (app.drawn || []).filter((t) => now - t < 1000);
+  app.drawn.push(now);
+  $("fps").textContent = app.playing ? String(app.drawn.length) : "-";
 }
 function inspect(force) {
   const now = performance.now();
@@ -162,7 +170,11 @@ function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   ws.binaryType = "arraybuffer";
   ws.onmessage = (e) => (typeof e.data === "string" ? onJSON(JSON.parse(e.data)) : onFrame(e.data));
-  ws.onclose = () => status("disconnected from the server: start 'npmlp playground' and reload this page", true);
+  ws.onclose = () => {
+    const idle = (app.lastError || "").startsWith("closed after");
+    status(idle ? app.lastError : "disconnected from the server: start 'npmlp playground' and reload this page", true);
+    $("play").disabled = $("step").disabled = $("epoch").disabled = $("reset").disabled = true;
+  };
   app.ws = ws;
 }
 try { app.hashConfig = location.hash.length > 1 ? JSON.parse(decodeURIComponent(location.hash.slice(1))) : null; } catch (e) { app.hashConfig = null; }

@@ -86,10 +86,10 @@ NP.Regions = class {
   resize() { this.ctx = NP.fit(this.canvas); }
   setData(data) {
     this.data = data;
-    this.legend.innerHTML = "";
+    this.legend.innerHTML = "class";
     for (let k = 0; k < data.classes; k++) {
       const s = document.createElement("span");
-      s.innerHTML = `<i class="swatch" style="background:${NP.CLASS[k]}"></i>class ${k}`;
+      s.innerHTML = `<i class="swatch" style="background:${NP.CLASS[k]}"></i>${k}`;
       this.legend.appendChild(s);
     }
   }
@@ -114,6 +114,11 @@ NP.Regions = class {
 };
 
 // ---------------------------------------------------------------- loss and accuracy curves
+// the smallest of 1, 2, 2.5, 5 times a power of 10 that is >= x
+NP.niceStep = (x) => {
+  const p = Math.pow(10, Math.floor(Math.log10(x)));
+  return [1, 2, 2.5, 5, 10].map((m) => m * p).find((v) => v >= x * 0.999);
+};
 NP.Curves = class {
   constructor(lossCanvas, accCanvas) {
     this.loss = { canvas: lossCanvas }; this.acc = { canvas: accCanvas };
@@ -133,8 +138,9 @@ NP.Curves = class {
     for (const p of pts) top = Math.max(top, Math.min(p[1], 10), Math.min(p[2], 10));
     let low = 1;
     for (const p of pts) low = Math.min(low, p[3], p[4]);
-    low = Math.max(0, Math.floor(Math.min(low, 0.5) * 10) / 10);
-    this.plot(this.loss, [1, 2], 0, top * 1.05, (v) => v.toFixed(v < 1 ? 2 : 1));
+    low = Math.max(0, Math.floor(Math.min(low, 0.6) * 5) / 5); // 0, 0.2, 0.4 or 0.6: even ticks
+    const step = NP.niceStep(top / 4);
+    this.plot(this.loss, [1, 2], 0, 4 * step, (v) => v.toFixed(step < 0.1 ? 3 : step < 1 ? 2 : 1));
     this.plot(this.acc, [3, 4], low, 1, (v) => v.toFixed(1));
   }
   plot(target, idx, y0, y1, fmt) {
@@ -151,10 +157,8 @@ NP.Curves = class {
       ctx.textAlign = "right"; ctx.fillText(fmt(v), L - 4, y + 3);
     }
     ctx.textAlign = "center";
-    for (let k = 0; k <= 4; k++) {
-      const v = (xMax * k) / 4;
-      ctx.fillText(v.toFixed(xMax < 4 ? 1 : 0), X(v), h - 5);
-    }
+    const xStep = NP.niceStep(xMax / 4);
+    for (let v = 0; v <= xMax * 1.0001; v += xStep) ctx.fillText(+v.toFixed(2) + "", X(v), h - 5);
     ctx.textAlign = "right"; ctx.fillText("epoch", w - R, h - 5 - 10);
     [["#374151", idx[0]], ["#dc2626", idx[1]]].forEach(([col, j]) => {
       ctx.beginPath(); ctx.strokeStyle = col; ctx.lineWidth = 1.6;
