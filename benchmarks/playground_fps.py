@@ -22,12 +22,11 @@ import time
 from websockets.sync.client import connect
 
 SERVER = """
-import socket, sys, uvicorn
-from npmlp.playground.server import create_app
+import socket, sys
+from npmlp.playground.server import create_app, uvicorn_server
 sock = socket.socket(); sock.bind(("127.0.0.1", 0)); sock.listen(64)
 print(sock.getsockname()[1], flush=True)
-app = create_app(max_fps=float(sys.argv[1]))
-uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+uvicorn_server(create_app(max_fps=float(sys.argv[1]))).run(sockets=[sock])
 """
 
 SETTINGS = {"data": "moons", "n": 1000, "layers": 5, "widths": [16, 16], "batch_size": 32}

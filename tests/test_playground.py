@@ -179,16 +179,35 @@ BAD = [
 
 
 @pytest.mark.parametrize("text,error", BAD, ids=[e[:40] for _, e in BAD])
-def test_a_bad_message_gets_an_error_and_the_session_goes_on(client, text, error):
+def test_a_bad_message_gets_an_error_and_the_session_goes_on(client, caplog, text, error):
     with client.websocket_connect("/ws") as ws:
         before = opening(ws)["data"]["config"]
         ws.send_text(text)
         assert next_json(ws, "error")["message"] == error
+        assert error in caplog.text  # logged too
         ws.send_json({"type": "step"})  # still alive, settings unchanged
         h, seg = next_frame(ws)
         assert h["step"] == 1 and seg["units"].shape == (16, 32, 32)
         ws.send_json({"type": "command"})
         assert f"--seed {before['seed']} " in next_json(ws, "command")["command"]
+
+
+def test_a_megabyte_message_through_the_real_server(caplog):
+    """uvicorn itself lets a 1 MB message through to the session, which answers it."""
+    from websockets.sync.client import connect
+
+    from playground_support import real_server
+
+    with real_server() as url, connect(url.replace("http", "ws") + "ws") as ws:
+        while not isinstance(ws.recv(), bytes):  # hello, data, state, then the first frame
+            pass
+        ws.send(MEGABYTE)
+        assert json.loads(ws.recv()) == {"type": "error", "message": BAD[-1][1]}
+        ws.send('{"type": "step"}')
+        while not isinstance(frame := ws.recv(), bytes):
+            pass
+        assert decode(frame)[0]["step"] == 1
+    assert BAD[-1][1] in caplog.text  # and the server logged it
 
 
 def test_binary_message_gets_an_error(client):

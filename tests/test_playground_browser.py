@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,27 +25,15 @@ playwright = pytest.importorskip("playwright.sync_api", reason="pip install play
 uvicorn = pytest.importorskip("uvicorn")
 from PIL import Image  # noqa: E402
 
-from npmlp.playground.server import create_app  # noqa: E402
+from playground_support import real_server  # noqa: E402
 
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "playground.png"
 
 
 @pytest.fixture(scope="module")
 def server_url():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    server.should_exit = True
-    thread.join(20)
-    sock.close()
+    with real_server() as url:
+        yield url
 
 
 @pytest.fixture

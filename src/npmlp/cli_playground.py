@@ -54,7 +54,13 @@ def _open_when_started(server, url: str) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on; 0 takes a free one.",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -77,9 +83,15 @@ def playground(port, host, no_browser):
       npmlp playground
       npmlp playground --port 9000 --no-browser
     """
-    import uvicorn  # noqa: F401  (starlette and uvicorn load only for this command)
+    try:  # starlette and uvicorn load only for this command
+        import uvicorn  # noqa: F401
 
-    from .playground.server import MAX_MESSAGE, create_app
+        from .playground.server import uvicorn_server
+    except ImportError as e:
+        raise NpmlpError(
+            f"npmlp playground needs {e.name or 'starlette and uvicorn'}; install it with "
+            "'pip install starlette uvicorn websockets'"
+        ) from None
 
     if not _is_loopback(host):
         click.echo(
@@ -89,10 +101,7 @@ def playground(port, host, no_browser):
     sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{sock.getsockname()[1]}/"
-    config = uvicorn.Config(
-        create_app(), log_level="warning", ws_max_size=16 * MAX_MESSAGE, lifespan="on"
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn_server()
     click.echo(f"npmlp playground: {url}")
     click.echo("press Ctrl-C to stop it")
     if not no_browser:

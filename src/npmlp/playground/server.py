@@ -35,11 +35,12 @@ from ..threads import blas_threads
 from . import config as cfgmod
 from .session import Session
 
-__all__ = ["create_app", "TYPES", "MAX_MESSAGE"]
+__all__ = ["create_app", "uvicorn_server", "TYPES", "MAX_MESSAGE", "WS_MAX_SIZE"]
 
 log = logging.getLogger("npmlp.playground")
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE = 65536  # bytes of one message from the page
+WS_MAX_SIZE = 4 * 2**20  # uvicorn drops a socket that sends more; up to it, an error message
 MAX_UNACKED = 2  # frames sent and not yet acknowledged by the page
 TYPES = (
     "config",
@@ -314,3 +315,13 @@ def create_app(
     )
     app.state.runners = runners
     return app
+
+
+def uvicorn_server(app: Starlette | None = None):
+    """The uvicorn server ``npmlp playground`` runs: ``server.run(sockets=[sock])`` serves."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app or create_app(), log_level="warning", ws_max_size=WS_MAX_SIZE, lifespan="on"
+    )
+    return uvicorn.Server(config)
