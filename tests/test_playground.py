@@ -210,6 +210,26 @@ def test_a_megabyte_message_through_the_real_server(caplog):
     assert BAD[-1][1] in caplog.text  # and the server logged it
 
 
+def test_a_failure_while_playing_stops_play_and_the_session_goes_on(client, monkeypatch):
+    from npmlp.playground.session import Session
+
+    def broken(self, steps):
+        raise RuntimeError("a bug")
+
+    with client.websocket_connect("/ws") as ws:
+        opening(ws)
+        monkeypatch.setattr(Session, "advance", broken)
+        ws.send_json({"type": "play"})
+        error = next_json(ws, "error")["message"]
+        assert error == "internal error while training (see the server's log)"
+        assert next_json(ws, "state")["playing"] is False
+        monkeypatch.undo()
+        ws.send_json({"type": "step"})
+        while (h := next_frame(ws)[0])["step"] == 0:  # the frame sent after the failure
+            pass
+        assert h["step"] == 1
+
+
 def test_binary_message_gets_an_error(client):
     with client.websocket_connect("/ws") as ws:
         opening(ws)

@@ -133,9 +133,13 @@ class Runner:
             t0 = loop.time()
             try:
                 data = await self.call(self._advance, self.steps_per_frame)
-            except NpmlpError as e:  # diverged: stop, say why, show the restored weights
+            except Exception as e:  # diverged (or a bug): stop, say why, show the weights
+                message = str(e)
+                if not isinstance(e, NpmlpError):
+                    log.exception("session %s: training failed", self.id)
+                    message = "internal error while training (see the server's log)"
                 self.playing = False
-                await self.error(str(e))
+                await self.error(message)
                 await self.state()
                 await self.frame()
                 continue
