@@ -23,10 +23,12 @@ const enlarged = new NP.Enlarged($("enlarged"), $("enlarged-canvas"), $("enlarge
 const seedView = new NP.SeedView($("seed-table"), $("tiny"), $("seed-caption"));
 
 function send(msg) { if (app.ws && app.ws.readyState === 1) app.ws.send(JSON.stringify(msg)); }
-function status(text, sticky) {
-  $("status").textContent = text;
+// a message at the bottom of the page: errors in red; it goes after 8 s unless sticky
+function status(text, sticky, error) {
+  const el = $("status");
+  el.textContent = text; el.hidden = !text; el.classList.toggle("error", !!error);
   clearTimeout(app.statusTimer);
-  if (text && !sticky) app.statusTimer = setTimeout(() => ($("status").textContent = ""), 8000);
+  if (text && !sticky) app.statusTimer = setTimeout(() => (el.hidden = true), 8000);
 }
 function select(unit) {
   diagram.select(unit);
@@ -111,7 +113,7 @@ function onJSON(msg) {
       $("speed-out").textContent = msg.steps;
       if (!msg.playing) { $("fps").textContent = "-"; app.drawn = []; }
       break;
-    case "error": app.lastError = msg.message; status(msg.message); break;
+    case "error": app.lastError = msg.message; status(msg.message, false, true); break;
     case "seed_view": app.inspecting = false; if (!app.tinyMode) seedView.show(msg); break;
     case "tiny": seedView.showTiny(msg); $("tiny-step").disabled = false; break;
     case "command": {
@@ -172,7 +174,7 @@ function connect() {
   ws.onmessage = (e) => (typeof e.data === "string" ? onJSON(JSON.parse(e.data)) : onFrame(e.data));
   ws.onclose = () => {
     const idle = (app.lastError || "").startsWith("closed after");
-    status(idle ? app.lastError : "disconnected from the server: start 'npmlp playground' and reload this page", true);
+    status(idle ? app.lastError : "disconnected from the server: start 'npmlp playground' and reload this page", true, true);
     $("play").disabled = $("step").disabled = $("epoch").disabled = $("reset").disabled = true;
   };
   app.ws = ws;

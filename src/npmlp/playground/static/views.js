@@ -141,7 +141,7 @@ NP.Curves = class {
     low = Math.max(0, Math.floor(Math.min(low, 0.6) * 5) / 5); // 0, 0.2, 0.4 or 0.6: even ticks
     const step = NP.niceStep(top / 4);
     this.plot(this.loss, [1, 2], 0, 4 * step, (v) => v.toFixed(step < 0.1 ? 3 : step < 1 ? 2 : 1));
-    this.plot(this.acc, [3, 4], low, 1, (v) => String(+v.toFixed(2)));
+    this.plot(this.acc, [3, 4], low, 1, (v) => v.toFixed(low === 0 ? 2 : 1));
   }
   plot(target, idx, y0, y1, fmt) {
     const ctx = target.ctx, w = target.canvas.clientWidth, h = target.canvas.clientHeight;
