@@ -18,6 +18,7 @@ from .evaluate import evaluate
 from .export import export
 from .graph import graph
 from .options import CONTEXT
+from .playground import playground
 from .predict import predict
 from .summary import gradcheck, summary
 from .train import train
@@ -39,7 +40,7 @@ def cli():
     """
 
 
-for command in (train, evaluate, predict, summary, gradcheck, data, graph, export):
+for command in (train, evaluate, predict, summary, gradcheck, data, graph, export, playground):
     cli.add_command(command)
 
 
