@@ -217,11 +217,12 @@ def test_user_errors_are_one_line_with_exit_code_2(args, message, capsys, tmp_pa
 
 def test_data_errors(tmp_path, capsys, iris_model):
     nan = write_csv(tmp_path / "nan.csv", "a,b,label\n1,2,0\nnan,3,1\n4,5,1\n")
-    code, _, err = run(capsys, "train", "--data", nan, "--out", str(tmp_path / "run"))
+    args = ("train", "--data", nan, "--out", str(tmp_path / "run"), "--missing", "error")
+    code, _, err = run(capsys, *args)
     assert code == 2
     assert err == (
-        f"npmlp: error: {nan}: 1 row(s) contain NaN or infinity (first: row 1); "
-        "remove or impute those values\n"
+        f"npmlp: error: {nan}: line 3, column 'a': missing value 'nan'; fill or remove it, "
+        "or leave out --missing error to impute it\n"
     )
     assert not (tmp_path / "run").exists()
     code, _, err = run(capsys, "evaluate", str(iris_model), "--data", "wine")

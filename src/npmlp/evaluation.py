@@ -14,7 +14,14 @@ from .data.splits import split_dataset
 from .errors import NpmlpError
 from .rows import subset_rows
 
-__all__ = ["evaluation_rows", "held_out_test_rows", "evaluation_report", "format_report"]
+__all__ = [
+    "evaluation_rows",
+    "pick_rows",
+    "table_rows",
+    "held_out_test_rows",
+    "evaluation_report",
+    "format_report",
+]
 
 
 def held_out_test_rows(net, ds, data: str):
@@ -38,18 +45,41 @@ def held_out_test_rows(net, ds, data: str):
     return subset_rows(ds.X, test_idx), ds.y[test_idx]
 
 
-def evaluation_rows(net, ds, data: str, split: str = "all"):
-    """Rows and labels to score: ``split="all"`` every row (the file's test part when it has
-    one), ``"test"`` the held-out test rows (see :func:`held_out_test_rows`)."""
+def pick_rows(net, ds, data: str, split: str = "all"):
+    """The rows (X, labels) to score, as loaded: ``split="all"`` every row (the file's test
+    part when it has one), ``"test"`` the held-out test rows (see :func:`held_out_test_rows`).
+    A table's rows are raw columns (encode them with :func:`table_rows`)."""
     if ds.X_test is not None:
-        X, y = ds.X_test, ds.y_test
-    elif split == "test":
-        X, y = held_out_test_rows(net, ds, data)
-    else:
-        X, y = ds.X, ds.y
+        return ds.X_test, ds.y_test
+    if split == "test":
+        return held_out_test_rows(net, ds, data)
+    return ds.X, ds.y
+
+
+def table_rows(net, ds, X, data: str):
+    """Rows X of ``ds`` as ``net`` takes them: ``(X (n, D), notes)``. A table's raw columns
+    are encoded by the model's table encoder (notes: cells filled, values unseen in training,
+    as :meth:`~npmlp.encoding.TableEncoder.transform` gives them); other rows pass as they are."""
+    notes = {"missing": {}, "unseen": {}}
+    if ds.table is not None and net.encoder is not None:
+        return net.encoder.transform(ds.table, X)
+    if ds.table is not None and (
+        any(k != "number" for k in ds.table.kinds) or any(ds.table.missing)
+    ):
+        raise NpmlpError(
+            f"{data}: this model was not trained on a table, so it reads numbers only; "
+            "this table has text columns or missing values"
+        )
     if X.shape[1] != net.D:
         raise NpmlpError(f"{data} has {X.shape[1]} features but the model expects D={net.D}")
-    return X, y
+    return X, notes
+
+
+def evaluation_rows(net, ds, data: str, split: str = "all"):
+    """Rows and labels to score (:func:`pick_rows`), as the model takes them
+    (:func:`table_rows`): ``(X (n, D), labels (n,))``."""
+    X, y = pick_rows(net, ds, data, split)
+    return table_rows(net, ds, X, data)[0], y
 
 
 def evaluation_report(net, X, labels) -> dict:

@@ -2,8 +2,11 @@
 
 :func:`train_run` loads the data, splits it (:mod:`npmlp.data.splits`: stratified train /
 validation / test, a given test set respected), fits the scaling on the training split only,
-trains (:func:`npmlp.training.fit`), and evaluates every split. :func:`write_run` writes ``model.npz``, ``history.csv`` and ``metrics.json`` atomically,
-then the pictures (:mod:`npmlp.plots`) and ``report.html`` (:mod:`npmlp.report`).
+trains (:func:`npmlp.training.fit`), and evaluates every split. A table (CSV, DataFrame) is
+encoded by a :class:`~npmlp.encoding.TableEncoder` fitted on the training split only too
+(one-hot categories, missing values filled), stored with the model. :func:`write_run` writes
+``model.npz``, ``history.csv`` and ``metrics.json`` atomically, then the pictures
+(:mod:`npmlp.plots`) and ``report.html`` (:mod:`npmlp.report`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import atomic_write
-from .data import Dataset, load_dataset
+from .data import Dataset, TableOptions, load_dataset
 from .data.splits import hold_out, split_dataset
 from .defaults import TRAIN
+from .encoding import fit_and_encode
 from .errors import DataError
 from .health import HealthMonitor
+from .labels import encode_labels
 from .model import MLP
 from .model_file import save
 from .preprocessing import Preprocessing
@@ -53,7 +58,8 @@ def default_config(**changes) -> TrainConfig:
 
 @dataclass
 class RunSettings:
-    """What ``npmlp train`` takes. ``config`` holds the optimisation settings."""
+    """What ``npmlp train`` takes. ``config`` holds the optimisation settings; ``data`` is a
+    name, a path or a pandas DataFrame; ``table`` chooses and reads a table's columns."""
 
     data: str = TRAIN["data"]
     label: str | None = None
@@ -66,6 +72,7 @@ class RunSettings:
     dtype: str = TRAIN["dtype"]
     seed: int = TRAIN["seed"]
     config: TrainConfig = field(default_factory=default_config)
+    table: TableOptions = field(default_factory=TableOptions)
 
 
 @dataclass
@@ -76,30 +83,20 @@ class RunResult:
     history: History
     metrics: dict
     splits: dict  # name -> (X, y_idx)
-    extras: dict = field(default_factory=dict)  # "boundary": the BoundaryRecorder (2-D data)
+    # "boundary": the BoundaryRecorder (2-D data); "table_notes": cells filled, values unseen
+    extras: dict = field(default_factory=dict)
 
 
 def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> RunResult:
     """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input."""
-    ds = dataset or load_dataset(s.data, label=s.label)
+    ds = dataset or load_dataset(s.data, label=s.label, table=s.table)
     classes = ds.classes
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
-    net = MLP(
-        ds.n_features,
-        s.hidden,
-        s.layers,
-        len(classes),
-        dtype=s.dtype,
-        seed=s.seed,
-        init=s.init,
-        activation=s.activation,
-    )
-    net.classes = classes
-    y_all = net.encode_labels(ds.y)
+    y_all = encode_labels(classes, ds.y)
     # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
     X_train, y_train = subset_rows(ds.X, train_idx), y_all[train_idx]
     if ds.X_test is not None:
-        X_test, y_test = ds.X_test, net.encode_labels(ds.y_test)
+        X_test, y_test = ds.X_test, encode_labels(classes, ds.y_test)
     else:
         X_test, y_test = subset_rows(ds.X, test_idx), y_all[test_idx]
     X_val = y_val = None
@@ -113,8 +110,26 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
             f"{len(classes)} classes; give more rows (at least one per class) or "
             "lower --test-fraction / --val-fraction"
         )
+    encoder = table_notes = None
+    if ds.table is not None:  # raw columns: encoded as fitted on the training split only
+        encoder, X_train, (X_val, X_test), table_notes = fit_and_encode(
+            ds.table, X_train, [X_val, X_test]
+        )
+    net = MLP(
+        X_train.shape[1],
+        s.hidden,
+        s.layers,
+        len(classes),
+        dtype=s.dtype,
+        seed=s.seed,
+        init=s.init,
+        activation=s.activation,
+    )
+    net.classes, net.encoder = classes, encoder
     net.preprocessing = Preprocessing.fit(s.scaling, X_train)  # training split only
     watchers, extras = _watchers(net, X_train, y_train, s.config)
+    if table_notes is not None:
+        extras["table_notes"] = table_notes
 
     def on_epoch(record, net):  # health and pictures first, so the caller sees their columns
         for watch in watchers:
@@ -153,9 +168,12 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
             "seed": s.seed,
         }
     )
+    if table_notes is not None:  # cells filled and values unseen in training, per column
+        metrics["imputed"] = table_notes["missing"]
+        metrics["unseen"] = {k: sum(v.values()) for k, v in table_notes["unseen"].items()}
     net.metadata.update(
         {
-            "data": s.data,
+            "data": s.data if isinstance(s.data, str) else ds.name,
             "label": s.label,
             "scaling": s.scaling,
             "split": {"test_fraction": s.test_fraction, "seed": s.seed},

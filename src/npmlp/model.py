@@ -86,6 +86,8 @@ class MLP:
     params : dict ``{"W1": (D, H), "b1": (1, H), "W3": (H, H), ..., "WL": (H, C), "bL": (1, C)}``
     classes : (C,) labels returned by :meth:`predict` (default ``0 ... C-1``).
     preprocessing : :class:`Preprocessing` applied by :meth:`scale_input`, or ``None``.
+    encoder : for a model trained on a table, the :class:`~npmlp.encoding.TableEncoder` that
+        turns its named columns into the rows X (N, D) this model takes; else ``None``.
     metadata : dict saved with the model (training settings, data set...).
     """
 
@@ -132,6 +134,7 @@ class MLP:
         self.params: dict[str, np.ndarray] = packed_zeros(shapes, self.dtype)
         self.classes = np.arange(C)
         self.preprocessing: Preprocessing | None = None
+        self.encoder = None  # a model trained on a table: its npmlp.encoding.TableEncoder
         self.metadata: dict = {}
 
     @classmethod

@@ -5,6 +5,9 @@ A model is one ``.npz`` archive (no pickle) holding:
 - the parameters ``W1, b1, W3, b3, ..., WL, bL`` in the model's dtype;
 - ``classes``: the (C,) class labels (numbers or text);
 - ``preprocessing_shift`` and ``preprocessing_scale`` when the model scales its inputs;
+- ``table_encoder`` when the model was trained on a table: a JSON text of its
+  :class:`~npmlp.encoding.TableEncoder` (column names, kinds, fill values, categories, label
+  column); files without it load as before;
 - ``metadata``: a JSON text with the format version, the architecture, the dtype, the seed,
   the preprocessing kind, the training settings, any caller-given entries and the version of
   npmlp that wrote it.
@@ -27,6 +30,7 @@ import numpy as np
 from ._version import __version__
 from .architecture import Architecture
 from .atomic import atomic_write
+from .encoding import TableEncoder
 from .errors import ModelFileError, NpmlpError
 from .layers import ACTIVATIONS
 from .model import INITS, MLP
@@ -77,6 +81,8 @@ def save(net: MLP, path, **metadata) -> None:
     if net.preprocessing is not None:
         arrays["preprocessing_shift"] = net.preprocessing.shift
         arrays["preprocessing_scale"] = net.preprocessing.scale
+    if net.encoder is not None:
+        arrays["table_encoder"] = np.array(json.dumps(net.encoder.to_dict()))
     arrays["metadata"] = np.array(json.dumps(meta, default=_json_default))
     with atomic_write(path) as f:
         np.savez(f, **arrays)
@@ -100,6 +106,7 @@ _PICKLED = (
 )
 MAX_METADATA_CHARS = 1 << 20  # the JSON text; npmlp writes a few KB
 MAX_CLASS_BYTES = 64 << 20
+MAX_ENCODER_CHARS = 16 << 20  # the table encoder's JSON: names, fills, categories
 
 
 def load(path) -> MLP:
@@ -156,13 +163,14 @@ def _read_model(zf, path) -> MLP:
     meta = _read_metadata(zf, members.pop("metadata"), path)
     spec = _check_metadata(meta, path)
     D, L, C = spec["D"], spec["L"], spec["C"]
-    known = {"classes"} | (
+    known = {"classes", "table_encoder"} | (
         {"preprocessing_shift", "preprocessing_scale"} if spec["preprocessing"] else set()
     )
     unknown = sorted(k for k in members if k not in known and not _is_param(k, L))
     if unknown:
         raise _inconsistent(path, f"holds arrays the format does not know: {', '.join(unknown)}")
-    n_arrays = L + 1 + 1 + (2 if spec["preprocessing"] else 0)  # W, b; classes; shift, scale
+    # W, b; classes; shift, scale; the table encoder
+    n_arrays = L + 1 + 1 + (2 if spec["preprocessing"] else 0) + ("table_encoder" in members)
     if len(members) != n_arrays:  # before any list of L entries is built
         raise _inconsistent(
             path, f"the metadata implies {n_arrays} arrays (L={L}), the file holds {len(members)}"
@@ -189,6 +197,9 @@ def _read_model(zf, path) -> MLP:
     cls = members["classes"].header
     if cls.dtype.kind not in "iufbU" or cls.nbytes > MAX_CLASS_BYTES:
         raise _inconsistent(path, f"classes hold {cls.dtype}; npmlp writes numbers or text")
+    encoder = None
+    if "table_encoder" in members:
+        encoder = _read_encoder(zf, members["table_encoder"], D, path)
     try:  # allocated only now that every size is known to be consistent
         net = _new_model(spec)
     except MemoryError:
@@ -207,6 +218,7 @@ def _read_model(zf, path) -> MLP:
     if len(np.unique(classes)) != C:
         raise _bad(path, "lists a class label twice; train it again")
     net.classes = classes
+    net.encoder = encoder
     if spec["preprocessing"]:
         shift = read_member(zf, members["preprocessing_shift"])
         scale = read_member(zf, members["preprocessing_scale"])
@@ -279,6 +291,19 @@ def _read_metadata(zf, member, path) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _bad(path, "is not an npmlp model file (wrong format tag)")
     return meta
+
+
+def _read_encoder(zf, member, D: int, path) -> TableEncoder:
+    """The table encoder's JSON text, its length checked before it is read, then every field."""
+    h = member.header
+    if h.shape != () or h.dtype.kind != "U" or h.dtype.itemsize > 4 * MAX_ENCODER_CHARS:
+        raise _inconsistent(path, f"table_encoder is a {h.dtype} array of shape {h.shape}")
+    try:
+        return TableEncoder.from_dict(json.loads(str(read_member(zf, member)[()])), D)
+    except RecursionError:
+        raise _inconsistent(path, "table_encoder is JSON nested too deeply") from None
+    except ValueError as e:  # JSONDecodeError, or a field that is wrong
+        raise _inconsistent(path, f"table_encoder: {str(e)[:160]}") from None
 
 
 def _is_int(v) -> bool:

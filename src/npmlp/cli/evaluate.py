@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..data.columns import MISSING, UNKNOWN
 from .options import CONTEXT
 
 
@@ -25,24 +26,47 @@ from .options import CONTEXT
     show_default=True,
     help="'test': only the test rows that 'npmlp train' held out for this model.",
 )
+@click.option(
+    "--missing",
+    type=click.Choice(MISSING),
+    default="impute",
+    show_default=True,
+    help="A missing value: filled as in training, or refused (models trained on a table).",
+)
+@click.option(
+    "--unknown",
+    type=click.Choice(UNKNOWN),
+    default="ignore",
+    show_default=True,
+    help="A category unseen in training: all zeros (with a warning), or refused.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON line.")
-def evaluate(model, data, label, split, as_json):
+def evaluate(model, data, label, split, missing, unknown, as_json):
     """Accuracy, loss, per-class precision/recall and confusion matrix of a saved model.
 
     The whole data set is evaluated (its test part if the file gives one); with
-    --split test, only the rows 'npmlp train' held out as its test split.
+    --split test, only the rows 'npmlp train' held out as its test split. A model trained on a
+    table reads its columns by name (any order, others ignored) and its label column.
 
     \b
     Examples:
       npmlp evaluate runs/demo/model.npz --data digits
       npmlp evaluate runs/demo/model.npz --data digits --split test
     """
-    from ..data import load_dataset
-    from ..evaluation import evaluation_report, evaluation_rows, format_report
+    from ..data import TableOptions, load_dataset
+    from ..encoding import note_lines
+    from ..evaluation import evaluation_report, format_report, pick_rows, table_rows
     from ..model_file import load
 
     net = load(model)
-    ds = load_dataset(data, label=label)
-    X, y = evaluation_rows(net, ds, data, split)
+    enc = net.encoder
+    options = TableOptions(missing=missing, unknown=unknown)
+    if enc is not None:
+        options = TableOptions(na_values=enc.na_values, missing=missing, unknown=unknown)
+    ds = load_dataset(data, label=label, table=options, encoder=enc)
+    X, y = pick_rows(net, ds, data, split)
+    X, notes = table_rows(net, ds, X, data)
+    for line in note_lines(notes):
+        click.echo(f"npmlp: warning: {data}: {line}", err=True)
     result = evaluation_report(net, X, y)
     click.echo(json.dumps(result) if as_json else format_report(result))

@@ -18,7 +18,7 @@ from ..model import INITS
 from ..optim import OPTIMIZERS, SCHEDULES
 from ..preprocessing import KINDS
 from ..training import MONITORS
-from .options import CONTEXT, BatchSize, check_layers, fraction, positive
+from .options import CONTEXT, BatchSize, check_layers, fraction, positive, table_options
 
 
 @click.command(context_settings=CONTEXT)
@@ -28,6 +28,7 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive
     default=None,
     help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.",
 )
+@table_options
 @click.option(
     "-L",
     "--layers",
@@ -163,6 +164,10 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive
 def train(
     data,
     label,
+    drop,
+    features,
+    na_values,
+    missing,
     layers,
     hidden,
     init,
@@ -194,7 +199,8 @@ def train(
     Examples:
       npmlp train                                    # digits with the defaults
       npmlp train --data wine -L 5 -H 64 --epochs 100 --out runs/wine
-      npmlp train --data my.csv --label species --json
+      npmlp train --data penguins.csv --label species --out runs/penguins
+      npmlp train --data my.csv --label species --drop name,id --json
       npmlp train --data spirals:arms=3,n=600,noise=0.2 -H 64
       npmlp train --data mnist -H 128 --epochs 10    # downloaded once, then cached
       npmlp train --batch-size full --optimizer sgd --lr 0.5   # the seed's gradient descent
@@ -222,9 +228,13 @@ def train(
         threads=threads,
         early_stopping=None if early_stopping == "off" else early_stopping,
     )
+    from ..data import TableOptions
+
+    table = TableOptions(drop=drop, features=features, na_values=na_values, missing=missing)
     settings = RunSettings(
         data=data,
         label=label,
+        table=table,
         layers=layers,
         hidden=hidden,
         activation=activation,
@@ -237,7 +247,8 @@ def train(
     )
     from ..data import load_dataset
 
-    dataset = load_dataset(data, label=label)  # bad data fails before the progress bar shows
+    # bad data fails before the progress bar shows
+    dataset = load_dataset(data, label=label, table=table)
     console = Console(stderr=True, quiet=quiet or as_json)
     result = _train_with_progress(settings, console, dataset)
     from ..health import health_warnings
@@ -288,6 +299,11 @@ def _print_result(result, out, quiet, no_pictures=False):
             if f"{name}_loss" in m:
                 table.add_row(name, f"{m[f'{name}_loss']:.4f}", f"{m[f'{name}_accuracy']:.4f}")
         Console().print(table)
+        if result.net.encoder is not None:
+            from ..encoding import summary_lines
+
+            for line in summary_lines(result.net.encoder, result.extras["table_notes"]):
+                click.echo(line)
         if result.history.stopped_early:
             click.echo(f"early stopping: best epoch {result.history.best_epoch} restored")
         if out is not None:

@@ -29,6 +29,8 @@ from ..safeio import (
     read_npy_header,
 )
 from .base import Dataset
+from .columns import TableOptions
+from .plans import LABEL_NAMES, model_plan, train_plan
 from .table import Table, delimiter_for, iter_rows, looks_like_header, parse_csv
 
 __all__ = [
@@ -38,12 +40,13 @@ __all__ = [
     "read_table",
     "read_csv_table",
     "read_npy",
+    "train_plan",
+    "model_plan",
     "LABEL_NAMES",
     "check_file",
     "HEADER_CHOICES",
 ]
 
-LABEL_NAMES = ("label", "target", "class", "y")
 HEADER_CHOICES = {
     "auto": None,
     "yes": True,
@@ -256,14 +259,21 @@ def load_npy_pair(X_path, y_path=None) -> Dataset:
     )
 
 
-def read_csv_table(path, *, header=None, choose_label=None, keep_labels=True) -> Table:
+def read_csv_table(
+    path, *, make_plan, header=None, options: TableOptions | None = None, known_names=()
+) -> Table:
     """A CSV/TSV file parsed in chunks into a :class:`~.table.Table` (see :mod:`.table`)."""
     path = Path(path)
     check_file(path)
     try:
         with open_regular(path) as fh:
             return parse_csv(
-                fh, path, header=header, choose_label=choose_label, keep_labels=keep_labels
+                fh,
+                path,
+                make_plan=make_plan,
+                header=header,
+                options=options,
+                known_names=known_names,
             )
     except MemoryError:
         raise DataError(f"{path}: the table needs more memory than this machine has") from None
@@ -305,45 +315,42 @@ def read_table(path, header: bool | None = None) -> tuple[list[str] | None, list
     return names, rows
 
 
-def _label_column(header, width: int, label, path) -> int:
-    if width < 2:
-        raise DataError(f"{path}: needs at least one feature column and one label column")
-    if label is None:
-        if header:
-            lowered = [h.lower() for h in header]
-            for name in LABEL_NAMES:
-                if name in lowered:
-                    return lowered.index(name)
-        return width - 1
-    if header and label in header:
-        return header.index(label)
-    if str(label).lstrip("-").isdigit():
-        i = int(label)
-        if -width <= i < width:
-            return i % width
-    cols = ", ".join(header) if header else f"0..{width - 1}"
-    raise DataError(f"{path}: no label column {label!r}; columns are: {cols}")
-
-
-def load_csv(path, label=None, header: bool | None = None) -> Dataset:
+def load_csv(
+    path, label=None, header: bool | None = None, options: TableOptions | None = None, encoder=None
+) -> Dataset:
     """CSV/TSV with one label column: the one named ``label``/``target``/``class``/``y``,
     else the last; ``label`` (a name or a 0-based index) chooses another. Labels may be
-    text (the model then predicts the text); features must be numbers. ``header``:
-    ``None`` detects it, ``True``/``False`` say whether the first line holds column names.
+    text (the model then predicts the text). ``header``: ``None`` detects it, ``True``/``False``
+    say whether the first line holds column names.
+
+    The feature columns become raw columns (:mod:`npmlp.encoding`): ``X`` holds numbers, NaN
+    for a missing value and the codes of texts, and ``table`` describes them. ``options``
+    chooses and reads the columns (:class:`~.columns.TableOptions`); ``encoder``, a model's
+    table encoder, reads the columns it was trained on, by name, with their kinds.
 
     Integer labels stay exact up to 2**63; an empty label cell is an error naming its line."""
     path = Path(path)
-    t = read_csv_table(
-        path,
-        header=header,
-        choose_label=lambda names, width: _label_column(names, width, label, path),
-    )
+    options = options or TableOptions()
+    if encoder is not None:
+
+        def make_plan(names, width):
+            return model_plan(names, width, encoder, path, label, keep_label=True)
+
+        known = tuple(encoder.names) if encoder.header else ()
+    else:
+
+        def make_plan(names, width):
+            return train_plan(names, width, label, options, path)
+
+        known = ()
+    t = read_csv_table(path, make_plan=make_plan, header=header, options=options, known_names=known)
     names, j = t.names, t.label_column
     return Dataset(
         name=path.stem,
         X=t.X,
         y=t.y,
-        feature_names=[names[c] for c in t.feature_columns] if names else None,
+        feature_names=list(t.raw.names) if names else None,
         source=str(path),
-        extra={"label_column": names[j] if names else j},
+        extra={"label_column": names[j] if names else j, "all_columns": names},
+        table=t.raw,
     )

@@ -1,10 +1,11 @@
-"""CSV/TSV tables read in chunks straight into a float array.
+"""CSV/TSV tables read in chunks straight into a float array of raw columns.
 
 The file is read line by line (each line capped at :data:`MAX_LINE_BYTES` and
 :data:`MAX_COLUMNS` columns, checked on the raw bytes before the line is split), parsed with
 :mod:`csv`, and every :data:`CHUNK_CELLS` cells the feature cells are converted into one
-float64 block; the blocks are joined at the end. Memory stays within about twice the final
-(N, D) array, plus one chunk of text.
+float64 block by :class:`~.columns.CellReader` (numbers, NaN for a missing cell, codes of
+texts); the blocks are joined at the end. Memory stays within about twice the final (N, K)
+array, plus one chunk of text and at most 51 short texts per text column.
 
 Labels are mapped to class codes as they come (one text per distinct label is kept), then
 typed once at the end: all integers -> int64 (exact up to 2**63), all numbers -> float64 (int64
@@ -16,11 +17,14 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 
+from ..encoding import RawColumns
 from ..errors import DataError
+from .columns import CellReader, ColumnState, Retype, TableOptions
 
 __all__ = [
     "Table",
@@ -44,13 +48,15 @@ _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 @dataclass
 class Table:
-    """A parsed table: ``X`` (N, D) float64 from the feature columns, ``y`` (N,) or None."""
+    """A parsed table: ``X`` (N, K) float64 raw columns (see :mod:`npmlp.encoding`) from the
+    feature columns, ``y`` (N,) or None, and ``raw`` describing X's columns."""
 
     names: list | None
     X: np.ndarray
     y: np.ndarray | None
     label_column: int | None
     feature_columns: list
+    raw: RawColumns
 
 
 def delimiter_for(path: Path, first_line: bytes) -> str:
@@ -121,14 +127,28 @@ def looks_like_header(first, second) -> bool:
     )
 
 
-def parse_csv(f, path, *, header=None, choose_label=None, keep_labels=True) -> Table:
+def parse_csv(
+    f, path, *, make_plan, header=None, options: TableOptions | None = None, known_names=()
+) -> Table:
     """Parse the binary file ``f`` (the CSV at ``path``) into a :class:`Table`.
 
-    ``header``: None detects a header line (text above numbers), True/False say.
-    ``choose_label(names, width)`` returns the label column or None; with ``keep_labels``
-    False that column is skipped unread (rows to predict may carry an empty label column).
+    ``make_plan(names, width)`` returns the :class:`~.columns.Plan` of the columns to read
+    (names: the header's, or None). ``header``: None detects a header line (a first line that
+    holds every one of ``known_names``, or text above numbers), True/False say. A column that
+    turns from numbers to text further down is read again as text (a second pass).
     """
-    path = Path(path)
+    path, options = Path(path), options or TableOptions()
+    text: set = set()
+    for _ in range(2):
+        try:
+            return _parse(f, path, make_plan, header, options, known_names, text)
+        except Retype as e:
+            text |= e.columns
+            f.seek(0)
+    raise DataError(f"{path}: columns changed from numbers to text twice")  # pragma: no cover
+
+
+def _parse(f, path, make_plan, header, options, known_names, text) -> Table:
     delimiter = delimiter_for(path, f.readline(1 << 16))  # the start of line 1 is enough
     f.seek(0)
     rows = iter_rows(f, path, delimiter)
@@ -137,31 +157,44 @@ def parse_csv(f, path, *, header=None, choose_label=None, keep_labels=True) -> T
         raise DataError(f"{path}: the file is empty")
     second = next(rows, None)
     if header is None:
-        header = looks_like_header(first[1], None if second is None else second[1])
+        cells = {c.strip() for c in first[1]}
+        header = (bool(known_names) and all(n in cells for n in known_names)) or (
+            looks_like_header(first[1], None if second is None else second[1])
+        )
     names, pending = None, [first] + ([second] if second is not None else [])
     if header:
         names, pending = [c.strip() for c in first[1]], pending[1:]
         if not pending:
             raise DataError(f"{path}: has a header but no data rows")
     width = len(names) if names else len(pending[0][1])
-    j = choose_label(names, width) if choose_label else None
-    parser = _Chunks(path, names, width, j, keep_labels)
+    plan = make_plan(names, width)
+    columns = [
+        ColumnState(n, k, c)
+        for n, k, c in zip(plan.names, plan.kinds, plan.categories, strict=True)
+    ]
+    parser = _Chunks(path, names, width, plan, CellReader(path, columns, options, text))
     for line, r in pending:
         parser.add(line, r, width)
     for line, r in rows:
         parser.add(line, r, width)
     X, y = parser.finish()
-    return Table(names, X, y, j, parser.feats)
+    j = plan.label
+    label = None if j is None else (names[j] if names else str(j))
+    raw = parser.reader.finish(X, label, bool(names))
+    return Table(names, X, y, j, plan.features, raw)
 
 
 class _Chunks:
-    """Rows collected as text, converted to float64 every CHUNK_CELLS cells."""
+    """Rows collected as text, turned into raw columns every CHUNK_CELLS cells."""
 
-    def __init__(self, path, names, width: int, skip: int | None, keep_label: bool):
-        """``skip``: the column that is not a feature (the label, read if ``keep_label``)."""
-        self.path, self.names, self.skip = path, names, skip
-        self.feats = [c for c in range(width) if c != skip]
-        self.label = skip if keep_label else None
+    def __init__(self, path, names, width: int, plan, reader: CellReader):
+        self.path, self.names, self.reader = path, names, reader
+        self.feats = plan.features
+        if len(self.feats) == 1:
+            self.get = lambda r, j=self.feats[0]: (r[j],)
+        else:
+            self.get = itemgetter(*self.feats)
+        self.label = plan.label if plan.keep_label else None
         self.cells, self.lines, self.blocks = [], [], []
         self.n_cells = 0
         self.classes = {}  # label text -> class code, in order of appearance
@@ -182,9 +215,7 @@ class _Chunks:
             text = r[j].strip()
             code = self.classes.get(text)
             self.codes.append(self._new_class(line, text) if code is None else code)
-        k = self.skip
-        feats = r if k is None else r[:k] + r[k + 1 :]
-        self.cells.append(feats)
+        self.cells.append(self.get(r))
         self.lines.append(line)
         self.n_cells += width
         if self.n_cells >= CHUNK_CELLS:
@@ -208,29 +239,16 @@ class _Chunks:
     def _flush(self) -> None:
         if not self.cells:
             return
-        try:
-            block = np.array(self.cells, dtype=np.float64)
-        except ValueError:
-            self._locate_bad_cell()
-            raise  # pragma: no cover - _locate_bad_cell always raises
-        self.blocks.append(block.reshape(len(self.cells), len(self.feats)))
+        block = self.reader.block(self.cells, self.lines)
+        if block is not None:
+            self.blocks.append(block)
         self.code_blocks.append(np.array(self.codes, dtype=np.int32))
         self.cells, self.lines, self.codes, self.n_cells = [], [], [], 0
 
-    def _locate_bad_cell(self):
-        for line, row in zip(self.lines, self.cells, strict=True):
-            for k, cell in enumerate(row):
-                try:
-                    float(cell)
-                except ValueError:
-                    raise DataError(
-                        f"{self.path}: line {line}, column {self._col(self.feats[k])!r}: "
-                        f"{cell[:80]!r} is not a number; features must be numeric"
-                    ) from None
-        raise DataError(f"{self.path}: a feature is not a number")  # pragma: no cover
-
     def finish(self) -> tuple[np.ndarray, np.ndarray | None]:
         self._flush()
+        if not self.blocks:  # only scanned: the reader asks for a second pass
+            return np.empty((0, len(self.feats))), None
         X = np.concatenate(self.blocks) if len(self.blocks) > 1 else self.blocks[0]
         self.blocks = []
         if self.label is None:
