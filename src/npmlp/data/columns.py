@@ -105,7 +105,7 @@ class ColumnState:
         self.values = list(categories)
         self.numeric = [_is_number(v) for v in categories]  # per code: is the text a number
         self.n_fixed = len(categories)
-        self.n_missing = self.n_present = self.n_numeric = 0
+        self.n_numeric = 0  # present cells that are numbers (text columns)
         self.first_text = None  # (line, text) of the first present cell that is not a number
 
 
@@ -121,6 +121,11 @@ class CellReader:
         self.na_numbers = self.na_numbers[~np.isnan(self.na_numbers)]
         for k in text:
             columns[k].kind = CATEGORY
+        self.texts = {k for k, c in enumerate(columns) if c.kind == CATEGORY}
+        self.kindless = {k for k, c in enumerate(columns) if c.kind is None}  # all missing yet
+        self.missing = np.zeros(len(columns), np.int64)  # missing cells per column
+        self.present = np.zeros(len(columns), np.int64)
+        self.every = np.arange(len(columns))
         self.retype, self.scanning = set(), False
 
     # ------------------------------------------------------------------ one chunk
@@ -131,14 +136,13 @@ class CellReader:
             self._scan(list(zip(*cells)))
             return None
         X = None
-        if all(c.kind in (None, NUMBER) for c in self.columns):
+        if not self.texts:
             try:
                 X = np.array(cells, dtype=np.float64).reshape(len(cells), len(self.columns))
             except ValueError:
                 X = None
         if X is not None:
-            for k, c in enumerate(self.columns):
-                self._numbers_read(c, X[:, k], lambda i, k=k: cells[i][k], lines)
+            self._numbers_read(self.every, X, lambda i, j: cells[i][j], lines)
             return X
         X = np.empty((len(cells), len(self.columns)))
         for k, (c, col) in enumerate(zip(self.columns, zip(*cells), strict=True)):
@@ -154,7 +158,7 @@ class CellReader:
         c = self.columns[k]
         if isinstance(values, np.ndarray) and c.kind in (None, NUMBER):
             x = np.array(values, dtype=np.float64)
-            self._numbers_read(c, x, lambda i: repr(values[i]), lines)
+            self._numbers_read([k], x[:, None], lambda i, j: repr(values[i]), lines)
             return x
         return self._column(k, c, values, lines)
 
@@ -162,7 +166,7 @@ class CellReader:
         if c.kind in (None, NUMBER):
             x = self._as_numbers(col)
             if x is not None:
-                self._numbers_read(c, x, col.__getitem__, lines)
+                self._numbers_read([k], x[:, None], lambda i, j: col[i], lines)
                 return x
             if c.fixed:
                 i, text = next((i, v) for i, v in enumerate(col) if not self._number_or_na(v))
@@ -170,11 +174,13 @@ class CellReader:
                     f"{self._at(lines[i], c)}: {text[:80]!r} is not a number, and the model "
                     "reads this column as numbers"
                 )
-            if c.n_present:  # numbers in earlier chunks: their texts are gone
+            if self.present[k]:  # numbers in earlier chunks: their texts are gone
                 self.retype.add(k)
                 return np.full(len(col), np.nan)
             c.kind = CATEGORY
-        return self._codes(c, col, lines)
+            self.texts.add(k)
+            self.kindless.discard(k)
+        return self._codes(k, c, col, lines)
 
     def _as_numbers(self, col) -> np.ndarray | None:
         try:
@@ -189,41 +195,42 @@ class CellReader:
     def _number_or_na(self, v: str) -> bool:
         return v.strip() in self.na or _is_number(v)
 
-    def _numbers_read(self, c: ColumnState, x: np.ndarray, cell, lines) -> None:
-        """Count a number column's block ``x`` (missing -> NaN) and check its values;
-        ``cell(i)`` is the text of row i."""
+    def _numbers_read(self, ks, x: np.ndarray, cell, lines) -> None:
+        """Count the number columns ``ks`` of the block x (n, len(ks)) (missing -> NaN, in
+        place) and check their values; ``cell(i, j)`` is the text of row i, column ks[j]."""
         if self.na_numbers.size:
             x[np.isin(x, self.na_numbers)] = np.nan
         gaps = np.isnan(x)
-        n_gaps = int(gaps.sum())
-        if n_gaps and self.options.missing == "error":
-            i = int(np.argmax(gaps))
-            raise DataError(self._missing(lines[i], c, cell(i)))
-        bad = ~gaps & ~np.isfinite(x)
+        if self.options.missing == "error" and gaps.any():
+            i, j = np.argwhere(gaps)[0]  # the first in the file's order
+            raise DataError(self._missing(lines[i], self.columns[ks[j]], cell(i, j)))
+        bad = np.isinf(x)
         if bad.any():
-            i = int(np.argmax(bad))
+            i, j = np.argwhere(bad)[0]
             raise DataError(
-                f"{self._at(lines[i], c)}: {cell(i).strip()[:80]!r} is not a finite number; "
-                "fix it, or list it with --na-values to read it as missing"
+                f"{self._at(lines[i], self.columns[ks[j]])}: {cell(i, j).strip()[:80]!r} is "
+                "not a finite number; fix it, or list it with --na-values to read it as missing"
             )
-        c.n_missing += n_gaps
-        c.n_present += len(x) - n_gaps
-        if c.kind is None and n_gaps < len(x):
-            c.kind = NUMBER
+        n_gaps = gaps.sum(axis=0)
+        self.missing[ks] += n_gaps
+        self.present[ks] += len(x) - n_gaps
+        for k in [k for k in self.kindless if self.present[k]]:
+            self.columns[k].kind = NUMBER
+            self.kindless.discard(k)
 
-    def _codes(self, c: ColumnState, col, lines) -> np.ndarray:
+    def _codes(self, k: int, c: ColumnState, col, lines) -> np.ndarray:
         """The codes of a text column's cells (NaN: missing; -1: unseen and not kept)."""
         out = np.empty(len(col))
         codes = c.codes
+        n_missing = 0
         for i, v in enumerate(col):
             v = v.strip()
             if v in self.na:
                 if self.options.missing == "error":
                     raise DataError(self._missing(lines[i], c, v))
-                c.n_missing += 1
+                n_missing += 1
                 out[i] = np.nan
                 continue
-            c.n_present += 1
             code = codes.get(v) if codes is not None else None
             if code is None:
                 code = self._new_text(c, v, lines[i])
@@ -231,6 +238,8 @@ class CellReader:
             elif c.numeric[code]:
                 c.n_numeric += 1
             out[i] = code
+        self.missing[k] += n_missing
+        self.present[k] += len(col) - n_missing
         return out
 
     def _new_text(self, c: ColumnState, v: str, line: int) -> int:
@@ -258,8 +267,8 @@ class CellReader:
 
     def _scan(self, cols) -> None:
         """Only find the number columns that hold a text in these cells."""
-        for k, c in enumerate(self.columns):
-            if c.kind in (None, NUMBER) and k not in self.retype:
+        for k in range(len(self.columns)):
+            if k not in self.texts and k not in self.retype:
                 if self._as_numbers(cols[k]) is None:
                     self.retype.add(k)
 
@@ -281,7 +290,8 @@ class CellReader:
             raise Retype(self.retype)
         kinds, notes = [], []
         for k, c in enumerate(self.columns):
-            note = {"present": c.n_present, "numeric": c.n_numeric, "first_text": c.first_text}
+            note = {"present": int(self.present[k]), "numeric": c.n_numeric}
+            note["first_text"] = c.first_text
             if c.fixed:
                 kind = c.kind
             elif c.kind is None:
@@ -302,7 +312,7 @@ class CellReader:
             names=[c.name for c in self.columns],
             kinds=kinds,
             values=[c.values for c in self.columns],
-            missing=[c.n_missing for c in self.columns],
+            missing=[int(m) for m in self.missing],
             label=label,
             header=header,
             na_values=tuple(self.options.na_values),
