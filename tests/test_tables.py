@@ -558,3 +558,76 @@ def test_readme_column_transformer_example_runs(monkeypatch, capsys):
     monkeypatch.chdir(README.parent)
     exec(compile(code.group(1), "README.md", "exec"), {})
     assert float(capsys.readouterr().out) >= 0.97
+
+
+def test_a_column_with_no_value_in_the_training_split_is_one_line(tmp_path, capsys):
+    from npmlp.data.splits import split_dataset
+
+    ds = load_dataset(PENGUINS, label="species")
+    _, test_idx = split_dataset(ds, 0.2, 0)
+    rare = ["NA"] * 344
+    rare[int(test_idx[0])] = "7"  # its only value falls in the test split
+    path = _table(tmp_path, "rare", rare)
+    out = tmp_path / "run"
+    code, stdout, err = run(capsys, "train", "--data", path, "--label", "species", "--out", out)
+    assert (code, stdout) == (2, "")
+    assert err == (
+        f"npmlp: error: {path}: column 'rare' has no value in the training split; drop it "
+        "with --drop rare\n"
+    )
+    assert not out.exists()
+
+
+def test_more_refusals_of_predict_evaluate_and_train(penguins_run, tmp_path, capsys):
+    model = penguins_run / "model.npz"
+    clean = write_rows(tmp_path / "clean.csv", [r[1:] for r in rows_of()])
+    npy = tmp_path / "rows.npy"
+    np.save(npy, np.zeros((2, 7)))
+    cases = [
+        (
+            ("evaluate", model, "--data", clean),
+            f"{clean}: no label column 'species'; columns are: " + ", ".join(COLUMNS[1:]),
+        ),
+        (
+            ("predict", model, npy),
+            f"{npy}: this model reads a table of 7 named columns (island, bill_length_mm, "
+            "bill_depth_mm, flipper_length_mm, body_mass_g, sex, year); give a CSV",
+        ),
+        (
+            ("train", "--data", "iris", "--drop", "a", "--out", tmp_path / "run"),
+            "iris: --drop and --features choose columns of a table (CSV)",
+        ),
+    ]
+    atlantis = write_rows(
+        tmp_path / "a.csv", [rows_of()[0], ["Adelie", "Atlantis", *"1234", "male", "2007"]]
+    )
+    cases.append(
+        (
+            ("evaluate", model, "--data", atlantis, "--unknown", "error"),
+            f"{atlantis}: line 2, column 'island': 'Atlantis' was not seen in training (its "
+            "categories: Biscoe, Dream, Torgersen); leave out --unknown error to encode it as "
+            "all zeros",
+        )
+    )
+    for args, message in cases:
+        code, out, err = run(capsys, *args)
+        assert (code, out, err) == (2, "", f"npmlp: error: {message}\n")
+    assert not (tmp_path / "run").exists()
+    code, out, err = run(capsys, "evaluate", model, "--data", atlantis, "--json")
+    assert code == 0 and json.loads(out)["n"] == 1
+    assert err == (
+        f"npmlp: warning: {atlantis}: 1 value unseen in training, encoded as all zeros "
+        "(island: 'Atlantis' 1)\n"
+    )
+
+
+def test_export_says_the_graph_takes_the_encoded_columns(penguins_run, tmp_path, capsys):
+    pytest.importorskip("onnx")
+    code, out, err = run(capsys, "export", penguins_run / "model.npz", "-o", tmp_path / "p.onnx")
+    assert code == 0 and (tmp_path / "p.onnx").exists()
+    assert err == (
+        f"npmlp: warning: {penguins_run / 'model.npz'} reads a table; the ONNX graph takes its "
+        "10 encoded columns (island=Biscoe, island=Dream, island=Torgersen, bill_length_mm, "
+        "bill_depth_mm, flipper_length_mm, ...): one-hot encode and fill rows as npmlp does "
+        "first\n"
+    )

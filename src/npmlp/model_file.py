@@ -106,7 +106,7 @@ _PICKLED = (
 )
 MAX_METADATA_CHARS = 1 << 20  # the JSON text; npmlp writes a few KB
 MAX_CLASS_BYTES = 64 << 20
-MAX_ENCODER_CHARS = 16 << 20  # the table encoder's JSON: names, fills, categories
+MAX_ENCODER_CHARS = 8 << 20  # the table encoder's JSON: names, fills, categories
 
 
 def load(path) -> MLP:

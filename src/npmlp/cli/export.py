@@ -35,6 +35,14 @@ def export(model, out):
     net = load(model)
     out = out if out is not None else model.with_suffix(".onnx")
     export_onnx(net, out)
+    if net.encoder is not None:  # the graph does not hold the table encoder
+        names = net.encoder.output_names
+        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        click.echo(
+            f"npmlp: warning: {model} reads a table; the ONNX graph takes its {net.D} encoded "
+            f"columns ({shown}): one-hot encode and fill rows as npmlp does first",
+            err=True,
+        )
     click.echo(
         f"wrote {out} (ONNX opset {OPSET}, {net.dtype.name}; "
         f"input X (N, {net.D}), outputs label (N,) and probabilities (N, {net.C}))"

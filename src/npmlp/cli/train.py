@@ -273,16 +273,23 @@ def _train_with_progress(settings, console, dataset):
         TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("train", total=settings.config.epochs, status="")
+    progress = Progress(*columns, console=console, transient=False)
+    tasks = []  # the bar shows from the first epoch on: an error before it is one line
 
-        def on_epoch(record, net):
-            status = f"loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f}"
-            if record["val_loss"] is not None:
-                status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
-            progress.update(task, completed=record["epoch"], status=status)
+    def on_epoch(record, net):
+        if not tasks:
+            progress.start()
+            tasks.append(progress.add_task("train", total=settings.config.epochs, status=""))
+        status = f"loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f}"
+        if record["val_loss"] is not None:
+            status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
+        progress.update(tasks[0], completed=record["epoch"], status=status)
 
+    try:
         return train_run(settings, callback=on_epoch, dataset=dataset)
+    finally:
+        if tasks:
+            progress.stop()
 
 
 def _print_result(result, out, quiet, no_pictures=False):

@@ -148,7 +148,9 @@ def load_dataset(
         raise DataError(f"{where}: --drop and --features choose columns of a table (CSV)")
     if ds.table is not None and encoder is None and check_columns:
         check_trainable(ds.table)
-    ds.X, ds.y = validate_xy(ds.X, ds.y, where, raw=ds.table is not None)
+    # read for a model (evaluate): one class may do
+    min_classes = 1 if encoder is not None else 2
+    ds.X, ds.y = validate_xy(ds.X, ds.y, where, min_classes, raw=ds.table is not None)
     if ds.X_test is not None:
         ds.X_test, ds.y_test = validate_xy(ds.X_test, ds.y_test, f"{where} (test part)", 1)
         if ds.X_test.shape[1] != ds.X.shape[1]:
