@@ -191,7 +191,7 @@ class TableEncoder:
 
     @classmethod
     def fit(cls, raw: RawColumns, X: np.ndarray) -> TableEncoder:
-        """Fit on the training rows X : (n, K) of the raw table described by ``raw``."""
+        """Fit on the training rows X : (N, K) of the raw table described by ``raw``."""
         check_trainable(raw)
         columns = []
         for k, name in enumerate(raw.names):
@@ -213,7 +213,7 @@ class TableEncoder:
         return cls(columns, raw.label, raw.header, tuple(raw.na_values))
 
     def transform(self, raw: RawColumns, X: np.ndarray) -> tuple[np.ndarray, dict]:
-        """Encode rows X : (n, K) read with ``raw`` (same column order) -> (Z (n, D), notes).
+        """Encode rows X : (N, K) read with ``raw`` (same column order) -> (Z (N, D), notes).
 
         notes: ``{"missing": {name: cells filled}, "unseen": {name: {value: count}}}`` (only
         columns with some). A number-only table without missing cells is returned as it is.
@@ -242,7 +242,7 @@ class TableEncoder:
 
     @staticmethod
     def _one_hot(c, values: list, codes, miss, out, notes) -> None:
-        """Write the one-hot block (n, n_categories) of column ``c`` into ``out``."""
+        """Write the one-hot block (N, n_categories) of column ``c`` into ``out``."""
         where = {v: i for i, v in enumerate(c.categories)}
         lut = np.array([where.get(v, -1) for v in values] + [-1], dtype=np.intp)  # code -1
         idx = lut[np.where(miss, -1, codes).astype(np.intp)]
@@ -322,7 +322,7 @@ def _column_from_dict(c) -> EncodedColumn:
 
 
 def fit_and_encode(raw: RawColumns, X_train: np.ndarray, others: list):
-    """Fit a :class:`TableEncoder` on X_train (n, K) and encode it and each of ``others``
+    """Fit a :class:`TableEncoder` on X_train (N, K) and encode it and each of ``others``
     (raw rows or None). Returns ``(encoder, Z_train, [Z or None, ...], notes)`` with the
     notes of every part added up (cells filled and values unseen in the training split)."""
     enc = TableEncoder.fit(raw, X_train)

@@ -57,7 +57,7 @@ def pick_rows(net, ds, data: str, split: str = "all"):
 
 
 def table_rows(net, ds, X, data: str):
-    """Rows X of ``ds`` as ``net`` takes them: ``(X (n, D), notes)``. A table's raw columns
+    """Rows X of ``ds`` as ``net`` takes them: ``(X (N, D), notes)``. A table's raw columns
     are encoded by the model's table encoder (notes: cells filled, values unseen in training,
     as :meth:`~npmlp.encoding.TableEncoder.transform` gives them); other rows pass as they are."""
     notes = {"missing": {}, "unseen": {}}
@@ -77,7 +77,7 @@ def table_rows(net, ds, X, data: str):
 
 def evaluation_rows(net, ds, data: str, split: str = "all"):
     """Rows and labels to score (:func:`pick_rows`), as the model takes them
-    (:func:`table_rows`): ``(X (n, D), labels (n,))``."""
+    (:func:`table_rows`): ``(X (N, D), labels (N,))``."""
     X, y = pick_rows(net, ds, data, split)
     return table_rows(net, ds, X, data)[0], y
 

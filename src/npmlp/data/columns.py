@@ -1,7 +1,7 @@
 """The feature columns of a table, read a chunk of rows at a time into raw columns.
 
 :class:`CellReader` turns each chunk of text cells (rows of K cells) into a float64 block
-(n, K) of :mod:`npmlp.encoding`'s raw columns: numbers with NaN for a missing cell, or the code
+(N, K) of :mod:`npmlp.encoding`'s raw columns: numbers with NaN for a missing cell, or the code
 of each text. A column's kind is learnt as the rows come (``number`` while every present cell
 is a number) unless a model fixes it. Memory stays bounded: a text column keeps at most
 :data:`~npmlp.encoding.MAX_CATEGORIES` + 1 distinct texts of at most :data:`MAX_VALUE_CHARS`
@@ -130,7 +130,7 @@ class CellReader:
 
     # ------------------------------------------------------------------ one chunk
     def block(self, cells: list, lines: list) -> np.ndarray | None:
-        """The (n, K) block of ``cells`` (n rows of K texts) from file lines ``lines``;
+        """The (N, K) block of ``cells`` (N rows of K texts) from file lines ``lines``;
         None while only scanning for columns to read again as text."""
         if self.scanning:
             self._scan(list(zip(*cells)))
@@ -153,8 +153,8 @@ class CellReader:
         return X
 
     def column(self, k: int, values, lines) -> np.ndarray:
-        """Raw column ``k`` of a whole table given at once: float values (n,) with NaN for
-        a missing one, or n texts; ``lines`` (n,) say where each row is, for messages."""
+        """Raw column ``k`` of a whole table given at once: float values (N,) with NaN for
+        a missing one, or N texts; ``lines`` (N,) say where each row is, for messages."""
         c = self.columns[k]
         if isinstance(values, np.ndarray) and c.kind in (None, NUMBER):
             x = np.array(values, dtype=np.float64)
@@ -196,7 +196,7 @@ class CellReader:
         return v.strip() in self.na or _is_number(v)
 
     def _numbers_read(self, ks, x: np.ndarray, cell, lines) -> None:
-        """Count the number columns ``ks`` of the block x (n, len(ks)) (missing -> NaN, in
+        """Count the number columns ``ks`` of the block x (N, len(ks)) (missing -> NaN, in
         place) and check their values; ``cell(i, j)`` is the text of row i, column ks[j]."""
         if self.na_numbers.size:
             x[np.isin(x, self.na_numbers)] = np.nan
