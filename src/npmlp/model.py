@@ -24,7 +24,7 @@ from .errors import DataError, NpmlpError
 from .labels import check_class_indices, encode_labels
 from .layers import ACTIVATIONS, FC, ActivationLayer, fc_backward, fc_forward
 from .loss import log_softmax, softmax, softmax_cross_entropy
-from .packing import packed_copy
+from .packing import packed, packed_copy
 from .preprocessing import Preprocessing
 from .rows import first_nonfinite_row, is_streamed
 from .workspace import Workspace
@@ -161,6 +161,16 @@ class MLP:
         new.classes = self.classes.copy()
         new.metadata = dict(self.metadata)
         return new
+
+    def __setstate__(self, state: dict) -> None:
+        """After pickle, joblib or ``copy.deepcopy`` (which copy each view of a buffer alone):
+        make the parameters views of one buffer again, in the same dict, which an optimiser
+        unpickled with the model shares."""
+        self.__dict__.update(state)
+        if self.params and packed(self.params) is None:
+            fresh = packed_copy(self.params, self.dtype)
+            self.params.clear()
+            self.params.update(fresh)
 
     def set_params(self, params: dict) -> None:
         """Copy ``params`` (same keys and shapes) into this model's parameters."""

@@ -407,16 +407,27 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             init=self.init,
         )
         self.model_.classes = self.classes_
-        params = self.model_.params
-        self.coefs_ = [params[f"W{i}"] for i in fc_indices(L)]
-        self.intercepts_ = [params[f"b{i}"][0] for i in fc_indices(L)]  # 1-D views
-        self._optimizer = self._make_optimizer(params)
+        self._point_at_params()
+        self._optimizer = self._make_optimizer(self.model_.params)
         self._rng = rng  # partial_fit keeps drawing shuffling seeds from it
         self.n_iter_ = 0
         self.loss_curve_ = []
         self.validation_loss_curve_ = [] if self.early_stopping else None
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_loss_ = None
+
+    def _point_at_params(self):
+        """``coefs_`` and ``intercepts_`` as views of the model's parameters (not copies)."""
+        params, idx = self.model_.params, fc_indices(self.model_.L)
+        self.coefs_ = [params[f"W{i}"] for i in idx]
+        self.intercepts_ = [params[f"b{i}"][0] for i in idx]  # 1-D views
+
+    def __setstate__(self, state):
+        """After pickle, joblib or ``copy.deepcopy``: the model has re-packed its parameters
+        (:meth:`MLP.__setstate__`); point ``coefs_`` and ``intercepts_`` at them again."""
+        super().__setstate__(state)
+        if hasattr(self, "model_"):
+            self._point_at_params()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
