@@ -13,6 +13,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import NpmlpError
+from ..interrupt import Interrupted
 from .data import data
 from .evaluate import evaluate
 from .export import export
@@ -68,6 +69,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         click.echo("npmlp: interrupted", err=True)
         return 130
+    except Interrupted as e:  # npmlp train's handlers: SIGINT or SIGTERM outside training
+        click.echo(f"npmlp: interrupted by {e}", err=True)
+        return e.exit_code
     return rv if isinstance(rv, int) else 0
 
 

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..data import DATA_HELP
 from ..defaults import TRAIN
@@ -93,7 +94,7 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive
     show_default=True,
     help="L2 penalty on the weights.",
 )
-@click.option("--seed", type=int, default=TRAIN["seed"], show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=TRAIN["seed"], show_default=True)
 @click.option(
     "--val-fraction",
     type=float,
@@ -141,6 +142,21 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive
     "--no-pictures", is_flag=True, help="With --out: write no pictures and no report.html (faster)."
 )
 @click.option(
+    "--resume",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Continue the stopped run of this --out folder from its checkpoint, with its settings "
+    "(only --out, --quiet and --json may be added).",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="With --out: seconds between checkpoints (at an epoch's end, inside longer epochs, "
+    "and on Ctrl-C or SIGTERM).",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -179,6 +195,8 @@ def train(
     as_json,
     quiet,
     threads,
+    resume,
+    checkpoint_every,
 ):
     """Train an MLP and report train/validation/test loss and accuracy.
 
@@ -190,10 +208,50 @@ def train(
       npmlp train --data spirals:arms=3,n=600,noise=0.2 -H 64
       npmlp train --data mnist -H 128 --epochs 10    # downloaded once, then cached
       npmlp train --batch-size full --optimizer sgd --lr 0.5   # the seed's gradient descent
+      npmlp train --resume runs/wine                 # after Ctrl-C, SIGTERM or a crash
     """
-    from rich.console import Console
+    from ..interrupt import Signals
 
-    from ..job import RunSettings, default_config, write_run
+    with Signals() as signals:  # from here on, Ctrl-C and SIGTERM remove what they cut short
+        if resume is not None:
+            _refuse_settings_with_resume(click.get_current_context())
+            from ..runner import read_checkpoint
+
+            settings, options, state = read_checkpoint(resume)
+            out = resume if out is None else out
+        else:
+            (settings, options), state = _settings(**locals()), None
+        return _run(settings, options, state, out, quiet, as_json, signals)
+
+
+def _settings(
+    data,
+    label,
+    layers,
+    hidden,
+    init,
+    activation,
+    epochs,
+    batch_size,
+    lr,
+    optimizer,
+    momentum,
+    schedule,
+    weight_decay,
+    seed,
+    val_fraction,
+    test_fraction,
+    early_stopping,
+    patience,
+    scaling,
+    dtype,
+    threads,
+    no_pictures,
+    checkpoint_every,
+    **_,
+):
+    from ..job import RunSettings, default_config
+    from ..runner import JobOptions
 
     if early_stopping not in ("off", "train_loss") and val_fraction == 0:
         raise NpmlpError(
@@ -226,26 +284,64 @@ def train(
         seed=seed,
         config=config,
     )
+    return settings, JobOptions(pictures=not no_pictures, checkpoint_every=checkpoint_every)
+
+
+def _refuse_settings_with_resume(ctx):
+    given = [
+        max(p.opts, key=len)
+        for p in ctx.command.params
+        if p.name not in ("resume", "out", "quiet", "as_json")
+        and ctx.get_parameter_source(p.name) not in (ParameterSource.DEFAULT, None)
+    ]
+    if given:
+        raise NpmlpError(
+            f"--resume takes every setting from the checkpoint; drop {', '.join(given)} "
+            "(only --out, --quiet and --json go with --resume)"
+        )
+
+
+def _run(settings, options, state, out, quiet, as_json, signals):
+    """Load the data, train (with checkpoints and the run folder when ``out``), report."""
+    from rich.console import Console
+
     from ..data import load_dataset
+    from ..health import health_warnings, loss_warnings
+    from ..rundir import RunFolder
 
-    dataset = load_dataset(data, label=label)  # bad data fails before the progress bar shows
-    console = Console(stderr=True, quiet=quiet or as_json)
-    result = _train_with_progress(settings, console, dataset)
-    from ..health import health_warnings
-
-    for line in health_warnings(result.history.records):
-        click.echo(f"npmlp: warning: {line}", err=True)
     if out is not None:
-        write_run(result, out, pictures=not no_pictures)
-    _print_result(result, out, quiet or as_json, no_pictures)
+        RunFolder(out).check()  # a bad --out fails before any training
+    dataset = load_dataset(settings.data, label=settings.label)  # before the progress bar
+    console = Console(stderr=True, quiet=quiet or as_json)
+    done = _train_with_progress(settings, options, state, out, console, dataset, signals)
+    result = done.result
+    lines = health_warnings(result.history.records)
+    lines += loss_warnings(result.history.records, result.net.C, settings.config.lr)
+    for line in lines:
+        click.echo(f"npmlp: warning: {line}", err=True)
+    _print_result(result, out if done.files else None, quiet or as_json, not options.pictures)
     if as_json:
         click.echo(json.dumps(result.metrics))
+    if done.signal is None:
+        return 0
+    epochs = len(result.history)
+    if out is None:
+        click.echo(f"npmlp: interrupted by {done.signal} after {epochs} epochs", err=True)
+    else:
+        e, b = done.saved
+        at = f"after epoch {e}" + (f" and {b} batches of epoch {e + 1}" if b else "")
+        click.echo(
+            f"npmlp: interrupted by {done.signal}; checkpoint saved {at}: continue with "
+            f"'npmlp train --resume {out}'",
+            err=True,
+        )
+    return 128 + signals.received
 
 
-def _train_with_progress(settings, console, dataset):
+def _train_with_progress(settings, options, state, out, console, dataset, signals):
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..job import train_run
+    from ..runner import run_job
 
     columns = (
         TextColumn("epoch {task.completed}/{task.total}"),
@@ -254,7 +350,8 @@ def _train_with_progress(settings, console, dataset):
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("train", total=settings.config.epochs, status="")
+        start = 0 if state is None else state.epoch
+        task = progress.add_task("train", total=settings.config.epochs, completed=start, status="")
 
         def on_epoch(record, net):
             status = f"loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f}"
@@ -262,7 +359,15 @@ def _train_with_progress(settings, console, dataset):
                 status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
             progress.update(task, completed=record["epoch"], status=status)
 
-        return train_run(settings, callback=on_epoch, dataset=dataset)
+        return run_job(
+            settings,
+            dataset,
+            out,
+            options=options,
+            resume=state,
+            callback=on_epoch,
+            signals=signals,
+        )
 
 
 def _print_result(result, out, quiet, no_pictures=False):
@@ -286,5 +391,5 @@ def _print_result(result, out, quiet, no_pictures=False):
                 f"wrote {out}/model.npz, history.csv, metrics.json"
                 + ("" if no_pictures else ", the pictures and report.html")
             )
-    if not quiet:
+    if not quiet and "test_accuracy" in m:
         click.echo(f"test accuracy: {m['test_accuracy']:.4f}")
