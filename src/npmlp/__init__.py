@@ -7,17 +7,20 @@ Main entry points: :class:`MLP` (the model and its one network pass), :func:`fit
 estimator). ``docs/architecture.md`` maps the modules.
 """
 
-from ._version import __version__
-from .architecture import Architecture, n_parameters, summarise
-from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
-from .evaluation import evaluation_report
-from .export import export_onnx
-from .gradcheck import gradcheck
-from .model import MLP
-from .model_file import load, save
-from .preprocessing import Preprocessing
-from .sklearn import NpMLPClassifier
-from .training import History, TrainConfig, fit
+from ._startup import quiet_interrupt
+
+with quiet_interrupt():  # Ctrl-C during the imports of the command: one line
+    from ._version import __version__
+    from .architecture import Architecture, n_parameters, summarise
+    from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
+    from .evaluation import evaluation_report
+    from .export import export_onnx
+    from .gradcheck import gradcheck
+    from .model import MLP
+    from .model_file import load, save
+    from .preprocessing import Preprocessing
+    from .sklearn import NpMLPClassifier
+    from .training import History, TrainConfig, fit
 
 __all__ = [
     "MLP",

@@ -36,8 +36,9 @@ class Interrupted(BaseException):
 
 
 class Signals:
-    """SIGINT / SIGTERM handlers for a ``with`` block (a no-op outside the main thread, where
-    Python cannot install handlers)."""
+    """SIGINT / SIGTERM handlers for a ``with`` block. A signal the process was started to
+    ignore stays ignored; outside the main thread (where Python cannot install handlers) this
+    is a no-op."""
 
     def __init__(self):
         self.received: int | None = None  # the first signal received while deferred
@@ -47,7 +48,8 @@ class Signals:
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
             for s in SIGNALS:
-                self._old[s] = signal.signal(s, self._handle)
+                if signal.getsignal(s) is not signal.SIG_IGN:  # nohup, `cmd &` in a script
+                    self._old[s] = signal.signal(s, self._handle)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import sys
 
-import click
-import numpy as np
+from .._startup import quiet_interrupt
 
-from .._version import __version__
-from ..errors import NpmlpError
-from ..interrupt import Interrupted
-from .data import data
-from .evaluate import evaluate
-from .export import export
-from .graph import graph
-from .options import CONTEXT
-from .predict import predict
-from .summary import gradcheck, summary
-from .train import train
+with quiet_interrupt():  # Ctrl-C during the imports of the command: one line, exit 130
+    import click
+    import numpy as np
+
+    from .._version import __version__
+    from ..errors import NpmlpError
+    from ..interrupt import Interrupted, Signals
+    from .data import data
+    from .evaluate import evaluate
+    from .export import export
+    from .graph import graph
+    from .options import CONTEXT
+    from .predict import predict
+    from .summary import gradcheck, summary
+    from .train import train
 
 __all__ = ["cli", "main"]
 
@@ -49,7 +52,8 @@ def main(argv=None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     try:
         # Overflow in a diverging run is reported by the trainer itself, in one line.
-        with np.errstate(over="ignore", invalid="ignore"):
+        # SIGTERM (and Ctrl-C) raise Interrupted: temporary files are removed on the way out.
+        with Signals(), np.errstate(over="ignore", invalid="ignore"):
             rv = cli.main(args=argv, prog_name="npmlp", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("npmlp: interrupted", err=True)
