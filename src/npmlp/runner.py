@@ -35,7 +35,7 @@ from .job import RunResult, RunSettings, train_run, write_run
 from .rows import iter_chunks
 from .rundir import RunFolder
 
-__all__ = ["run_job", "read_checkpoint", "data_fingerprint", "Outcome", "JobOptions"]
+__all__ = ["run_job", "check_job", "read_checkpoint", "data_fingerprint", "Outcome", "JobOptions"]
 
 
 @dataclass
@@ -81,10 +81,25 @@ def read_checkpoint(folder) -> tuple[RunSettings, JobOptions, TrainState]:
     state = load_state(ckpt)
     try:
         settings = RunSettings.from_dict(state.settings["run"])
-        options = JobOptions(**state.settings["job"])
+        options = JobOptions(**dict(state.settings["job"], data_sha256=""))  # see check_job
     except (KeyError, TypeError) as e:
         raise NpmlpError(f"{ckpt}: the checkpoint has no run settings ({e})") from e
     return settings, options, state
+
+
+def check_job(settings, dataset, out=None, options=None, resume=None) -> JobOptions:
+    """What can be refused before training: a bad ``out`` (:meth:`RunFolder.check`), data that
+    changed since ``resume`` was saved. Returns ``options`` with the data's sha256 set."""
+    options = options or JobOptions()
+    if out is not None:
+        RunFolder(out).check()
+    options.data_sha256 = data_fingerprint(dataset)
+    if resume is not None and resume.settings["job"]["data_sha256"] != options.data_sha256:
+        raise NpmlpError(
+            f"--resume: the data {settings.data} has changed since the checkpoint; the run "
+            "can only continue on the same rows"
+        )
+    return options
 
 
 def run_job(
@@ -100,18 +115,12 @@ def run_job(
     """Train, checkpoint and (with ``out``) publish the run folder; see the module docstring.
 
     ``signals``: an entered :class:`~npmlp.interrupt.Signals` (none: signals act as usual).
+    :func:`check_job` runs first unless ``options`` come from it.
     """
-    options = options or JobOptions()
-    options.data_sha256 = data_fingerprint(dataset)
-    if resume is not None and resume.settings["job"]["data_sha256"] != options.data_sha256:
-        raise NpmlpError(
-            f"--resume: the data {settings.data} has changed since the checkpoint; the run "
-            "can only continue on the same rows"
-        )
+    if options is None or not options.data_sha256:
+        options = check_job(settings, dataset, out, options, resume)
     signals = signals or Signals()
     folder = RunFolder(out) if out is not None else None
-    if folder is not None:
-        folder.check()
     job = {"run": settings.to_dict(), "job": vars(options)}
     with folder.locked(new_run=resume is None) if folder else contextlib.nullcontext():
         ckpt = Checkpointer(

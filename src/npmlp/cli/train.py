@@ -308,10 +308,12 @@ def _run(settings, options, state, out, quiet, as_json, signals):
     from ..data import load_dataset
     from ..health import health_warnings, loss_warnings
     from ..rundir import RunFolder
+    from ..runner import check_job
 
     if out is not None:
-        RunFolder(out).check()  # a bad --out fails before any training
+        RunFolder(out).check()  # a bad --out fails before the data is loaded
     dataset = load_dataset(settings.data, label=settings.label)  # before the progress bar
+    options = check_job(settings, dataset, out, options, state)
     console = Console(stderr=True, quiet=quiet or as_json)
     done = _train_with_progress(settings, options, state, out, console, dataset, signals)
     result = done.result
