@@ -192,6 +192,9 @@ class Harness:
         if sig != "SIGKILL":  # handled signals remove their temporary files and the lock
             assert left == [], left
         has_checkpoint = (folder / ".run.ckpt" / "checkpoint.npz").exists()
+        if code == EXPECTED_CODE[sig] and sig != "SIGKILL":  # one line, naming --resume
+            assert text.startswith(f"npmlp: interrupted by {sig}") and text.count("\n") == 1, text
+            assert ("npmlp train --resume" in text) == has_checkpoint, text
         if has_checkpoint:
             how = "resumed"
             argv = ["train", "--resume", out, "--quiet"]

@@ -29,6 +29,7 @@ class Interrupted(BaseException):
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
         self.signum = int(signum)
+        self.hint = ""  # what the user can do next (the command adds it)
 
     @property
     def exit_code(self) -> int:

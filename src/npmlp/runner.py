@@ -121,6 +121,15 @@ def run_job(
         options = check_job(settings, dataset, out, options, resume)
     signals = signals or Signals()
     folder = RunFolder(out) if out is not None else None
+    try:
+        return _run(settings, dataset, folder, options, resume, callback, signals)
+    except Interrupted as e:  # a second signal, or one while the files were written
+        if folder is not None and folder.checkpoint.exists():
+            e.hint = f"; its last checkpoint is kept: continue with 'npmlp train --resume {out}'"
+        raise
+
+
+def _run(settings, dataset, folder, options, resume, callback, signals) -> Outcome:
     job = {"run": settings.to_dict(), "job": vars(options)}
     with folder.locked(new_run=resume is None) if folder else contextlib.nullcontext():
         ckpt = Checkpointer(

@@ -74,7 +74,7 @@ def main(argv=None) -> int:
         click.echo("npmlp: interrupted", err=True)
         return 130
     except Interrupted as e:  # npmlp train's handlers: SIGINT or SIGTERM outside training
-        click.echo(f"npmlp: interrupted by {e}", err=True)
+        click.echo(f"npmlp: interrupted by {e}{e.hint}", err=True)
         return e.exit_code
     return rv if isinstance(rv, int) else 0
 
