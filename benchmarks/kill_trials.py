@@ -32,11 +32,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=30, help="trials per signal")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--exec",
+        action="store_true",
+        help="start each run as 'python -m npmlp' (a new interpreter) instead of forking this one",
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        harness = Harness(Path(tmp))
+        harness = Harness(Path(tmp), exec_=args.exec)
         print(
             "runs left alone: "
             + ", ".join(f"{' '.join(v)}: {s:.2f} s" for v, s in zip(VARIANTS, harness.seconds))

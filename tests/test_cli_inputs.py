@@ -83,6 +83,16 @@ def test_bad_out_folders_are_refused_before_training(capsys, tmp_path):
             "folder, so give a new or empty folder or a past run's",
         ),
     ]
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "cat.png").write_bytes(b"not ours")
+    cases.append(
+        (
+            photos,
+            f"--out {photos} holds cat.png, not from 'npmlp train'; the run replaces the whole "
+            "folder, so give a new or empty folder or a past run's",
+        )
+    )
     if Path("/sys").is_dir():  # not writable, even by root
         cases.append(
             (
@@ -93,7 +103,7 @@ def test_bad_out_folders_are_refused_before_training(capsys, tmp_path):
     for out, message in cases:
         code, _, err = run(capsys, "train", *SMALL, "--out", out)
         assert (code, err) == (2, f"npmlp: error: {message}\n"), out
-    assert sorted(os.listdir(tmp_path)) == ["file", "notes"]
+    assert sorted(os.listdir(tmp_path)) == ["file", "notes", "photos"]
     assert sorted(os.listdir(notes)) == ["model.npz", "todo.txt"]
 
 

@@ -7,20 +7,21 @@ Main entry points: :class:`MLP` (the model and its one network pass), :func:`fit
 estimator). ``docs/architecture.md`` maps the modules.
 """
 
-from ._startup import quiet_interrupt
+# ruff: noqa: E402  (hold_interrupts runs before the imports, which take a second or two)
+from ._startup import hold_interrupts
 
-with quiet_interrupt():  # Ctrl-C during the imports of the command: one line
-    from ._version import __version__
-    from .architecture import Architecture, n_parameters, summarise
-    from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
-    from .evaluation import evaluation_report
-    from .export import export_onnx
-    from .gradcheck import gradcheck
-    from .model import MLP
-    from .model_file import load, save
-    from .preprocessing import Preprocessing
-    from .sklearn import NpMLPClassifier
-    from .training import History, TrainConfig, fit
+hold_interrupts()  # Ctrl-C during the command's imports: one line, exit 130 (npmlp.cli.main)
+from ._version import __version__
+from .architecture import Architecture, n_parameters, summarise
+from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
+from .evaluation import evaluation_report
+from .export import export_onnx
+from .gradcheck import gradcheck
+from .model import MLP
+from .model_file import load, save
+from .preprocessing import Preprocessing
+from .sklearn import NpMLPClassifier
+from .training import History, TrainConfig, fit
 
 __all__ = [
     "MLP",

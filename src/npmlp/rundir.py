@@ -135,7 +135,10 @@ class RunFolder:
         if self.path == self.path.parent:
             raise NpmlpError(f"--out {out}: a run folder cannot be the root folder")
         if self.path.is_dir():
-            foreign = sorted(p.name for p in self.path.iterdir() if not _is_run_file(p))
+            names = sorted(p.name for p in self.path.iterdir())
+            foreign = [n for n in names if not _is_run_file(self.path / n)]
+            if names and not foreign and not set(names) & set(RUN_FILES):
+                foreign = names  # pictures alone (a folder of photos?) are not a run
             if foreign:
                 raise NpmlpError(
                     f"--out {out} holds {', '.join(foreign[:3])}"

@@ -8,23 +8,21 @@ from __future__ import annotations
 
 import sys
 
-from .._startup import quiet_interrupt
+import click
+import numpy as np
 
-with quiet_interrupt():  # Ctrl-C during the imports of the command: one line, exit 130
-    import click
-    import numpy as np
-
-    from .._version import __version__
-    from ..errors import NpmlpError
-    from ..interrupt import Interrupted, Signals
-    from .data import data
-    from .evaluate import evaluate
-    from .export import export
-    from .graph import graph
-    from .options import CONTEXT
-    from .predict import predict
-    from .summary import gradcheck, summary
-    from .train import train
+from .._startup import release_interrupts
+from .._version import __version__
+from ..errors import NpmlpError
+from ..interrupt import Interrupted, Signals
+from .data import data
+from .evaluate import evaluate
+from .export import export
+from .graph import graph
+from .options import CONTEXT
+from .predict import predict
+from .summary import gradcheck, summary
+from .train import train
 
 __all__ = ["cli", "main"]
 
@@ -50,6 +48,10 @@ for command in (train, evaluate, predict, summary, gradcheck, data, graph, expor
 # ----------------------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
+    signum = release_interrupts()
+    if signum is not None:  # Ctrl-C or SIGTERM while the command was starting
+        click.echo("npmlp: interrupted", err=True)
+        return 128 + signum
     try:
         # Overflow in a diverging run is reported by the trainer itself, in one line.
         # SIGTERM (and Ctrl-C) raise Interrupted: temporary files are removed on the way out.
