@@ -313,7 +313,7 @@ def _run(settings, options, state, out, quiet, as_json, signals):
     if out is not None:
         RunFolder(out).check()  # a bad --out fails before the data is loaded
     dataset = load_dataset(settings.data, label=settings.label)  # before the progress bar
-    options = check_job(settings, dataset, out, options, state)
+    options = check_job(settings, dataset, None, options, state)  # (--out checked above)
     console = Console(stderr=True, quiet=quiet or as_json)
     done = _train_with_progress(settings, options, state, out, console, dataset, signals)
     result = done.result
