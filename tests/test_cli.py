@@ -51,9 +51,11 @@ def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys)
         "misclassified.png",
         "model.npz",
         "report.html",
+        "run.json",
         "weights.png",
     ]
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert metrics["interrupted"] is False and len(metrics["run_id"]) == 32
     rows = (tmp_path / "history.csv").read_text().splitlines()
     assert rows[0].startswith(
         "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"

@@ -34,6 +34,11 @@ def held_out_test_rows(net, ds, data: str):
             f"--split test needs the data the model was trained on "
             f"(--data {net.metadata.get('data')}), got --data {data}"
         )
+    if not split["test_fraction"]:
+        raise NpmlpError(
+            "this model was trained with --test-fraction 0: no rows were held out for a test; "
+            "use --split all"
+        )
     _, test_idx = split_dataset(ds, split["test_fraction"], split["seed"])
     return subset_rows(ds.X, test_idx), ds.y[test_idx]
 

@@ -32,7 +32,7 @@ from .layers import (
     fc_forward,
 )
 from .loss import log_softmax, softmax, softmax_cross_entropy
-from .packing import packed_copy, packed_zeros
+from .packing import packed, packed_copy, packed_zeros
 from .preprocessing import Preprocessing
 from .rows import check_rows, is_sparse, is_streamed
 from .workspace import Workspace
@@ -182,6 +182,13 @@ class MLP:
         new.classes = self.classes.copy()
         new.metadata = dict(self.metadata)
         return new
+
+    def __setstate__(self, state: dict) -> None:
+        """After pickle, joblib or ``copy.deepcopy`` (which copy each view alone): views of one
+        buffer again, in the same dict, which an optimiser unpickled with the model shares."""
+        self.__dict__.update(state)
+        if self.params and packed(self.params) is None:
+            self.params.update(packed_copy(self.params, self.dtype))
 
     def set_params(self, params: dict) -> None:
         """Copy ``params`` (same keys and shapes) into this model's parameters."""

@@ -142,6 +142,7 @@ class History:
     records: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    interrupted: bool = False  # a ``checkpoint`` callable stopped the run (see ``fit``)
     best_value: float | None = None  # of the early-stopping monitor, when there is one
     no_improvement: int = 0  # epochs without improvement at the end (the monitor's patience count)
     solver: dict = field(default_factory=dict)  # lbfgs: scipy's iterations, evaluations, status
