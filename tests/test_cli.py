@@ -51,9 +51,11 @@ def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys)
         "misclassified.png",
         "model.npz",
         "report.html",
+        "run.json",
         "weights.png",
     ]
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert metrics["interrupted"] is False and len(metrics["run_id"]) == 32
     rows = (tmp_path / "history.csv").read_text().splitlines()
     assert rows[0].startswith(
         "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"
@@ -330,3 +332,26 @@ def test_evaluate_split_test_needs_a_model_from_npmlp_train(tmp_path, capsys):
         "npmlp: error: this model file does not record its training "
         "split (it was not written by 'npmlp train'); use --split all\n",
     )
+
+
+def test_activation_dropout_and_lbfgs_from_the_command_line(tmp_path, capsys):
+    base = ["train", "--data", "iris", "-H", "16", "--quiet", "--json", "--no-pictures"]
+    args = [
+        "--activation",
+        "tanh",
+        "--dropout",
+        "0.2",
+        "--epochs",
+        "200",
+        "--early-stopping",
+        "off",
+    ]
+    code, out, _ = run(capsys, *base, *args, "--out", str(tmp_path / "a"))
+    assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
+    net = load(tmp_path / "a" / "model.npz")
+    assert net.activation == "tanh" and net.metadata["training"]["dropout"] == 0.2
+    code, out, _ = run(capsys, *base, "--optimizer", "lbfgs", "--out", str(tmp_path / "b"))
+    assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
+    assert load(tmp_path / "b" / "model.npz").metadata["training"]["optimizer"] == "lbfgs"
+    code, _, err = run(capsys, *base, "--dropout", "1")
+    assert code == 2 and "Invalid value for '--dropout': 1.0 is not in the range 0<=x<1" in err

@@ -170,8 +170,8 @@ def test_early_stopping_without_validation_is_refused():
         ({"dropout": 1.0}, "dropout must be in [0, 1), got 1.0"),
         (
             {"optimizer": "lbfgs", "dropout": 0.5},
-            "the lbfgs optimizer runs full-batch without dropout or early stopping; "
-            "use sgd or adam for those",
+            "the lbfgs optimizer runs full-batch without dropout; use sgd or adam for "
+            "dropout, or --dropout 0",
         ),
         ({"val_fraction": 1.0}, "validation fraction must be in [0, 1), got 1.0"),
     ],

@@ -7,6 +7,10 @@ Main entry points: :class:`MLP` (the model and its one network pass), :func:`fit
 estimator). ``docs/architecture.md`` maps the modules.
 """
 
+# ruff: noqa: E402  (hold_interrupts runs before the imports, which take a second or two)
+from ._startup import hold_interrupts
+
+hold_interrupts()  # Ctrl-C during the command's imports: one line, exit 130 (npmlp.cli.main)
 from ._version import __version__
 from .architecture import Architecture, n_parameters, summarise
 from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged

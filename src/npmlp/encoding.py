@@ -36,6 +36,7 @@ __all__ = [
     "text_kind",
     "check_trainable",
     "fit_and_encode",
+    "encoder_of",
     "note_lines",
     "summary_lines",
     "action",
@@ -319,6 +320,12 @@ def _column_from_dict(c) -> EncodedColumn:
     if sorted(set(cats)) != cats or fill not in cats:
         raise ValueError(f"column {name!r}: categories not sorted and distinct, or fill not one")
     return EncodedColumn(name, CATEGORY, fill, tuple(cats))
+
+
+def encoder_of(net) -> TableEncoder | None:
+    """The :class:`TableEncoder` a model trained on a table carries as ``net.encoder`` (set by
+    :func:`npmlp.job.train_run` and :func:`npmlp.model_file.load`), else None."""
+    return getattr(net, "encoder", None)
 
 
 def fit_and_encode(raw: RawColumns, X_train: np.ndarray, others: list):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data.splits import split_dataset
+from .encoding import encoder_of
 from .errors import NpmlpError
 from .rows import subset_rows
 
@@ -41,6 +42,11 @@ def held_out_test_rows(net, ds, data: str):
             f"--split test needs the data the model was trained on "
             f"(--data {net.metadata.get('data')}), got --data {data}"
         )
+    if not split["test_fraction"]:
+        raise NpmlpError(
+            "this model was trained with --test-fraction 0: no rows were held out for a test; "
+            "use --split all"
+        )
     _, test_idx = split_dataset(ds, split["test_fraction"], split["seed"])
     return subset_rows(ds.X, test_idx), ds.y[test_idx]
 
@@ -61,8 +67,8 @@ def table_rows(net, ds, X, data: str):
     are encoded by the model's table encoder (notes: cells filled, values unseen in training,
     as :meth:`~npmlp.encoding.TableEncoder.transform` gives them); other rows pass as they are."""
     notes = {"missing": {}, "unseen": {}}
-    if ds.table is not None and net.encoder is not None:
-        return net.encoder.transform(ds.table, X)
+    if ds.table is not None and encoder_of(net) is not None:
+        return encoder_of(net).transform(ds.table, X)
     if ds.table is not None and (
         any(k != "number" for k in ds.table.kinds) or any(ds.table.missing)
     ):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .atomic import atomic_write
@@ -22,7 +22,7 @@ from .data import Dataset, TableOptions, load_dataset
 from .data.splits import hold_out, split_dataset
 from .defaults import TRAIN
 from .encoding import fit_and_encode
-from .errors import DataError
+from .errors import DataError, NpmlpError
 from .health import HealthMonitor
 from .labels import encode_labels
 from .model import MLP
@@ -74,6 +74,22 @@ class RunSettings:
     config: TrainConfig = field(default_factory=default_config)
     table: TableOptions = field(default_factory=TableOptions)
 
+    def to_dict(self) -> dict:
+        """JSON-ready settings (a checkpoint keeps them); :meth:`from_dict` reads them back."""
+        d = asdict(self)
+        d["hidden"] = list(self.hidden) if isinstance(self.hidden, tuple) else self.hidden
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunSettings:
+        d = dict(d)
+        hidden = d.get("hidden", TRAIN["hidden"])
+        d["hidden"] = tuple(hidden) if isinstance(hidden, list) else hidden
+        d["config"] = TrainConfig.from_dict(d.get("config", {}))
+        table = {k: tuple(v) if isinstance(v, list) else v for k, v in d.get("table", {}).items()}
+        d["table"] = TableOptions(**table)
+        return cls(**{k: v for k, v in d.items() if k in {f.name for f in fields(cls)}})
+
 
 @dataclass
 class RunResult:
@@ -87,8 +103,17 @@ class RunResult:
     extras: dict = field(default_factory=dict)
 
 
-def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> RunResult:
-    """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input."""
+def train_run(
+    s: RunSettings, callback=None, dataset: Dataset | None = None, *, resume=None, checkpoint=None
+) -> RunResult:
+    """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input.
+
+    ``resume`` (a :class:`~npmlp.checkpoint.TrainState` of a run with the same settings) and
+    ``checkpoint`` go to :func:`~npmlp.training.fit`; the epoch callbacks' state (health
+    reference weights, boundary frames) travels in the state's ``extra`` arrays.
+    """
+    if not (isinstance(s.seed, int) and 0 <= s.seed < 2**32):
+        raise NpmlpError(f"seed must be an integer in [0, 2**32), got {s.seed!r}")
     ds = dataset or load_dataset(s.data, label=s.label, table=s.table)
     classes = ds.classes
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
@@ -130,11 +155,23 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
     watchers, extras = _watchers(net, X_train, y_train, s.config)
     if table_notes is not None:
         extras["table_notes"] = table_notes
+    for name, watch in watchers.items() if resume is not None else ():
+        n = len(name) + 1
+        watch.load_state({k[n:]: v for k, v in resume.extra.items() if k[:n] == f"{name}/"})
 
     def on_epoch(record, net):  # health and pictures first, so the caller sees their columns
-        for watch in watchers:
+        for watch in watchers.values():
             watch(record, net)
         return callback(record, net) if callback is not None else False
+
+    def on_checkpoint(capture, when):  # the watchers' state goes into every checkpoint
+        def capture_all():
+            state = capture()
+            for name, watch in watchers.items():
+                state.extra.update({f"{name}/{k}": v for k, v in watch.state().items()})
+            return state
+
+        return checkpoint(capture_all, when)
 
     t0 = time.perf_counter()
     history = fit(
@@ -145,6 +182,8 @@ def train_run(s: RunSettings, callback=None, dataset: Dataset | None = None) -> 
         X_val=X_val,
         y_val=y_val,
         callback=on_epoch,
+        resume=resume,
+        checkpoint=on_checkpoint if checkpoint is not None else None,
     )
     seconds = time.perf_counter() - t0
     splits = {"train": (X_train, y_train), "test": (X_test, y_test)}
@@ -190,12 +229,12 @@ def _watchers(net, X_train, y_train, config):
     from .plots import boundary_recorder
 
     B = config.batch_size or len(y_train)
-    watchers = [HealthMonitor(net, X_train, y_train, math.ceil(len(y_train) / B), seed=config.seed)]
+    updates = math.ceil(len(y_train) / B)
+    watchers = {"health": HealthMonitor(net, X_train, y_train, updates, seed=config.seed)}
     extras = {}
     recorder = boundary_recorder(net, X_train, config.epochs)
     if recorder is not None:
-        watchers.append(recorder)
-        extras["boundary"] = recorder
+        watchers["boundary"] = extras["boundary"] = recorder
     return watchers, extras
 
 

@@ -32,7 +32,7 @@ from .layers import (
     fc_forward,
 )
 from .loss import log_softmax, softmax, softmax_cross_entropy
-from .packing import packed_copy, packed_zeros
+from .packing import packed, packed_copy, packed_zeros
 from .preprocessing import Preprocessing
 from .rows import check_rows, is_sparse, is_streamed
 from .workspace import Workspace
@@ -86,8 +86,6 @@ class MLP:
     params : dict ``{"W1": (D, H), "b1": (1, H), "W3": (H, H), ..., "WL": (H, C), "bL": (1, C)}``
     classes : (C,) labels returned by :meth:`predict` (default ``0 ... C-1``).
     preprocessing : :class:`Preprocessing` applied by :meth:`scale_input`, or ``None``.
-    encoder : for a model trained on a table, the :class:`~npmlp.encoding.TableEncoder` that
-        turns its named columns into the rows X (N, D) this model takes; else ``None``.
     metadata : dict saved with the model (training settings, data set...).
     """
 
@@ -134,7 +132,6 @@ class MLP:
         self.params: dict[str, np.ndarray] = packed_zeros(shapes, self.dtype)
         self.classes = np.arange(C)
         self.preprocessing: Preprocessing | None = None
-        self.encoder = None  # a model trained on a table: its npmlp.encoding.TableEncoder
         self.metadata: dict = {}
 
     @classmethod
@@ -185,6 +182,13 @@ class MLP:
         new.classes = self.classes.copy()
         new.metadata = dict(self.metadata)
         return new
+
+    def __setstate__(self, state: dict) -> None:
+        """After pickle, joblib or ``copy.deepcopy`` (which copy each view alone): views of one
+        buffer again, in the same dict, which an optimiser unpickled with the model shares."""
+        self.__dict__.update(state)
+        if self.params and packed(self.params) is None:
+            self.params.update(packed_copy(self.params, self.dtype))
 
     def set_params(self, params: dict) -> None:
         """Copy ``params`` (same keys and shapes) into this model's parameters."""

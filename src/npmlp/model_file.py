@@ -30,7 +30,7 @@ import numpy as np
 from ._version import __version__
 from .architecture import Architecture
 from .atomic import atomic_write
-from .encoding import TableEncoder
+from .encoding import TableEncoder, encoder_of
 from .errors import ModelFileError, NpmlpError
 from .layers import ACTIVATIONS
 from .model import INITS, MLP
@@ -81,8 +81,8 @@ def save(net: MLP, path, **metadata) -> None:
     if net.preprocessing is not None:
         arrays["preprocessing_shift"] = net.preprocessing.shift
         arrays["preprocessing_scale"] = net.preprocessing.scale
-    if net.encoder is not None:
-        arrays["table_encoder"] = np.array(json.dumps(net.encoder.to_dict()))
+    if encoder_of(net) is not None:
+        arrays["table_encoder"] = np.array(json.dumps(encoder_of(net).to_dict()))
     arrays["metadata"] = np.array(json.dumps(meta, default=_json_default))
     with atomic_write(path) as f:
         np.savez(f, **arrays)

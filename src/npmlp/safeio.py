@@ -40,6 +40,7 @@ __all__ = [
     "inspect_npz",
     "read_member",
     "read_into",
+    "read_exact",
     "allocate",
     "human_bytes",
     "MAX_ARRAY_BYTES",
@@ -125,7 +126,8 @@ def read_into(f, buf: np.ndarray) -> int:
     return done
 
 
-def _read_exact(f, n: int) -> bytes:
+def read_exact(f, n: int) -> bytes:
+    """Up to ``n`` bytes of ``f``: fewer only where the file ends."""
     data = b""
     while len(data) < n:
         chunk = f.read(n - len(data))
@@ -166,14 +168,14 @@ def read_npy_header(f, *, cap: int = MAX_ARRAY_BYTES) -> NpyHeader:
     Refuses (FileRefused): a bad magic, a header longer than :data:`MAX_NPY_HEADER`, Python
     objects (``kind="pickle"``), a declared size over ``cap`` (``kind="big"``).
     """
-    head = _read_exact(f, 10)
+    head = read_exact(f, 10)
     if len(head) < 10 or head[:6] != _MAGIC:
         raise FileRefused("not a NumPy array (bad .npy magic number)")
     version = (head[6], head[7])
     if version == (1, 0):
         (hlen,) = struct.unpack("<H", head[8:10])
     elif version == (2, 0):
-        head += _read_exact(f, 2)
+        head += read_exact(f, 2)
         if len(head) < 12:
             raise FileRefused("the .npy header is cut short")
         (hlen,) = struct.unpack("<I", head[8:12])
@@ -181,7 +183,7 @@ def read_npy_header(f, *, cap: int = MAX_ARRAY_BYTES) -> NpyHeader:
         raise FileRefused(f".npy format version {version[0]}.{version[1]} is not supported")
     if hlen > MAX_NPY_HEADER:
         raise FileRefused(f"the .npy header claims {hlen} bytes (at most {MAX_NPY_HEADER})")
-    body = _read_exact(f, hlen)
+    body = read_exact(f, hlen)
     if len(body) < hlen:
         raise FileRefused("the .npy header is cut short")
     buf = io.BytesIO(head + body)

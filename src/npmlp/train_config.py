@@ -26,7 +26,8 @@ class TrainConfig:
         gradient descent, the seed's method).
     optimizer : one of ``sgd``, ``momentum``, ``nesterov``, ``adam`` (``beta1``, ``beta2``,
         ``epsilon``) or ``lbfgs`` (full-batch L-BFGS, :mod:`npmlp.lbfgs`: at most ``epochs``
-        iterations and ``max_fun`` loss evaluations, gradient tolerance ``min_delta``).
+        iterations and ``max_fun`` loss evaluations, gradient tolerance ``min_delta``; no
+        batches, schedule, dropout or early stopping, as in scikit-learn).
     weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded).
     schedule : ``constant``, ``step`` (times ``gamma`` every ``step_size`` epochs),
         ``cosine`` (to ``min_lr`` at the last epoch), or scikit-learn's ``invscaling``
@@ -104,10 +105,10 @@ class TrainConfig:
             raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
         if not 0.0 <= self.dropout < 1.0:
             raise NpmlpError(f"dropout must be in [0, 1), got {self.dropout!r}")
-        if self.optimizer == "lbfgs" and (self.dropout or self.early_stopping not in (None,)):
+        if self.optimizer == "lbfgs" and self.dropout:
             raise NpmlpError(
-                "the lbfgs optimizer runs full-batch without dropout or early stopping; "
-                "use sgd or adam for those"
+                "the lbfgs optimizer runs full-batch without dropout; use sgd or adam for "
+                "dropout, or --dropout 0"
             )
 
     def to_dict(self) -> dict:
@@ -141,6 +142,7 @@ class History:
     records: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    interrupted: bool = False  # a ``checkpoint`` callable stopped the run (see ``fit``)
     best_value: float | None = None  # of the early-stopping monitor, when there is one
     no_improvement: int = 0  # epochs without improvement at the end (the monitor's patience count)
     solver: dict = field(default_factory=dict)  # lbfgs: scipy's iterations, evaluations, status

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from .checkpoint import TrainState
 from .data.splits import hold_out
 from .errors import DataError, NpmlpError, TrainingDiverged
 from .layers import dropout_mask
@@ -44,6 +45,7 @@ class EarlyStopping:
         self.monitor, self.patience, self.tol, self.restore = monitor, patience, tol, restore
         self.sign = 1.0 if monitor.endswith("accuracy") else -1.0
         self.best, self.best_epoch, self.best_params, self.wait = None, None, None, 0
+        self.lr_scale = 1.0  # the adaptive schedule's factor: / 5 at each plateau
 
     def update(self, record: dict, net: MLP) -> bool:
         """Take an epoch's record; ``True`` when patience has run out."""
@@ -106,6 +108,8 @@ def fit(
     sample_weight_val=None,
     callback=None,
     optimizer=None,
+    resume: TrainState | None = None,
+    checkpoint=None,
 ) -> History:
     """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
 
@@ -118,6 +122,13 @@ def fit(
     ``callback(record, net)`` runs after every epoch with that epoch's record; returning
     ``True`` stops training. ``optimizer`` continues with an existing optimiser state
     (``partial_fit``); by default one is built from the config.
+
+    ``checkpoint(capture, when)`` runs after every batch but an epoch's last
+    (``when="batch"``) and after every epoch's record (``"epoch"``; ``"end"`` for the last
+    epoch); ``capture()`` returns the :class:`~npmlp.checkpoint.TrainState` of that moment.
+    Returning ``True`` before the end stops training there (``history.interrupted``).
+    ``resume`` continues from such a state, with the same rows and config: the run then ends
+    with the weights of the run left alone, bit for bit.
 
     Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
     parameter becomes non-finite. Returns the :class:`History`.
@@ -173,12 +184,26 @@ def fit(
         stopper = EarlyStopping(
             config.early_stopping, config.patience, config.min_delta, config.restore_best
         )
-    adapt = 1.0  # the adaptive schedule's divisor so far
+    done, start = 0, 0  # epochs done; batches done of the next epoch
+    if resume is not None:
+        resume.restore(net, opt, rng, order, history, stopper)
+        done, start = resume.epoch, resume.batch
+        if history.stopped_early:
+            done = config.epochs  # nothing left to run
+
+    def capture(inside_epoch: bool) -> TrainState:  # the loop's variables when it is called
+        if not inside_epoch:
+            return TrainState.capture(net, opt, rng, order, history, stopper, epoch, 0, None, None)
+        sums = {"loss_sum": loss_sum, "correct": correct, "seconds": time.perf_counter() - t0}
+        return TrainState.capture(
+            net, opt, rng, order, history, stopper, epoch - 1, b + 1, snapshot, sums
+        )
+
     filled = False
     with blas_threads(training_threads(net.arch, B, config.threads)):
-        for epoch in range(1, config.epochs + 1):
+        for epoch in range(done + 1, config.epochs + 1):
             t0 = time.perf_counter()
-            lr = adapt * learning_rate(
+            lr = (1.0 if stopper is None else stopper.lr_scale) * learning_rate(
                 config.schedule,
                 config.lr,
                 epoch - 1,
@@ -190,11 +215,15 @@ def fit(
                 samples_seen=config.samples_seen + (epoch - 1) * n_train,
             )
             opt.learning_rate = lr  # the step size in force, as scikit-learn's optimisers show
-            if config.shuffle and n_batches > 1:
-                rng.shuffle(order)  # indices only; the caller's arrays are never reordered
-            snapshot = {k: v.copy() for k, v in net.params.items()}
-            loss_sum, correct = 0.0, 0
-            for b in range(n_batches):
+            if start:  # resumed inside this epoch: its order is shuffled, its sums restored
+                snapshot, sums = resume.epoch_start, resume.sums
+                loss_sum, correct, t0 = sums["loss_sum"], sums["correct"], t0 - sums["seconds"]
+            else:
+                if config.shuffle and n_batches > 1:
+                    rng.shuffle(order)  # indices only; the caller's arrays are never reordered
+                snapshot = {k: v.copy() for k, v in net.params.items()}
+                loss_sum, correct = 0.0, 0
+            for b in range(start, n_batches):
                 rows = order[b * B : (b + 1) * B]
                 ws = workspaces[rows.shape[0]]
                 if not (filled and n_batches == 1):  # full batch: gather and scale only once
@@ -214,6 +243,12 @@ def fit(
                 opt.step(ws.grads, lr)
                 loss_sum += loss * rows.shape[0]
                 correct += n_ok
+                if checkpoint and b + 1 < n_batches and checkpoint(lambda: capture(True), "batch"):
+                    history.interrupted = True
+                    break
+            start = 0
+            if history.interrupted:
+                break
             if not _params_finite(net.params):
                 raise _diverged(
                     net, snapshot, history, epoch, n_batches, lr, "a parameter became non-finite"
@@ -235,12 +270,17 @@ def fit(
 
             stop = stopper is not None and stopper.update(record, net)
             if stop and config.schedule == "adaptive" and lr > 1e-6:
-                adapt, stop = adapt / 5.0, False  # scikit-learn's adaptive: slow down instead
+                stopper.lr_scale, stop = stopper.lr_scale / 5.0, False  # slow down instead
                 stopper.wait = 0
             if callback is not None and callback(record, net):
                 stop = True
+            history.stopped_early = stop
+            if checkpoint is not None:
+                when = "end" if stop or epoch == config.epochs else "epoch"
+                if checkpoint(lambda: capture(False), when) and when == "epoch":
+                    history.interrupted = True
+                    break
             if stop:
-                history.stopped_early = True
                 break
 
     if stopper is not None:

@@ -54,12 +54,12 @@ def evaluate(model, data, label, split, missing, unknown, as_json):
       npmlp evaluate runs/demo/model.npz --data digits --split test
     """
     from ..data import TableOptions, load_dataset
-    from ..encoding import note_lines
+    from ..encoding import encoder_of, note_lines
     from ..evaluation import evaluation_report, format_report, pick_rows, table_rows
     from ..model_file import load
 
     net = load(model)
-    enc = net.encoder
+    enc = encoder_of(net)
     options = TableOptions(missing=missing, unknown=unknown)
     if enc is not None:
         options = TableOptions(na_values=enc.na_values, missing=missing, unknown=unknown)

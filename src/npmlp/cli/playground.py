@@ -11,6 +11,7 @@ import webbrowser
 import click
 
 from ..errors import NpmlpError
+from ..interrupt import Interrupted
 from .options import CONTEXT
 
 LOOPBACK_NAMES = ("localhost",)
@@ -108,7 +109,7 @@ def playground(port, host, no_browser):
         _open_when_started(server, url)
     try:
         server.run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn shuts down on Ctrl-C, then raises it again
+    except (KeyboardInterrupt, Interrupted):  # uvicorn shuts down, then raises the signal again
         pass
     finally:
         sock.close()

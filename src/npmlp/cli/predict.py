@@ -43,13 +43,13 @@ def predict(model, input, proba, missing, unknown):
     """
     from ..data.columns import TableOptions
     from ..data.features import read_features, read_table_rows
-    from ..encoding import note_lines
+    from ..encoding import encoder_of, note_lines
     from ..model_file import load
 
     net = load(model)
-    if net.encoder is not None:
+    if encoder_of(net) is not None:
         options = TableOptions(missing=missing, unknown=unknown)
-        X, notes = read_table_rows(input, net.encoder, options)
+        X, notes = read_table_rows(input, encoder_of(net), options)
         for line in note_lines(notes):
             click.echo(f"npmlp: warning: {input}: {line}", err=True)
     else:

@@ -5,10 +5,10 @@ Every default comes from :data:`npmlp.defaults.TRAIN`, the table the Python job 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..data import DATA_HELP
 from ..defaults import TRAIN
@@ -19,6 +19,7 @@ from ..optim import OPTIMIZERS, SCHEDULES
 from ..preprocessing import KINDS
 from ..training import MONITORS
 from .options import CONTEXT, BatchSize, check_layers, fraction, positive, table_options
+from .train_report import run_and_report
 
 
 @click.command(context_settings=CONTEXT)
@@ -101,7 +102,7 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive, table
     show_default=True,
     help="Share of hidden units zeroed at each training step (inverted dropout).",
 )
-@click.option("--seed", type=int, default=TRAIN["seed"], show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=TRAIN["seed"], show_default=True)
 @click.option(
     "--val-fraction",
     type=float,
@@ -149,6 +150,21 @@ from .options import CONTEXT, BatchSize, check_layers, fraction, positive, table
     "--no-pictures", is_flag=True, help="With --out: write no pictures and no report.html (faster)."
 )
 @click.option(
+    "--resume",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Continue the stopped run of this --out folder from its checkpoint, with its settings "
+    "(only --out, --quiet and --json may be added).",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="With --out: seconds between checkpoints (at an epoch's end, inside longer epochs, "
+    "and on Ctrl-C or SIGTERM).",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -192,6 +208,8 @@ def train(
     as_json,
     quiet,
     threads,
+    resume,
+    checkpoint_every,
 ):
     """Train an MLP and report train/validation/test loss and accuracy.
 
@@ -204,10 +222,56 @@ def train(
       npmlp train --data spirals:arms=3,n=600,noise=0.2 -H 64
       npmlp train --data mnist -H 128 --epochs 10    # downloaded once, then cached
       npmlp train --batch-size full --optimizer sgd --lr 0.5   # the seed's gradient descent
+      npmlp train --resume runs/wine                 # after Ctrl-C, SIGTERM or a crash
     """
-    from rich.console import Console
+    from ..interrupt import Signals
 
-    from ..job import RunSettings, default_config, write_run
+    with Signals() as signals:  # from here on, Ctrl-C and SIGTERM remove what they cut short
+        if resume is not None:
+            _refuse_settings_with_resume(click.get_current_context())
+            from ..runner import read_checkpoint
+
+            settings, options, state = read_checkpoint(resume)
+            out = resume if out is None else out
+        else:
+            (settings, options), state = _settings(**locals()), None
+        return run_and_report(settings, options, state, out, quiet, as_json, signals)
+
+
+def _settings(
+    data,
+    label,
+    drop,
+    features,
+    na_values,
+    missing,
+    layers,
+    hidden,
+    init,
+    activation,
+    epochs,
+    batch_size,
+    lr,
+    optimizer,
+    momentum,
+    schedule,
+    weight_decay,
+    dropout,
+    seed,
+    val_fraction,
+    test_fraction,
+    early_stopping,
+    patience,
+    scaling,
+    dtype,
+    threads,
+    no_pictures,
+    checkpoint_every,
+    **_,
+):
+    from ..data import TableOptions
+    from ..job import RunSettings, default_config
+    from ..runner import JobOptions
 
     if early_stopping not in ("off", "train_loss") and val_fraction == 0:
         raise NpmlpError(
@@ -228,8 +292,6 @@ def train(
         threads=threads,
         early_stopping=None if early_stopping == "off" else early_stopping,
     )
-    from ..data import TableOptions
-
     table = TableOptions(drop=drop, features=features, na_values=na_values, missing=missing)
     settings = RunSettings(
         data=data,
@@ -245,78 +307,18 @@ def train(
         seed=seed,
         config=config,
     )
-    from ..data import load_dataset
-
-    # bad data fails before the progress bar shows
-    dataset = load_dataset(data, label=label, table=table)
-    console = Console(stderr=True, quiet=quiet or as_json)
-    result = _train_with_progress(settings, console, dataset)
-    from ..health import health_warnings
-
-    for line in health_warnings(result.history.records):
-        click.echo(f"npmlp: warning: {line}", err=True)
-    if out is not None:
-        write_run(result, out, pictures=not no_pictures)
-    _print_result(result, out, quiet or as_json, no_pictures)
-    if as_json:
-        click.echo(json.dumps(result.metrics))
+    return settings, JobOptions(pictures=not no_pictures, checkpoint_every=checkpoint_every)
 
 
-def _train_with_progress(settings, console, dataset):
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from ..job import train_run
-
-    columns = (
-        TextColumn("epoch {task.completed}/{task.total}"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-    )
-    progress = Progress(*columns, console=console, transient=False)
-    tasks = []  # the bar shows from the first epoch on: an error before it is one line
-
-    def on_epoch(record, net):
-        if not tasks:
-            progress.start()
-            tasks.append(progress.add_task("train", total=settings.config.epochs, status=""))
-        status = f"loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f}"
-        if record["val_loss"] is not None:
-            status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
-        progress.update(tasks[0], completed=record["epoch"], status=status)
-
-    try:
-        return train_run(settings, callback=on_epoch, dataset=dataset)
-    finally:
-        if tasks:
-            progress.stop()
-
-
-def _print_result(result, out, quiet, no_pictures=False):
-    from rich.console import Console
-    from rich.table import Table
-
-    m = result.metrics
-    if not quiet:
-        click.echo(f"npmlp on {m['data']}: {m['epochs']} epochs, {m['n_parameters']} parameters")
-        table = Table()
-        for col in ("split", "loss", "accuracy"):
-            table.add_column(col, justify="right" if col != "split" else "left")
-        for name in ("train", "val", "test"):
-            if f"{name}_loss" in m:
-                table.add_row(name, f"{m[f'{name}_loss']:.4f}", f"{m[f'{name}_accuracy']:.4f}")
-        Console().print(table)
-        if result.net.encoder is not None:
-            from ..encoding import summary_lines
-
-            for line in summary_lines(result.net.encoder, result.extras["table_notes"]):
-                click.echo(line)
-        if result.history.stopped_early:
-            click.echo(f"early stopping: best epoch {result.history.best_epoch} restored")
-        if out is not None:
-            click.echo(
-                f"wrote {out}/model.npz, history.csv, metrics.json"
-                + ("" if no_pictures else ", the pictures and report.html")
-            )
-    if not quiet:
-        click.echo(f"test accuracy: {m['test_accuracy']:.4f}")
+def _refuse_settings_with_resume(ctx):
+    given = [
+        max(p.opts, key=len)
+        for p in ctx.command.params
+        if p.name not in ("resume", "out", "quiet", "as_json")
+        and ctx.get_parameter_source(p.name) not in (ParameterSource.DEFAULT, None)
+    ]
+    if given:
+        raise NpmlpError(
+            f"--resume takes every setting from the checkpoint; drop {', '.join(given)} "
+            "(only --out, --quiet and --json go with --resume)"
+        )

@@ -17,7 +17,15 @@ import numpy as np
 
 from ..atomic import atomic_write
 from ..errors import DataError
-from ..safeio import SPECIAL, FileRefused, allocate, file_kind, open_regular, read_into
+from ..safeio import (
+    SPECIAL,
+    FileRefused,
+    allocate,
+    file_kind,
+    open_regular,
+    read_exact,
+    read_into,
+)
 from .base import Dataset
 
 __all__ = ["read_idx", "write_idx", "load_idx_pair", "labels_path_for", "IDX_TYPES"]
@@ -46,16 +54,6 @@ def _open(path: Path):
     raise DataError(f"{path}: the file is empty")
 
 
-def _read(stream, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = stream.read(n - len(data))
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
 def read_idx(path) -> np.ndarray:
     """Read an IDX file (``.gz`` or not) into an array of the header's shape, native order.
 
@@ -82,7 +80,7 @@ def read_idx(path) -> np.ndarray:
 
 
 def _read_idx(stream, path: Path, size: int, gz: bool) -> np.ndarray:
-    raw = _read(stream, 4)
+    raw = read_exact(stream, 4)
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in IDX_TYPES or raw[3] == 0:
         raise DataError(
             f"{path}: not an IDX file (bad magic number {raw[:4].hex()}); expected "
@@ -90,7 +88,7 @@ def _read_idx(stream, path: Path, size: int, gz: bool) -> np.ndarray:
         )
     ndim = raw[3]
     head = 4 + 4 * ndim
-    dims = _read(stream, 4 * ndim)
+    dims = read_exact(stream, 4 * ndim)
     if len(dims) < 4 * ndim:
         raise DataError(
             f"{path}: IDX header cut short: {ndim} dimensions need {head} bytes, "

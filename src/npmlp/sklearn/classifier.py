@@ -202,6 +202,13 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         self.coefs_ = [params[f"W{i}"] for i, _, _ in self.model_.arch.fc_layers]
         self.intercepts_ = [params[f"b{i}"][0] for i, _, _ in self.model_.arch.fc_layers]
 
+    def __setstate__(self, state):
+        """After pickle, joblib or ``copy.deepcopy``: the model has re-packed its parameters
+        (:meth:`MLP.__setstate__`); point ``coefs_`` and ``intercepts_`` at them again."""
+        super().__setstate__(state)
+        if hasattr(self, "model_"):
+            self._point_at_model()
+
     def _encode(self, X, y, sample_weight, *, partial):
         """Class indices (N,) of y and row weights; rows of weight 0 are dropped from X, y."""
         y_idx = np.searchsorted(self.classes_, y).clip(0, len(self.classes_) - 1)
