@@ -58,10 +58,13 @@ def _number(page, selector: str) -> float:
 def test_moons_to_95_percent_then_spirals_with_a_map_per_unit(page, tmp_path):
     page.wait_for_function("document.getElementById('test-acc').textContent !== '-'")
     page.click("#play")
-    page.wait_for_function(
-        "parseFloat(document.getElementById('test-acc').textContent) >= 0.95", timeout=180_000
-    )
-    assert _number(page, "#test-acc") >= 0.95 and _number(page, "#step-n") > 0
+    reached = page.wait_for_function(  # the frame that shows it, read in the same instant
+        "(() => { const a = parseFloat(document.getElementById('test-acc').textContent);"
+        " const s = parseFloat(document.getElementById('step-n').textContent);"
+        " return a >= 0.95 ? [a, s] : false; })()",
+        timeout=180_000,
+    ).json_value()
+    assert reached[0] >= 0.95 and reached[1] > 0
     assert page.inner_text("#play").strip().endswith("pause")
 
     page.select_option("#data", '"spirals"')
