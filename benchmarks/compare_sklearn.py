@@ -1,12 +1,13 @@
 """Side by side: npmlp's NpMLPClassifier and scikit-learn's MLPClassifier, same network and epochs.
 
-For each data set and seed: a stratified 75/25 split (``random_state=seed``), a
-``StandardScaler`` fitted on the training rows, then both classifiers with one hidden layer of
-``--hidden`` ReLU units, Adam at learning rate 1e-3, batches of ``min(200, N)`` rows, L2
-``alpha=1e-4`` and exactly ``--epochs`` epochs (``tol=0``, no early stop); both start from
-Glorot-uniform weights (each library's default). Prints one row per
-data set: mean and standard deviation of the test accuracy over the seeds, and the total fit
-seconds of each library (BLAS limited to ``--threads`` threads for both).
+For each setting (adam + relu, lbfgs + relu, adam + tanh), data set and seed: a stratified
+75/25 split (``random_state=seed``), a ``StandardScaler`` fitted on the training rows, then both
+classifiers built from the same scikit-learn keyword arguments: one hidden layer of
+``--hidden`` units, learning rate 1e-3, batches of ``min(200, N)`` rows, L2 ``alpha=1e-4`` and
+at most ``--epochs`` epochs / iterations (``tol=0``); both start from Glorot-uniform weights
+(each library's default). Prints one Markdown row per setting and data set: mean and standard
+deviation of the test accuracy over the seeds, and the total fit seconds of each library
+(BLAS limited to ``--threads`` threads for both).
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/compare_sklearn.py
 """
@@ -31,34 +32,30 @@ from npmlp import NpMLPClassifier
 DATASETS = {"digits": load_digits, "wine": load_wine, "breast_cancer": load_breast_cancer}
 
 
-def models(hidden: int, epochs: int, seed: int) -> dict:
-    common = dict(
-        learning_rate=1e-3,
+SETTINGS = {  # one row each: the same keyword arguments for both classifiers
+    "adam relu": dict(solver="adam"),
+    "lbfgs relu": dict(solver="lbfgs"),
+    "adam tanh": dict(solver="adam", activation="tanh"),
+}
+
+
+def models(hidden: int, epochs: int, seed: int, setting: str) -> dict:
+    """Both classifiers, built from the very same scikit-learn parameter names and values."""
+    kw = dict(
+        hidden_layer_sizes=(hidden,),
+        learning_rate_init=1e-3,
         batch_size="auto",
         alpha=1e-4,
         tol=0.0,
         n_iter_no_change=epochs,
+        max_iter=epochs,
         random_state=seed,
+        **SETTINGS[setting],
     )
-    return {
-        "npmlp": NpMLPClassifier(
-            n_layers=3, hidden_size=hidden, optimizer="adam", max_epochs=epochs, **common
-        ),
-        "sklearn": MLPClassifier(
-            hidden_layer_sizes=(hidden,),
-            solver="adam",
-            learning_rate_init=common["learning_rate"],
-            batch_size="auto",
-            alpha=1e-4,
-            tol=0.0,
-            n_iter_no_change=epochs,
-            max_iter=epochs,
-            random_state=seed,
-        ),
-    }
+    return {"npmlp": NpMLPClassifier(**kw), "sklearn": MLPClassifier(**kw)}
 
 
-def compare(name: str, seeds: list[int], hidden: int, epochs: int) -> dict:
+def compare(name: str, seeds: list[int], hidden: int, epochs: int, setting: str) -> dict:
     X, y = DATASETS[name](return_X_y=True)
     acc = {"npmlp": [], "sklearn": []}
     secs = {"npmlp": 0.0, "sklearn": 0.0}
@@ -66,7 +63,7 @@ def compare(name: str, seeds: list[int], hidden: int, epochs: int) -> dict:
         X_tr, X_te, y_tr, y_te = train_test_split(
             X, y, test_size=0.25, stratify=y, random_state=seed
         )
-        for key, clf in models(hidden, epochs, seed).items():
+        for key, clf in models(hidden, epochs, seed, setting).items():
             pipe = make_pipeline(StandardScaler(), clf)
             t0 = time.perf_counter()
             with warnings.catch_warnings():
@@ -84,25 +81,30 @@ def main(argv=None) -> None:
     ap.add_argument("--hidden", type=int, default=100)
     ap.add_argument("--epochs", type=int, default=200)
     ap.add_argument("--threads", type=int, default=1, help="BLAS threads (same for both)")
+    ap.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
     args = ap.parse_args(argv)
     threadpool_limits(args.threads)
     seeds = list(range(args.seeds))
     print(
-        f"one hidden layer of {args.hidden}, Adam lr 1e-3, batch min(200, N), alpha 1e-4, "
-        f"{args.epochs} epochs, seeds {seeds}, test 25% stratified, {args.threads} BLAS thread"
+        f"hidden_layer_sizes=({args.hidden},), learning_rate_init=1e-3, batch_size='auto', "
+        f"alpha=1e-4, max_iter={args.epochs}, tol=0, seeds {seeds}, test 25% stratified, "
+        f"{args.threads} BLAS thread"
     )
     print(
-        f"{'data set':<14} {'npmlp accuracy':>18} {'sklearn accuracy':>18} {'diff':>8} "
-        f"{'npmlp s':>8} {'sklearn s':>9}"
+        f"| {'setting':<10} | {'data set':<13} | {'npmlp':>15} | {'MLPClassifier':>15} | "
+        f"{'diff':>7} | fit s npmlp / sklearn |"
     )
-    for name in args.datasets:
-        r = compare(name, seeds, args.hidden, args.epochs)
-        a, b = r["acc"]["npmlp"], r["acc"]["sklearn"]
-        print(
-            f"{name:<14} {a.mean():>10.4f} ± {a.std():.4f} {b.mean():>10.4f} ± {b.std():.4f} "
-            f"{a.mean() - b.mean():>+8.4f} {r['secs']['npmlp']:>8.2f} "
-            f"{r['secs']['sklearn']:>9.2f}"
-        )
+    print("|---|---|---|---|---|---|")
+    for setting in args.settings:
+        for name in args.datasets:
+            r = compare(name, seeds, args.hidden, args.epochs, setting)
+            a, b = r["acc"]["npmlp"], r["acc"]["sklearn"]
+            print(
+                f"| {setting:<10} | {name:<13} | {a.mean():.4f} ± {a.std():.4f} | "
+                f"{b.mean():.4f} ± {b.std():.4f} | {a.mean() - b.mean():>+.4f} | "
+                f"{r['secs']['npmlp']:.2f} / {r['secs']['sklearn']:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

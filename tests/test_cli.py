@@ -52,9 +52,11 @@ def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys)
         "misclassified.png",
         "model.npz",
         "report.html",
+        "run.json",
         "weights.png",
     ]
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert metrics["interrupted"] is False and len(metrics["run_id"]) == 32
     rows = (tmp_path / "history.csv").read_text().splitlines()
     assert rows[0].startswith(
         "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,l2_penalty,train_objective,"
@@ -246,11 +248,12 @@ def test_user_errors_are_one_line_with_exit_code_2(args, message, capsys, tmp_pa
 
 def test_data_errors(tmp_path, capsys, iris_model):
     nan = write_csv(tmp_path / "nan.csv", "a,b,label\n1,2,0\nnan,3,1\n4,5,1\n")
-    code, _, err = run(capsys, "train", "--data", nan, "--out", str(tmp_path / "run"))
+    args = ("train", "--data", nan, "--out", str(tmp_path / "run"), "--missing", "error")
+    code, _, err = run(capsys, *args)
     assert code == 2
     assert err == (
-        f"npmlp: error: {nan}: 1 row(s) contain NaN or infinity (first: row 1); "
-        "remove or impute those values\n"
+        f"npmlp: error: {nan}: line 3, column 'a': missing value 'nan'; fill or remove it, "
+        "or leave out --missing error to impute it\n"
     )
     assert not (tmp_path / "run").exists()
     code, _, err = run(capsys, "evaluate", str(iris_model), "--data", "wine")
@@ -358,3 +361,26 @@ def test_evaluate_split_test_needs_a_model_from_npmlp_train(tmp_path, capsys):
         "npmlp: error: this model file does not record its training "
         "split (it was not written by 'npmlp train'); use --split all\n",
     )
+
+
+def test_activation_dropout_and_lbfgs_from_the_command_line(tmp_path, capsys):
+    base = ["train", "--data", "iris", "-H", "16", "--quiet", "--json", "--no-pictures"]
+    args = [
+        "--activation",
+        "tanh",
+        "--dropout",
+        "0.2",
+        "--epochs",
+        "200",
+        "--early-stopping",
+        "off",
+    ]
+    code, out, _ = run(capsys, *base, *args, "--out", str(tmp_path / "a"))
+    assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
+    net = load(tmp_path / "a" / "model.npz")
+    assert net.activation == "tanh" and net.metadata["training"]["dropout"] == 0.2
+    code, out, _ = run(capsys, *base, "--optimizer", "lbfgs", "--out", str(tmp_path / "b"))
+    assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
+    assert load(tmp_path / "b" / "model.npz").metadata["training"]["optimizer"] == "lbfgs"
+    code, _, err = run(capsys, *base, "--dropout", "1")
+    assert code == 2 and "Invalid value for '--dropout': 1.0 is not in the range 0<=x<1" in err

@@ -314,9 +314,20 @@ def test_cli_data_info(capsys, tmp_path):
     )
     assert main(["data", "info", str(path), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    part = d["parts"]["data"]
-    assert part["X_shape"] == [3, 2] and part["class_counts"] == {"x": 2, "y": 1}
-    assert (part["min"], part["max"], part["rows_with_missing"]) == (-2.5, 7.0, 0)
+    assert (d["n_rows"], d["n_features"], d["label"]) == (3, 2, "label")
+    assert d["class_counts"] == {"x": 2, "y": 1} and d["classes"] == ["x", "y"]
+    number = {"kind": "number", "missing": 0, "distinct": 3, "train": "number, scaled"}
+    assert d["columns"] == [
+        {"name": "a", **number},
+        {"name": "b", **number},
+        {
+            "name": "label",
+            "kind": "label",
+            "missing": 0,
+            "distinct": 2,
+            "train": "the label: x 2, y 1",
+        },
+    ]
     assert main(["data", "info", "iris"]) == 0
     out = capsys.readouterr().out
     assert "X (150, 4) float64" in out and "class counts: 0: 50, 1: 50, 2: 50" in out

@@ -22,7 +22,7 @@ def test_train_config_defaults_are_the_table():
 
 def test_run_settings_defaults_are_the_table():
     s = RunSettings()
-    names = [f.name for f in fields(RunSettings) if f.name not in ("label", "config")]
+    names = [f.name for f in fields(RunSettings) if f.name not in ("label", "config", "table")]
     assert {n: getattr(s, n) for n in names} == {n: TRAIN[n] for n in names}
     assert s.config == TrainConfig()
 
@@ -54,11 +54,11 @@ def test_every_train_option_defaults_to_the_table_and_says_so_in_help(capsys):
 def test_npmlp_train_without_options_runs_the_table(monkeypatch, capsys):
     seen = []
 
-    def fake_train_run(settings, **kwargs):
+    def fake_train_run(settings, *args, **kwargs):
         seen.append(settings)
         raise NpmlpError("stopped by the test")
 
-    monkeypatch.setattr("npmlp.job.train_run", fake_train_run)
+    monkeypatch.setattr("npmlp.runner.train_run", fake_train_run)  # what npmlp train calls
     assert main(["train", "--quiet"]) == 2
     assert capsys.readouterr().err == "npmlp: error: stopped by the test\n"
     (settings,) = seen

@@ -180,7 +180,7 @@ def test_the_scikit_learn_hook_exports_its_model(tmp_path):
     ds = load_dataset("wine")
     y = np.array(["barolo", "grignolino", "barbera"])[ds.y]
     clf = npmlp.NpMLPClassifier(
-        hidden_layer_sizes=(8,), max_epochs=5, dtype="float32", random_state=0
+        hidden_layer_sizes=(8,), max_iter=5, dtype="float32", random_state=0
     )
     clf.fit(ds.X, y)
     path = tmp_path / "wine.onnx"

@@ -163,3 +163,24 @@ def test_missing_and_foreign_files(tmp_path):
         "holds pickled objects, which npmlp refuses to load because they "
         "can run code; re-save the model with npmlp",
     )
+
+
+def test_activation_round_trips_and_an_older_file_without_it_reads_as_relu(tmp_path):
+    net = MLP(5, 6, 5, 3, seed=2, activation="tanh")
+    path = tmp_path / "t.npz"
+    files.save(net, path)
+    back = load(path)
+    assert back.activation == "tanh" and "activation" not in back.metadata
+    X = np.random.default_rng(0).normal(size=(7, 5))
+    np.testing.assert_array_equal(back.predict_proba(X), net.predict_proba(X))
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["metadata"]))
+    del meta["activation"]
+    arrays["metadata"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    assert load(path).activation == "relu"
+    meta["activation"] = "swish"
+    arrays["metadata"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    expect_error(path, "is inconsistent (unknown activation 'swish'); train or copy it again")

@@ -59,7 +59,7 @@ def test_optimizer_state_keeps_float32():
 def test_bad_optimizer_settings():
     with pytest.raises(
         NpmlpError,
-        match="^unknown optimizer 'rmsprop'; choose one of sgd, momentum, nesterov, adam$",
+        match="^unknown optimizer 'rmsprop'; choose one of sgd, momentum, nesterov, adam, lbfgs$",
     ):
         make_optimizer("rmsprop", params())
     with pytest.raises(NpmlpError, match=r"^momentum must be in \[0, 1\), got 1.5$"):
@@ -75,3 +75,10 @@ def test_schedules():
     assert learning_rate("cosine", 0.1, 99, 100) == pytest.approx(
         0.05 * (1 + math.cos(math.pi * 0.99))
     )
+
+
+def test_invscaling_and_adaptive_schedules_follow_scikit_learn():
+    assert learning_rate("invscaling", 0.1, 0, 10, power_t=0.5, samples_seen=0) == 0.1
+    assert learning_rate("invscaling", 0.1, 3, 10, power_t=0.5, samples_seen=99) == 0.01
+    assert learning_rate("invscaling", 0.1, 3, 10, power_t=0.25, samples_seen=15) == 0.05
+    assert learning_rate("adaptive", 0.1, 7, 10) == 0.1  # fit divides it by 5 on a plateau

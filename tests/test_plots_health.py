@@ -166,5 +166,10 @@ def test_no_pictures_writes_only_the_model_history_and_metrics(tmp_path, capsys)
         )
         == 0
     )
-    assert sorted(p.name for p in out.iterdir()) == ["history.csv", "metrics.json", "model.npz"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "history.csv",
+        "metrics.json",
+        "model.npz",
+        "run.json",
+    ]
     assert f"wrote {out}/model.npz, history.csv, metrics.json\n" in capsys.readouterr().out

@@ -23,10 +23,10 @@ distributed = pytest.importorskip(
 def test_grid_search_runs_its_fits_on_a_dask_local_cluster():
     X, y = load_digits(return_X_y=True)
     X, y = X[::2], y[::2]
-    pipe = make_pipeline(StandardScaler(), NpMLPClassifier(max_epochs=20, random_state=0))
+    pipe = make_pipeline(StandardScaler(), NpMLPClassifier(max_iter=20, random_state=0))
     grid = {
         "npmlpclassifier__hidden_size": [16, 32],
-        "npmlpclassifier__learning_rate": [1e-3, 1e-2],
+        "npmlpclassifier__learning_rate_init": [1e-3, 1e-2],
     }
     search = GridSearchCV(pipe, grid, cv=3, n_jobs=-1)
     with (

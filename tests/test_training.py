@@ -67,9 +67,9 @@ def test_buffers_are_allocated_once_per_batch_size(monkeypatch):
     made = []
     real = training.Workspace
 
-    def spy(net, N):
+    def spy(net, N, **kw):
         made.append(N)
-        return real(net, N)
+        return real(net, N, **kw)
 
     monkeypatch.setattr(training, "Workspace", spy)
     X, y = blobs(100)
@@ -164,10 +164,19 @@ def test_early_stopping_without_validation_is_refused():
         ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
         ({"lr": -1.0}, "learning rate must be a positive number, got -1.0"),
         (
-            {"optimizer": "lbfgs"},
-            "unknown optimizer 'lbfgs'; choose one of sgd, momentum, nesterov, adam",
+            {"optimizer": "rmsprop"},
+            "unknown optimizer 'rmsprop'; choose one of sgd, momentum, nesterov, adam, lbfgs",
         ),
-        ({"schedule": "poly"}, "unknown schedule 'poly'; choose one of constant, step, cosine"),
+        (
+            {"schedule": "poly"},
+            "unknown schedule 'poly'; choose one of constant, step, cosine, invscaling, adaptive",
+        ),
+        ({"dropout": 1.0}, "dropout must be in [0, 1), got 1.0"),
+        (
+            {"optimizer": "lbfgs", "dropout": 0.5},
+            "the lbfgs optimizer runs full-batch without dropout; use sgd or adam for "
+            "dropout, or --dropout 0",
+        ),
         ({"val_fraction": 1.0}, "validation fraction must be in [0, 1), got 1.0"),
     ],
 )

@@ -10,8 +10,10 @@ estimator). ``docs/architecture.md`` maps the modules.
 scikit-learn itself) is imported on first use of the name, so the command line starts fast.
 """
 
-from typing import TYPE_CHECKING
+# ruff: noqa: E402  (hold_interrupts runs before the imports, which take a second or two)
+from ._startup import hold_interrupts
 
+hold_interrupts()  # Ctrl-C during the command's imports: one line, exit 130 (npmlp.cli.main)
 from ._version import __version__
 from .architecture import Architecture, n_parameters, summarise
 from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
@@ -23,6 +25,7 @@ from .model_file import load, save
 from .preprocessing import Preprocessing
 from .training import History, TrainConfig, fit
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing here
 if TYPE_CHECKING:
     from .sklearn import NpMLPClassifier
 

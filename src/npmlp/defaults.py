@@ -31,11 +31,18 @@ TRAIN = {
     "optimizer": "adam",
     "momentum": 0.9,
     "nesterov": False,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "epsilon": 1e-8,
+    "max_fun": 15000,  # lbfgs: loss evaluations at most
     "schedule": "constant",
     "step_size": 30,
     "gamma": 0.1,
     "min_lr": 0.0,
+    "power_t": 0.5,
+    "samples_seen": 0,
     "weight_decay": 1e-3,
+    "dropout": 0.0,
     "shuffle": True,
     # early stopping
     "early_stopping": "val_loss",

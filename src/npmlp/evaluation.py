@@ -1,11 +1,12 @@
 """Scoring a trained model: the per-class report of ``npmlp evaluate``, callable from Python.
 
-:func:`evaluation_rows` picks the rows to score -- by default the rows the model did not train
+:func:`pick_rows` picks the rows to score -- by default the rows the model did not train
 on: the test rows that ``npmlp train`` held out (replayed from the split it recorded) or the
 data's own test part; every row only when asked, or when the model cannot say which rows it
-trained on -- and says in words which rows they are. :func:`evaluation_report` scores them:
-accuracy, loss, per-class precision / recall / support and the confusion matrix;
-:func:`format_report` prints that as text.
+trained on -- and says in words which rows they are; :func:`table_rows` encodes a table's
+columns as the model takes them. :func:`evaluation_report` scores the rows: accuracy, loss,
+per-class precision / recall / support and the confusion matrix; :func:`format_report`
+prints that as text.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from typing import NamedTuple
 import numpy as np
 
 from .data.splits import split_dataset
+from .encoding import encoder_of
 from .errors import NpmlpError
 from .rows import is_streamed, subset_rows
 
 __all__ = [
     "evaluation_rows",
+    "pick_rows",
+    "table_rows",
     "held_out_test_rows",
     "evaluation_report",
     "format_report",
@@ -55,6 +59,11 @@ def held_out_test_rows(net, ds, data: str):
             f"--split test needs the data the model was trained on "
             f"(--data {net.metadata.get('data')}), got --data {data}"
         )
+    if not split["test_fraction"]:
+        raise NpmlpError(
+            "this model was trained with --test-fraction 0: no rows were held out for a test; "
+            "use --split all"
+        )
     _, test_idx = split_dataset(ds, split["test_fraction"], split["seed"])
     return subset_rows(ds.X, test_idx), ds.y[test_idx]
 
@@ -63,8 +72,9 @@ def _records_split_of(net, data: str) -> bool:
     return bool(net.metadata.get("split")) and net.metadata.get("data") == data
 
 
-def evaluation_rows(net, ds, data: str, split: str = "auto") -> ScoredRows:
-    """The rows of ``ds`` (loaded from ``data``) to score ``net`` on, as :class:`ScoredRows`.
+def pick_rows(net, ds, data: str, split: str = "auto") -> ScoredRows:
+    """The rows of ``ds`` (loaded from ``data``) to score ``net`` on, as loaded (a table's rows
+    are raw columns: encode them with :func:`table_rows`), as :class:`ScoredRows`.
 
     ``split="test"``: the rows the model did not train on: the data's own test part when it
     has one, else the test rows ``npmlp train`` held out (:func:`held_out_test_rows`; an
@@ -78,27 +88,49 @@ def evaluation_rows(net, ds, data: str, split: str = "auto") -> ScoredRows:
     if split == "auto":
         split = "test" if ds.X_test is not None or _records_split_of(net, data) else "all"
     if split == "test" and ds.X_test is not None:
-        rows = ScoredRows(ds.X_test, ds.y_test, f"the {len(ds.y_test)} rows of {data}'s test part")
-    elif split == "test":
+        return ScoredRows(ds.X_test, ds.y_test, f"the {len(ds.y_test)} rows of {data}'s test part")
+    if split == "test":
         X, y = held_out_test_rows(net, ds, data)
         s = net.metadata["split"]
-        rows = ScoredRows(
+        return ScoredRows(
             X,
             y,
             f"the {len(y)} test rows 'npmlp train' held out (test fraction "
             f"{s['test_fraction']:g}, seed {s['seed']}); --split all scores every row",
         )
-    elif ds.X_test is not None:
+    if ds.X_test is not None:
         if is_streamed(ds.X):
             raise NpmlpError(f"{data} is streamed from disk: --split all cannot join its parts")
         X = np.concatenate([np.asarray(ds.X), np.asarray(ds.X_test)])
-        rows = ScoredRows(X, np.concatenate([ds.y, ds.y_test]), f"all {len(X)} rows of {data}")
-    else:
-        note = "" if _records_split_of(net, data) else " (the model records no split of them)"
-        rows = ScoredRows(ds.X, ds.y, f"all {len(ds.y)} rows of {data}{note}")
-    if rows.X.shape[1] != net.D:
-        raise NpmlpError(f"{data} has {rows.X.shape[1]} features but the model expects D={net.D}")
-    return rows
+        return ScoredRows(X, np.concatenate([ds.y, ds.y_test]), f"all {len(X)} rows of {data}")
+    note = "" if _records_split_of(net, data) else " (the model records no split of them)"
+    return ScoredRows(ds.X, ds.y, f"all {len(ds.y)} rows of {data}{note}")
+
+
+def table_rows(net, ds, X, data: str):
+    """Rows X of ``ds`` as ``net`` takes them: ``(X (N, D), notes)``. A table's raw columns
+    are encoded by the model's table encoder (notes: cells filled, values unseen in training,
+    as :meth:`~npmlp.encoding.TableEncoder.transform` gives them); other rows pass as they are."""
+    notes = {"missing": {}, "unseen": {}}
+    if ds.table is not None and encoder_of(net) is not None:
+        return encoder_of(net).transform(ds.table, X)
+    if ds.table is not None and (
+        any(k != "number" for k in ds.table.kinds) or any(ds.table.missing)
+    ):
+        raise NpmlpError(
+            f"{data}: this model was not trained on a table, so it reads numbers only; "
+            "this table has text columns or missing values"
+        )
+    if X.shape[1] != net.D:
+        raise NpmlpError(f"{data} has {X.shape[1]} features but the model expects D={net.D}")
+    return X, notes
+
+
+def evaluation_rows(net, ds, data: str, split: str = "auto") -> ScoredRows:
+    """Rows and labels to score (:func:`pick_rows`), as the model takes them
+    (:func:`table_rows`): :class:`ScoredRows` ``(X (N, D), labels (N,), what)``."""
+    rows = pick_rows(net, ds, data, split)
+    return rows._replace(X=table_rows(net, ds, rows.X, data)[0])
 
 
 def evaluation_report(net, X, labels) -> dict:

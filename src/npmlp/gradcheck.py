@@ -128,12 +128,12 @@ class GradcheckReport:
         return "\n".join(lines)
 
 
-def _loss_and_signs(net: MLP, X, y, sample_weight, l2):
+def _loss_and_signs(net: MLP, X, y, sample_weight, l2, masks=None):
     """Loss and the sign pattern of every FC output before a kinked activation (ReLU)."""
-    xs = net.forward(X, keep=True)
+    xs = net.forward(X, keep=True, masks=masks)
     kinked = net.act.kinked
     signs = [xs[i] > 0 for i in fc_indices(net.L) if i < net.L and kinked]
-    loss, _ = softmax_cross_entropy(xs[-1], y, sample_weight)
+    loss, _ = softmax_cross_entropy(xs[-1], y, sample_weight)  # xs[-1] = s, after any masks
     return loss + (net.l2_penalty(l2) if l2 else 0.0), signs
 
 
@@ -180,6 +180,7 @@ def gradcheck(
     sample_weight=None,
     l2: float = 0.0,
     retries: int = 3,
+    masks=None,
 ) -> GradcheckReport:
     """Compare :meth:`MLP.loss_and_grads` with central differences, in float64.
 
@@ -194,6 +195,7 @@ def gradcheck(
     retries : a tensor whose sampled entries are all next to a kink (a bias after a row whose
         hidden units are all off, say) is checked again at up to this many other random
         points (:func:`_move`); if none helps it is reported as not checked.
+    masks : dropout masks ``{i: (N, H)}`` held fixed during the check (see :meth:`MLP.forward`).
 
     Returns
     -------
@@ -206,7 +208,7 @@ def gradcheck(
     rng = np.random.default_rng(seed)
 
     def loss_at():
-        return _loss_and_signs(net64, X, y, sw, l2)
+        return _loss_and_signs(net64, X, y, sw, l2, masks)
 
     def check(name, grads, point) -> TensorCheck:
         size = net64.params[name].size
@@ -223,13 +225,13 @@ def gradcheck(
             point,
         )
 
-    _, grads = net64.loss_and_grads(X, y, sample_weight=sw, l2=l2)
+    _, grads = net64.loss_and_grads(X, y, sample_weight=sw, l2=l2, masks=masks)
     rows = {name: check(name, grads, 0) for name in net64.params}
     for point in range(1, retries + 1):
         todo = [name for name, r in rows.items() if r.unchecked]
         if not todo:
             break
         _move(net64, rng)
-        _, grads = net64.loss_and_grads(X, y, sample_weight=sw, l2=l2)
+        _, grads = net64.loss_and_grads(X, y, sample_weight=sw, l2=l2, masks=masks)
         rows.update({name: check(name, grads, point) for name in todo})
     return GradcheckReport(list(rows.values()), threshold=threshold)

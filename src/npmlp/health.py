@@ -35,6 +35,7 @@ from .loss import softmax_cross_entropy
 __all__ = [
     "HealthMonitor",
     "health_warnings",
+    "loss_warnings",
     "health_columns",
     "RATIO_RANGE",
     "DEAD_LIMIT",
@@ -43,6 +44,8 @@ __all__ = [
 
 RATIO_RANGE = (1e-5, 1e-1)
 DEAD_LIMIT = 0.5
+GROWTH = 100.0  # the last epoch's loss over the first's that tells of a too large step
+LN_C_TIMES = 1e3  # ... or over ln C, the loss of a uniform guess
 PERSIST = 3  # epochs in a row before a warning
 PROBE_ROWS = 256
 
@@ -109,6 +112,29 @@ class HealthMonitor:
 
     def __call__(self, record: dict, net) -> None:
         record.update(self.measure(net))
+
+    def state(self) -> dict:
+        """The weights of the last measure (a checkpoint's part, :mod:`npmlp.checkpoint`)."""
+        return {k: v.copy() for k, v in self._before.items()}
+
+    def load_state(self, arrays: dict) -> None:
+        for k, v in self._before.items():
+            np.copyto(v, arrays[k])
+
+
+def loss_warnings(records: list[dict], C: int, lr: float) -> list[str]:
+    """One line when the training loss grew by orders of magnitude: the last epoch's over
+    :data:`GROWTH` times the first's, or over :data:`LN_C_TIMES` times ``ln C``."""
+    if not records:
+        return []
+    first, last = records[0]["train_loss"], records[-1]["train_loss"]
+    if not (last > GROWTH * first or last > LN_C_TIMES * math.log(C)):
+        return []
+    return [
+        f"the training loss ended at {last:.3g} (epoch 1: {first:.3g}; a uniform guess scores "
+        f"ln C = {math.log(C):.3g}): the learning rate is far too large; try a smaller --lr "
+        f"(now {lr:g}, e.g. {lr / 100:g})"
+    ]
 
 
 def _runs(flags) -> list[tuple[int, int]]:

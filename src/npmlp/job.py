@@ -2,8 +2,11 @@
 
 :func:`train_run` loads the data, splits it (:mod:`npmlp.data.splits`: stratified train /
 validation / test, a given test set respected), fits the scaling on the training split only,
-trains (:func:`npmlp.training.fit`), and evaluates every split. :func:`write_run` writes ``model.npz``, ``history.csv`` and ``metrics.json`` atomically,
-then the pictures (:mod:`npmlp.plots`) and ``report.html`` (:mod:`npmlp.report`).
+trains (:func:`npmlp.training.fit`), and evaluates every split. A table (CSV, DataFrame) is
+encoded by a :class:`~npmlp.encoding.TableEncoder` fitted on the training split only too
+(one-hot categories, missing values filled), stored with the model. :func:`write_run` writes
+``model.npz``, ``history.csv`` and ``metrics.json`` atomically, then the pictures
+(:mod:`npmlp.plots`) and ``report.html`` (:mod:`npmlp.report`).
 """
 
 from __future__ import annotations
@@ -11,15 +14,17 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .atomic import atomic_write
-from .data import Dataset, load_dataset
+from .data import Dataset, TableOptions, load_dataset
 from .data.splits import hold_out, split_dataset
 from .defaults import TRAIN
-from .errors import DataError
+from .encoding import fit_and_encode
+from .errors import DataError, NpmlpError
 from .health import HealthMonitor
+from .labels import encode_labels
 from .model import MLP
 from .model_file import save
 from .preprocessing import Preprocessing
@@ -37,7 +42,8 @@ def default_config(**changes) -> TrainConfig:
 
 @dataclass
 class RunSettings:
-    """What ``npmlp train`` takes. ``config`` holds the optimisation settings."""
+    """What ``npmlp train`` takes. ``config`` holds the optimisation settings; ``data`` is a
+    name, a path or a pandas DataFrame; ``table`` chooses and reads a table's columns."""
 
     data: str = TRAIN["data"]
     label: str | None = None
@@ -50,6 +56,23 @@ class RunSettings:
     dtype: str = TRAIN["dtype"]
     seed: int = TRAIN["seed"]
     config: TrainConfig = field(default_factory=default_config)
+    table: TableOptions = field(default_factory=TableOptions)
+
+    def to_dict(self) -> dict:
+        """JSON-ready settings (a checkpoint keeps them); :meth:`from_dict` reads them back."""
+        d = asdict(self)
+        d["hidden"] = list(self.hidden) if isinstance(self.hidden, tuple) else self.hidden
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunSettings:
+        d = dict(d)
+        hidden = d.get("hidden", TRAIN["hidden"])
+        d["hidden"] = tuple(hidden) if isinstance(hidden, list) else hidden
+        d["config"] = TrainConfig.from_dict(d.get("config", {}))
+        table = {k: tuple(v) if isinstance(v, list) else v for k, v in d.get("table", {}).items()}
+        d["table"] = TableOptions(**table)
+        return cls(**{k: v for k, v in d.items() if k in {f.name for f in fields(cls)}})
 
 
 @dataclass
@@ -60,36 +83,37 @@ class RunResult:
     history: History
     metrics: dict
     splits: dict  # name -> (X, y_idx)
-    extras: dict = field(default_factory=dict)  # "boundary": the BoundaryRecorder (2-D data)
+    # "boundary": the BoundaryRecorder (2-D data); "table_notes": cells filled, values unseen
+    extras: dict = field(default_factory=dict)
 
 
 def train_run(
-    s: RunSettings, callback=None, dataset: Dataset | None = None, on_batch=None
+    s: RunSettings,
+    callback=None,
+    dataset: Dataset | None = None,
+    *,
+    resume=None,
+    checkpoint=None,
+    on_batch=None,
 ) -> RunResult:
     """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input.
 
     ``callback(record, net)`` runs after each epoch, ``on_batch`` within long epochs (see
-    :func:`npmlp.training.fit`).
+    :func:`npmlp.training.fit`). ``resume`` (a :class:`~npmlp.checkpoint.TrainState` of a run
+    with the same settings) and ``checkpoint`` go to :func:`~npmlp.training.fit`; the epoch
+    callbacks' state (health reference weights, boundary frames) travels in the state's
+    ``extra`` arrays.
     """
-    ds = dataset or load_dataset(s.data, label=s.label)
+    if not (isinstance(s.seed, int) and 0 <= s.seed < 2**32):
+        raise NpmlpError(f"seed must be an integer in [0, 2**32), got {s.seed!r}")
+    ds = dataset or load_dataset(s.data, label=s.label, table=s.table)
     classes = ds.classes
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
-    net = MLP(
-        ds.n_features,
-        s.hidden,
-        s.layers,
-        len(classes),
-        dtype=s.dtype,
-        seed=s.seed,
-        init=s.init,
-        activation=s.activation,
-    )
-    net.classes = classes
-    y_all = net.encode_labels(ds.y)
+    y_all = encode_labels(classes, ds.y)
     # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
     X_train, y_train = subset_rows(ds.X, train_idx), y_all[train_idx]
     if ds.X_test is not None:
-        X_test, y_test = ds.X_test, net.encode_labels(ds.y_test)
+        X_test, y_test = ds.X_test, encode_labels(classes, ds.y_test)
     else:
         X_test, y_test = subset_rows(ds.X, test_idx), y_all[test_idx]
     X_val = y_val = None
@@ -104,13 +128,43 @@ def train_run(
             f"{len(classes)} classes; give more rows (at least one per class) or "
             "lower --test-fraction / --val-fraction"
         )
+    encoder = table_notes = None
+    if ds.table is not None:  # raw columns: encoded as fitted on the training split only
+        encoder, X_train, (X_val, X_test), table_notes = fit_and_encode(
+            ds.table, X_train, [X_val, X_test]
+        )
+    net = MLP(
+        X_train.shape[1],
+        s.hidden,
+        s.layers,
+        len(classes),
+        dtype=s.dtype,
+        seed=s.seed,
+        init=s.init,
+        activation=s.activation,
+    )
+    net.classes, net.encoder = classes, encoder
     net.preprocessing = Preprocessing.fit(s.scaling, X_train)  # training split only
     watchers, extras = _watchers(net, X_train, y_train, s.config)
+    if table_notes is not None:
+        extras["table_notes"] = table_notes
+    for name, watch in watchers.items() if resume is not None else ():
+        n = len(name) + 1
+        watch.load_state({k[n:]: v for k, v in resume.extra.items() if k[:n] == f"{name}/"})
 
     def on_epoch(record, net):  # health and pictures first, so the caller sees their columns
-        for watch in watchers:
+        for watch in watchers.values():
             watch(record, net)
         return callback(record, net) if callback is not None else False
+
+    def on_checkpoint(capture, when):  # the watchers' state goes into every checkpoint
+        def capture_all():
+            state = capture()
+            for name, watch in watchers.items():
+                state.extra.update({f"{name}/{k}": v for k, v in watch.state().items()})
+            return state
+
+        return checkpoint(capture_all, when)
 
     t0 = time.perf_counter()
     history = fit(
@@ -121,6 +175,8 @@ def train_run(
         X_val=X_val,
         y_val=y_val,
         callback=on_epoch,
+        resume=resume,
+        checkpoint=on_checkpoint if checkpoint is not None else None,
         on_batch=on_batch,
     )
     seconds = time.perf_counter() - t0
@@ -146,9 +202,12 @@ def train_run(
             "seed": s.seed,
         }
     )
+    if table_notes is not None:  # cells filled and values unseen in training, per column
+        metrics["imputed"] = table_notes["missing"]
+        metrics["unseen"] = {k: sum(v.values()) for k, v in table_notes["unseen"].items()}
     net.metadata.update(
         {
-            "data": s.data,
+            "data": s.data if isinstance(s.data, str) else ds.name,
             "label": s.label,
             "scaling": s.scaling,
             "split": {"test_fraction": s.test_fraction, "seed": s.seed},
@@ -165,12 +224,12 @@ def _watchers(net, X_train, y_train, config):
     from .plots import boundary_recorder
 
     B = config.batch_size or len(y_train)
-    watchers = [HealthMonitor(net, X_train, y_train, math.ceil(len(y_train) / B), seed=config.seed)]
+    updates = math.ceil(len(y_train) / B)
+    watchers = {"health": HealthMonitor(net, X_train, y_train, updates, seed=config.seed)}
     extras = {}
     recorder = boundary_recorder(net, X_train, config.epochs)
     if recorder is not None:
-        watchers.append(recorder)
-        extras["boundary"] = recorder
+        watchers["boundary"] = extras["boundary"] = recorder
     return watchers, extras
 
 

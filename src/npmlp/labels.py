@@ -6,7 +6,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["check_class_indices", "encode_labels"]
+__all__ = ["check_class_indices", "encode_labels", "indices_of"]
 
 
 def check_class_indices(y, N: int, C: int) -> np.ndarray:
@@ -45,3 +45,16 @@ def encode_labels(classes: np.ndarray, labels) -> np.ndarray:
             f"(its classes: {shown})"
         )
     return idx.astype(np.intp)
+
+
+def indices_of(classes: np.ndarray, y, N: int, *, indices: bool = False) -> np.ndarray:
+    """Class indices (N,) of ``y`` (N,): the model's labels ``classes`` (C,) encoded, or, with
+    ``indices=True`` or when the labels are ``0 ... C-1``, y itself checked as indices.
+
+    Integer labels are never guessed to be indices: with labels ``[1, 2, 3]``, ``y = [1, 2]``
+    means the labels 1 and 2, and ``y = [0]`` is refused.
+    """
+    C = len(classes)
+    if not indices and not (classes.dtype.kind in "iu" and np.array_equal(classes, np.arange(C))):
+        y = encode_labels(classes, y)
+    return check_class_indices(y, N, C)

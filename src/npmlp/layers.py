@@ -35,6 +35,9 @@ __all__ = [
     "logistic_backward",
     "identity_forward",
     "identity_backward",
+    "dropout_mask",
+    "dropout_forward",
+    "dropout_backward",
     "Activation",
     "ACTIVATIONS",
     "FC",
@@ -164,6 +167,30 @@ def identity_forward(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray
 def identity_backward(dZ, Z, out=None, scratch=None) -> np.ndarray:
     """``dX = dZ``. All (N, H)."""
     return identity_forward(dZ, out)
+
+
+def dropout_mask(rng: np.random.Generator, rate: float, out: np.ndarray) -> np.ndarray:
+    """Inverted-dropout mask: each entry ``1 / (1 - rate)`` with probability ``1 - rate``, else 0.
+
+    ``out`` (N, H) receives it (no allocation): ``u ~ U[0, 1)``, ``floor(u + 1 - rate)`` is 1
+    exactly when ``u >= rate``. The scale keeps every unit's expected value, so prediction runs
+    the network without a mask.
+    """
+    rng.random(out=out, dtype=out.dtype)
+    out += 1.0 - rate
+    np.floor(out, out=out)
+    out *= 1.0 / (1.0 - rate)
+    return out
+
+
+def dropout_forward(X: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``Z = X * mask`` (element-wise), the units kept by :func:`dropout_mask`. All (N, H)."""
+    return np.multiply(X, mask, out=out)
+
+
+def dropout_backward(dZ: np.ndarray, mask: np.ndarray, out: np.ndarray | None = None):
+    """``dX = dZ * mask``: a dropped unit passes no gradient. All (N, H)."""
+    return np.multiply(dZ, mask, out=out)
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,21 @@ from __future__ import annotations
 import numpy as np
 
 from .architecture import Architecture, fc_indices, summarise
-from .errors import DataError, NpmlpError
-from .labels import check_class_indices, encode_labels
-from .layers import ACTIVATIONS, FC, ActivationLayer, fc_backward, fc_forward
+from .errors import NpmlpError
+from .labels import check_class_indices, encode_labels, indices_of
+from .layers import (
+    ACTIVATIONS,
+    FC,
+    ActivationLayer,
+    dropout_backward,
+    dropout_forward,
+    fc_backward,
+    fc_forward,
+)
 from .loss import log_softmax, softmax, softmax_cross_entropy
-from .packing import packed_copy
+from .packing import packed, packed_copy, packed_zeros
 from .preprocessing import Preprocessing
-from .rows import first_nonfinite_row, is_streamed
+from .rows import check_rows, is_sparse, is_streamed
 from .workspace import Workspace
 
 __all__ = ["MLP", "Workspace"]  # Workspace: re-exported from npmlp.workspace
@@ -37,8 +45,9 @@ CHUNK = 4096  # rows per inference chunk: bounds memory for any N
 
 
 def _rows(X):
-    """X as an array, except a streamed-from-disk :class:`~npmlp.data.streaming.StreamedRows`."""
-    return X if is_streamed(X) else np.asarray(X)
+    """X as an array, except a streamed-from-disk :class:`~npmlp.rows.StreamedRows` or a scipy
+    sparse matrix (read or densified a chunk at a time)."""
+    return X if is_streamed(X) or is_sparse(X) else np.asarray(X)
 
 
 def _check_dtype(dtype) -> np.dtype:
@@ -92,6 +101,18 @@ class MLP:
         init="he",
         activation="relu",
     ):
+        self._set_up(D, H, L, C, dtype, seed, init, activation)
+        for i, d_in, d_out in self.arch.fc_layers:  # biases stay 0
+            if init == "he":  # W ~ N(0, 2 / d_in)
+                W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
+            else:  # glorot: W ~ U(-a, a), a = sqrt(6 / (d_in + d_out))
+                a = np.sqrt(6.0 / (d_in + d_out))
+                W = self.rng.uniform(-a, a, (d_in, d_out))
+            np.copyto(self.params[f"W{i}"], W, casting="unsafe")
+
+    def _set_up(self, D, H, L, C, dtype, seed, init, activation) -> None:
+        """Every attribute, with zero parameters: views of one buffer, so that an optimiser can
+        update them all in one pass (:mod:`npmlp.packing`)."""
         self.arch = Architecture.of(D, H, L, C)
         if init not in INITS:
             raise NpmlpError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
@@ -102,24 +123,24 @@ class MLP:
         self.dtype = _check_dtype(dtype)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
-        self.seed = int(seed)
-        self.init = init
-        self.activation = activation
+        self.seed, self.init, self.activation = int(seed), init, activation
         self.rng = np.random.default_rng(self.seed)
-        params = {}
+        shapes, zero = {}, np.zeros((), self.dtype)  # zero-stride views: shapes, no memory
         for i, d_in, d_out in self.arch.fc_layers:
-            if init == "he":  # W ~ N(0, 2 / d_in)
-                W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
-            else:  # glorot: W ~ U(-a, a), a = sqrt(6 / (d_in + d_out))
-                a = np.sqrt(6.0 / (d_in + d_out))
-                W = self.rng.uniform(-a, a, (d_in, d_out))
-            params[f"W{i}"] = W
-            params[f"b{i}"] = np.zeros((1, d_out))
-        # views of one buffer, so that an optimiser can update them all in one pass (packing.py)
-        self.params: dict[str, np.ndarray] = packed_copy(params, self.dtype)
+            shapes[f"W{i}"] = np.broadcast_to(zero, (d_in, d_out))
+            shapes[f"b{i}"] = np.broadcast_to(zero, (1, d_out))
+        self.params: dict[str, np.ndarray] = packed_zeros(shapes, self.dtype)
         self.classes = np.arange(C)
         self.preprocessing: Preprocessing | None = None
         self.metadata: dict = {}
+
+    @classmethod
+    def empty(cls, D, H, L, C, *, dtype=np.float32, seed=0, init="he", activation="relu"):
+        """A model of zero parameters, drawn from no random generator: for filling from a file
+        (allocates the parameters once, in their dtype, and nothing else)."""
+        net = cls.__new__(cls)
+        net._set_up(D, H, L, C, dtype, seed, init, activation)
+        return net
 
     # ------------------------------------------------------------------ structure
     D = property(lambda self: self.arch.D, doc="Input size D.")
@@ -162,6 +183,13 @@ class MLP:
         new.metadata = dict(self.metadata)
         return new
 
+    def __setstate__(self, state: dict) -> None:
+        """After pickle, joblib or ``copy.deepcopy`` (which copy each view alone): views of one
+        buffer again, in the same dict, which an optimiser unpickled with the model shares."""
+        self.__dict__.update(state)
+        if self.params and packed(self.params) is None:
+            self.params.update(packed_copy(self.params, self.dtype))
+
     def set_params(self, params: dict) -> None:
         """Copy ``params`` (same keys and shapes) into this model's parameters."""
         for k, v in self.params.items():
@@ -169,43 +197,12 @@ class MLP:
 
     # ------------------------------------------------------------------ input checks
     def check_input(self, X, *, finite: bool = False):
-        """Raw rows X : (N, D) checked (2-D, D columns, numbers; finite if asked).
-
-        Returns X as an array, or the :class:`~npmlp.rows.StreamedRows` it is (not read).
-        """
-        X = _rows(X)
-        if X.ndim == 1 and self.D == X.shape[0]:
-            X = X[None, :]
-        if X.ndim != 2:
-            raise DataError(
-                f"X must be a 2-D array (N rows x D={self.D} features), got shape {X.shape}"
-            )
-        if X.shape[1] != self.D:
-            raise DataError(f"X has {X.shape[1]} features but this model expects D={self.D}")
-        if X.dtype.kind not in "fiub":
-            raise DataError(f"X must hold numbers, got dtype {X.dtype}")
-        if finite and X.dtype.kind == "f":
-            clean = False
-            if not is_streamed(X):  # a sum is finite only if every term is: one cheap pass
-                with np.errstate(over="ignore", invalid="ignore"):
-                    clean = bool(np.isfinite(X.sum()))
-            if not clean:
-                n_bad, first = first_nonfinite_row(X)  # by blocks: no (N, D) temporary
-                if n_bad:
-                    raise DataError(
-                        f"X contains NaN or infinity in {n_bad} row(s) (first: "
-                        f"row {first}); remove or impute those values"
-                    )
-        return X
+        """Raw rows X : (N, D) checked (see :func:`npmlp.rows.check_rows`)."""
+        return check_rows(X, self.D, finite=finite)
 
     def check_labels(self, y, N: int) -> np.ndarray:
         """Validate class indices y : (N,) in ``{0, ..., C-1}`` and return them as intp."""
         return check_class_indices(y, N, self.C)
-
-    def _labels_are_indices(self) -> bool:
-        """Whether :attr:`classes` is ``0 ... C-1``, so that labels are class indices."""
-        c = self.classes
-        return c.dtype.kind in "iu" and np.array_equal(c, np.arange(self.C))
 
     def encode_labels(self, labels) -> np.ndarray:
         """Map original labels (N,) to class indices (N,) using :attr:`classes`."""
@@ -215,10 +212,13 @@ class MLP:
         """Raw rows X : (N, D) -> the network's input x^(0) : (N, D), in the model's dtype.
 
         Applies :attr:`preprocessing` (when set) and the cast; ``out`` (N, D), which may be X
-        itself, receives the result. Without ``out``, X is never modified.
+        itself, receives the result. Without ``out``, X is never modified. A sparse X is
+        densified into ``out``.
         """
         if out is None:
-            out = np.empty(np.shape(X), self.dtype)
+            out = np.empty(X.shape, self.dtype)
+        if is_sparse(X):
+            X = X.toarray(out=out) if X.dtype == out.dtype else X.astype(out.dtype).toarray(out=out)
         if self.preprocessing is not None:
             return self.preprocessing.apply(X, out=out)
         if out is not X:
@@ -226,13 +226,15 @@ class MLP:
         return out
 
     # ------------------------------------------------------------------ the seed's math
-    def forward(self, X: np.ndarray, ws: Workspace | None = None, *, keep: bool = False):
+    def forward(self, X, ws: Workspace | None = None, *, keep: bool = False, masks=None):
         """The network on input rows, seed eq. 19. X : (N, D) -> S : (N, C). No scaling.
 
         ``ws``: optional workspace of at least N rows whose buffers receive every ``x^(i)``
         (``S`` is then a view of ``ws.x[L]``, each activation in place); without it each layer
         allocates its output. ``keep=True`` returns instead the list ``[x^(0), ..., x^(L)]``
-        of every variable, each its own (N, width) array (not with ``ws``).
+        of every variable, each its own (N, width) array (not with ``ws``). ``masks``
+        (training with dropout): ``{i: (N, H) mask}`` for each hidden ``x^(i)`` (i even); the
+        next FC layer then reads ``x^(i) * mask`` (``ws.dropped[i]`` with a workspace).
         """
         x = X if ws is not None else self.check_input(X).astype(self.dtype, copy=False)
         xs = [x]
@@ -246,11 +248,12 @@ class MLP:
                 x = f(x) if keep else f(x, out=x)
                 if keep:
                     xs.append(x)
+                if masks is not None:  # inverted dropout: what the next layer reads
+                    out = None if ws is None else ws.dropped[i + 1][:n]
+                    x = dropout_forward(x, masks[i + 1], out=out)
         return xs if keep else x
 
-    def backward(
-        self, xs, dS: np.ndarray, grads: dict, ws: Workspace | None = None, *, keep: bool = False
-    ):
+    def backward(self, xs, dS, grads: dict, ws: Workspace | None = None, *, keep=False, masks=None):
         """Backpropagate ``dS = dl/ds`` (N, C) through the network, seed eqs. 23-25.
 
         ``xs``: every ``x^(i)`` of the forward pass (``ws.x``, or the list of
@@ -258,12 +261,16 @@ class MLP:
         Writes ``dl/dW^(i)`` and ``dl/db^(i)`` into ``grads`` (the keys and shapes of
         :attr:`params`). With ``ws`` every intermediate lands in its buffers (``dS`` may be
         overwritten); with ``keep=True`` returns ``{i: dl/dx^(i)}`` for i = 0 ... L-1.
+        ``masks``: the dropout masks the forward pass used.
         """
         d, back, kept = dS, self.act.backward, {}
         for i in reversed(fc_indices(self.L)):
+            inp = xs[i - 1]  # what layer i read: x^(i-1), or x^(i-1) * mask under dropout
+            if masks is not None and i > 1:
+                inp = ws.dropped[i - 1] if ws is not None else inp * masks[i - 1]
             dX, _, _ = fc_backward(
                 d,
-                xs[i - 1],
+                inp,
                 self.params[f"W{i}"],
                 need_dX=i > 1 or keep,
                 dX=None if ws is None else ws.dx.get(i),
@@ -271,6 +278,8 @@ class MLP:
                 db=grads[f"b{i}"],
                 ones=None if ws is None else ws.ones,
             )  # eqs. 23-25: dl/dx^(i-1), dl/dW^(i), dl/db^(i)
+            if masks is not None and i > 1:
+                dX = dropout_backward(dX, masks[i - 1], out=None if keep else dX)
             if keep:
                 kept[i - 1] = dX
             if i > 1:  # dl/dx^(i-2) through the activation, from its output x^(i-1)
@@ -291,23 +300,24 @@ class MLP:
             buf = None if scratch is None else scratch[: W.size].reshape(W.shape)
             grads[f"W{i}"] += np.multiply(W, l2, out=buf)
 
-    def forward_backward(self, ws: Workspace, sample_weight=None, l2: float = 0.0):
+    def forward_backward(self, ws: Workspace, sample_weight=None, l2: float = 0.0, masks=None):
         """One forward and backward pass on the batch already in ``ws.X`` and ``ws.y``.
 
-        Writes the gradient of the objective (the mean loss of eq. 5 plus
-        ``l2/2 * sum ||W||^2``) into ``ws.grads`` and returns ``(loss, n_correct)``: the mean
-        cross-entropy alone (the data loss; add :meth:`l2_penalty` for the objective) and how
-        many rows the forward pass classified correctly. Allocates nothing of size N x H.
+        Writes the gradient of eq. 5 plus ``l2/2 * sum ||W||^2`` into ``ws.grads``; returns
+        ``(loss, n_correct)``: the mean cross-entropy alone (add :meth:`l2_penalty` for the
+        objective) and how many rows the forward pass classified correctly. Allocates nothing
+        of size N x H.
+        ``masks``: dropout masks (``ws.mask``, drawn by the caller), or ``None``.
         """
-        S = self.forward(ws.X, ws)
+        S = self.forward(ws.X, ws, masks=masks)
         n_correct = int(np.count_nonzero(S.argmax(axis=1) == ws.y))
         loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
-        self.backward(ws.x, dS, ws.grads, ws)
+        self.backward(ws.x, dS, ws.grads, ws, masks=masks)
         if l2:
             self.add_l2_gradient(ws.grads, l2, ws.decay)
         return loss, n_correct
 
-    def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None, l2: float = 0.0):
+    def loss_and_grads(self, X, y, *, sample_weight=None, l2: float = 0.0, masks=None):
         """Mean loss of eq. 5 over the rows and its gradient for every parameter.
 
         Parameters
@@ -316,6 +326,7 @@ class MLP:
         y : (N,) class indices in ``{0, ..., C-1}``.
         sample_weight : optional (N,) weights (weighted mean instead of mean).
         l2 : L2 penalty ``l2/2 * sum_i ||W^(i)||^2`` added to the loss (biases excluded).
+        masks : optional dropout masks ``{i: (N, H)}`` held fixed (see :meth:`forward`).
 
         Returns
         -------
@@ -324,10 +335,10 @@ class MLP:
         """
         X = self.check_input(X)
         y = self.check_labels(y, X.shape[0])
-        ws = Workspace(self, X.shape[0])
+        ws = Workspace(self, X.shape[0], dropout=masks is not None)
         ws.X[...] = X
         ws.y[...] = y
-        loss, _ = self.forward_backward(ws, sample_weight, l2)
+        loss, _ = self.forward_backward(ws, sample_weight, l2, masks)
         return (loss + self.l2_penalty(l2) if l2 else loss), ws.grads
 
     # ------------------------------------------------------------------ prediction
@@ -365,34 +376,23 @@ class MLP:
         return self.classes[idx[:, 0]]
 
     def evaluate(self, X: np.ndarray, y, sample_weight=None, *, indices: bool = False) -> dict:
-        """Mean cross-entropy and accuracy on raw rows X : (N, D) with labels y : (N,).
-
-        ``y`` holds the model's labels, as :meth:`predict` returns them (text or numbers),
-        encoded by :meth:`encode_labels`; for labels ``0 ... C-1`` (the default) they are the
-        class indices. ``indices=True``: y holds class indices whatever the labels (the
-        training loop's case). Integer labels are never guessed to be indices: with labels
-        ``[1, 2, 3]``, ``y = [1, 2]`` means the labels 1 and 2, and ``y = [0]`` is refused.
-        With ``sample_weight`` (N,) both are weighted means (``sum_i w_i l_i / sum_i w_i``).
-        """
+        """Mean cross-entropy and accuracy on raw rows X : (N, D) with labels y : (N,): the
+        model's own, as :meth:`predict` gives them (class indices with ``indices=True``; see
+        :func:`~npmlp.labels.indices_of`). With ``sample_weight`` (N,): weighted means."""
         X = _rows(X)
-        N = X.shape[0] if X.ndim == 2 else 1
-        if indices or self._labels_are_indices():
-            y_idx = self.check_labels(y, N)
-        else:
-            y_idx = self.check_labels(self.encode_labels(y), N)
+        y_idx = indices_of(self.classes, y, X.shape[0] if X.ndim == 2 else 1, indices=indices)
         w = None if sample_weight is None else np.asarray(sample_weight)
         total, correct = 0.0, 0.0
         for start, S in self.iter_scores(X):
             stop = start + S.shape[0]
-            yb = y_idx[start:stop]
-            hit = S.argmax(axis=1) == yb
+            y, hit = y_idx[start:stop], S.argmax(axis=1) == y_idx[start:stop]
             if w is None:
                 correct += int(np.count_nonzero(hit))
-                loss, _ = softmax_cross_entropy(S, yb, out=S)
+                loss, _ = softmax_cross_entropy(S, y, out=S)
                 total += loss * S.shape[0]
             else:
                 correct += float(w[start:stop] @ hit)
-                loss, _ = softmax_cross_entropy(S, yb, w[start:stop], out=S)
+                loss, _ = softmax_cross_entropy(S, y, w[start:stop], out=S)
                 total += loss * float(w[start:stop].sum())
         n = max(y_idx.shape[0], 1) if w is None else float(w.sum())
         return {"loss": total / n, "accuracy": correct / n}

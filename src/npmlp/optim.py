@@ -18,12 +18,12 @@ import math
 import numpy as np
 
 from .errors import NpmlpError
-from .packing import packed, packed_zeros
+from .packing import packed, packed_copy, packed_zeros
 
 __all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS", "SCHEDULES", "learning_rate"]
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam")
-SCHEDULES = ("constant", "step", "cosine")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "lbfgs")  # lbfgs: npmlp.lbfgs, full batch
+SCHEDULES = ("constant", "step", "cosine", "invscaling", "adaptive")
 
 
 class _Optimizer:
@@ -36,10 +36,48 @@ class _Optimizer:
     the arrays one parameter at a time. The update rule is written once either way.
     """
 
+    _STATES: tuple[str, ...] = ("scratch",)  # attributes holding state arrays (dicts)
+    _find_buffer = False  # True after unpickling: find the parameters' buffer at the next step
+
     def __init__(self, params: dict):
         self.params = params
         self._flat_params = packed(params)
         self._last_grads, self._flat_grads = None, None
+
+    def __getstate__(self) -> dict:
+        """For pickle, joblib and ``copy.deepcopy``, which copy each view of a buffer alone."""
+        return dict(self.__dict__, _flat_params=None, _find_buffer=True, _last_grads=None)
+
+    def __setstate__(self, state: dict) -> None:
+        """Make the state arrays views of one buffer again. The parameters' buffer is looked up
+        at the next step: the model that shares ``params`` re-packs them after this runs."""
+        for name in self._STATES:
+            if state.get(name):
+                state[name] = packed_copy(state[name])
+        self.__dict__.update(state)
+
+    def load_state(self, arrays: dict, scalars: dict) -> None:
+        """Put back the arrays of :meth:`state` and the numbers of :meth:`scalars` (a
+        checkpoint's). Keys, shapes and dtypes must match; a :class:`NpmlpError` says which
+        does not."""
+        mine = self.state()
+        if set(arrays) != set(mine) or set(scalars) != set(self.scalars()):
+            raise NpmlpError(
+                f"optimiser state has {sorted(arrays)} {sorted(scalars)}, this optimiser "
+                f"{sorted(mine)} {sorted(self.scalars())}"
+            )
+        for k, a in arrays.items():
+            if a.shape != mine[k].shape or a.dtype != mine[k].dtype:
+                raise NpmlpError(
+                    f"optimiser state {k}: {a.dtype}{a.shape}, expected "
+                    f"{mine[k].dtype}{mine[k].shape}"
+                )
+            np.copyto(mine[k], a)
+        self.__dict__.update(scalars)
+
+    def scalars(self) -> dict:
+        """The numbers (not arrays) the next step depends on."""
+        return {}
 
     def _state(self) -> dict:
         if self._flat_params is not None:
@@ -48,6 +86,8 @@ class _Optimizer:
 
     def _groups(self, grads: dict, *states: dict):
         """Tuples ``(W, g, state...)``: one of whole buffers when packed, else one per array."""
+        if self._find_buffer:  # unpickled: the model has re-packed its parameters by now
+            self._flat_params, self._find_buffer = packed(self.params), False
         if grads is not self._last_grads:  # a workspace's grads: checked once, then cached
             flat = packed(grads) if self._flat_params is not None else None
             if flat is not None and flat.shape != self._flat_params.shape:
@@ -61,6 +101,8 @@ class _Optimizer:
 
 class SGD(_Optimizer):
     """Gradient descent with optional (Nesterov) momentum ``mu``."""
+
+    _STATES = ("scratch", "velocity")
 
     def __init__(self, params: dict, momentum: float = 0.0, nesterov: bool = False):
         if not 0.0 <= momentum < 1.0:
@@ -96,6 +138,8 @@ class SGD(_Optimizer):
 class Adam(_Optimizer):
     """Adam (Kingma & Ba, 2015) with bias correction."""
 
+    _STATES = ("scratch", "m", "v")
+
     def __init__(self, params: dict, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         super().__init__(params)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
@@ -125,6 +169,9 @@ class Adam(_Optimizer):
         out = {f"m/{k}": v for k, v in self.m.items()}
         out.update({f"v/{k}": v for k, v in self.v.items()})
         return out
+
+    def scalars(self) -> dict:
+        return {"t": self.t}
 
 
 def make_optimizer(
@@ -158,14 +205,21 @@ def learning_rate(
     step_size: int = 30,
     gamma: float = 0.1,
     min_lr: float = 0.0,
+    power_t: float = 0.5,
+    samples_seen: int = 0,
 ) -> float:
     """Learning rate for ``epoch`` (0-based) out of ``epochs``.
 
     constant: ``lr``; step: ``lr * gamma ** (epoch // step_size)``;
-    cosine: ``min_lr + (lr - min_lr) * (1 + cos(pi * epoch / epochs)) / 2``.
+    cosine: ``min_lr + (lr - min_lr) * (1 + cos(pi * epoch / epochs)) / 2``;
+    invscaling (scikit-learn's): ``lr / (samples_seen + 1) ** power_t``, ``samples_seen`` the
+    rows processed before this epoch; adaptive (scikit-learn's): ``lr`` here, divided by 5 by
+    :func:`npmlp.training.fit` each time the loss stops improving.
     """
-    if schedule == "constant":
+    if schedule in ("constant", "adaptive"):
         return lr
+    if schedule == "invscaling":
+        return lr / (samples_seen + 1) ** power_t
     if schedule == "step":
         return lr * gamma ** (epoch // max(step_size, 1))
     if schedule == "cosine":

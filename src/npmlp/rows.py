@@ -24,13 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataError
+from .safeio import open_regular, read_npy_header
+
 __all__ = [
     "StreamedRows",
     "open_npy",
     "subset_rows",
     "iter_chunks",
     "is_streamed",
+    "is_sparse",
     "first_nonfinite_row",
+    "check_rows",
     "CHUNK_BYTES",
     "STREAM_BYTES",
 ]
@@ -44,31 +49,30 @@ class _NpyFile:
 
     def __init__(self, path):
         self.path = Path(path)
-        with open(self.path, "rb") as f:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-            else:
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-            self.offset = f.tell()
-        if len(shape) == 0:
-            raise ValueError("it holds a single number, not an array of rows")
-        if dtype.hasobject:
-            raise ValueError("the array holds Python objects (pickle); save plain numbers")
-        if fortran and len(shape) > 1:
-            raise ValueError("the array is in Fortran order; save np.ascontiguousarray(X)")
-        self.shape, self.dtype = tuple(shape), dtype
-        self.row_bytes = int(np.prod(shape[1:], dtype=np.int64)) * dtype.itemsize
-        need = self.offset + self.row_bytes * (shape[0] if shape else 1)
-        size = self.path.stat().st_size
-        if size < need:
-            raise ValueError(f"the header says {need} bytes but the file has {size}")
-        self.fd = os.open(self.path, os.O_RDONLY)
+        self.file = open_regular(self.path)  # a FIFO or a device is refused, never read
+        try:
+            h = read_npy_header(self.file, cap=1 << 62)  # streamed: only the file size bounds it
+            shape, fortran, dtype = h.shape, h.fortran, h.dtype
+            if len(shape) == 0:
+                raise ValueError("it holds a single number, not an array of rows")
+            if fortran and len(shape) > 1:
+                raise ValueError("the array is in Fortran order; save np.ascontiguousarray(X)")
+            self.offset = h.offset
+            self.shape, self.dtype = tuple(shape), dtype
+            need = self.offset + h.nbytes
+            size = os.fstat(self.file.fileno()).st_size
+            if size < need:
+                raise ValueError(f"the header says {need} bytes but the file has {size}")
+            self.row_bytes = h.nbytes // shape[0] if shape[0] else 0
+        except BaseException:
+            self.file.close()
+            raise
+        self.fd = self.file.fileno()
 
     def __del__(self):
-        fd = getattr(self, "fd", None)
-        if fd is not None:
-            os.close(fd)
+        f = getattr(self, "file", None)
+        if f is not None:
+            f.close()
 
     def read_into(self, out: np.ndarray, rows: np.ndarray) -> None:
         """``out[k] = row rows[k]`` for each k; runs of consecutive rows in one read."""
@@ -168,6 +172,11 @@ class StreamedRows:
         return a if dtype is None else a.astype(dtype, copy=False)
 
 
+def is_sparse(X) -> bool:
+    """True for a scipy sparse matrix or array (told apart without importing scipy)."""
+    return hasattr(X, "toarray") and hasattr(X, "tocsr")
+
+
 def is_streamed(X) -> bool:
     """True for a :class:`StreamedRows` (anything that must not be read whole)."""
     return getattr(X, "is_streamed", False)
@@ -203,9 +212,42 @@ def first_nonfinite_row(X) -> tuple[int, int]:
         return 0, -1
     count, first = 0, -1
     for start, block in iter_chunks(X):
+        if is_sparse(block):
+            block = block.toarray()
         bad = ~np.isfinite(block).reshape(block.shape[0], -1).all(axis=1)
         n = int(np.count_nonzero(bad))
         if n and first < 0:
             first = start + int(np.flatnonzero(bad)[0])
         count += n
     return count, first
+
+
+def check_rows(X, D: int, *, finite: bool = False):
+    """Raw rows X : (N, D) checked: 2-D (one row of D values becomes (1, D)), D columns,
+    numbers, and no NaN or infinity when ``finite``. Returns X as an array, or as the
+    :class:`StreamedRows` or scipy sparse matrix it is (not read whole, not densified).
+    """
+    sparse = is_sparse(X)
+    X = X if is_streamed(X) or sparse else np.asarray(X)
+    if X.ndim == 1 and X.shape[0] == D:
+        X = X[None, :]
+    if X.ndim != 2:
+        raise DataError(f"X must be a 2-D array (N rows x D={D} features), got shape {X.shape}")
+    if X.shape[1] != D:
+        raise DataError(f"X has {X.shape[1]} features but this model expects D={D}")
+    if X.dtype.kind not in "fiub":
+        raise DataError(f"X must hold numbers, got dtype {X.dtype}")
+    if finite and X.dtype.kind == "f":
+        values = X.data if sparse else X
+        clean = False
+        if not is_streamed(X):  # a sum is finite only if every term is: one cheap pass
+            with np.errstate(over="ignore", invalid="ignore"):
+                clean = bool(np.isfinite(values.sum()))
+        if not clean:
+            n_bad, first = first_nonfinite_row(X.tocsr() if sparse else X)
+            if n_bad:
+                raise DataError(
+                    f"X contains NaN or infinity in {n_bad} row(s) (first: row {first}); "
+                    "remove or impute those values"
+                )
+    return X

@@ -18,158 +18,29 @@ and ``train_objective`` their sum, the quantity the updates descend (scikit-lear
 
 from __future__ import annotations
 
-import csv
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from .checkpoint import TrainState
 from .data.splits import hold_out
-from .defaults import TRAIN
 from .errors import DataError, NpmlpError, TrainingDiverged
+from .layers import dropout_mask
+from .lbfgs import fit_lbfgs
 from .model import MLP, Workspace
-from .optim import OPTIMIZERS, SCHEDULES, learning_rate, make_optimizer
-from .threads import blas_threads, check_threads, training_threads
+from .optim import learning_rate, make_optimizer
+from .rows import is_sparse
+from .threads import blas_threads, training_threads
+from .train_config import MONITORS, History, TrainConfig
 
 __all__ = ["TrainConfig", "History", "EarlyStopping", "fit", "validation_plan", "MONITORS"]
 
-MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_objective")
 REPORT_SECONDS = 0.25  # at most this often, ``on_batch`` hears of the batches done
 
 
-@dataclass
-class TrainConfig:
-    """Settings of one training run; saved in the model file's metadata.
-
-    batch_size : rows per update; ``0`` or ``None`` means the whole training set (full-batch
-        gradient descent, the seed's method).
-    optimizer : one of ``sgd``, ``momentum``, ``nesterov``, ``adam``.
-    weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded).
-    schedule : ``constant``, ``step`` (times ``gamma`` every ``step_size`` epochs) or
-        ``cosine`` (to ``min_lr`` at the last epoch).
-    val_fraction : share of the training rows held out (stratified) when no validation set is
-        given.
-    min_val_rows : a held-out share smaller than this many rows is not held out (its
-        accuracy moves in steps too coarse to stop on); early stopping on a validation
-        quantity then watches ``train_loss`` (see :func:`validation_plan`).
-    early_stopping : ``None`` or the record entry to monitor, one of :data:`MONITORS`; see
-        :class:`EarlyStopping` (``patience``, ``min_delta`` as its ``tol``, ``restore_best``).
-    threads : BLAS threads during training; ``None`` picks one thread for small layers and the
-        library's default otherwise (see :mod:`npmlp.threads`).
-    """
-
-    epochs: int = TRAIN["epochs"]
-    batch_size: int | None = TRAIN["batch_size"]
-    lr: float = TRAIN["lr"]
-    optimizer: str = TRAIN["optimizer"]
-    momentum: float = TRAIN["momentum"]
-    nesterov: bool = TRAIN["nesterov"]
-    weight_decay: float = TRAIN["weight_decay"]
-    schedule: str = TRAIN["schedule"]
-    step_size: int = TRAIN["step_size"]
-    gamma: float = TRAIN["gamma"]
-    min_lr: float = TRAIN["min_lr"]
-    shuffle: bool = TRAIN["shuffle"]
-    val_fraction: float = TRAIN["val_fraction"]
-    min_val_rows: int = TRAIN["min_val_rows"]
-    early_stopping: str | None = TRAIN["early_stopping"]
-    patience: int = TRAIN["patience"]
-    min_delta: float = TRAIN["min_delta"]
-    restore_best: bool = TRAIN["restore_best"]
-    threads: int | None = TRAIN["threads"]
-    seed: int | None = TRAIN["seed"]
-
-    def validate(self) -> None:
-        """Raise :class:`NpmlpError` naming the first bad setting."""
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            raise NpmlpError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if self.batch_size is not None and (
-            not isinstance(self.batch_size, int) or self.batch_size < 0
-        ):
-            raise NpmlpError(
-                f"batch size must be >= 1 (or 0 for the full training set), got {self.batch_size!r}"
-            )
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise NpmlpError(f"learning rate must be a positive number, got {self.lr!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise NpmlpError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise NpmlpError(
-                f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"
-            )
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise NpmlpError(f"weight decay must be >= 0, got {self.weight_decay!r}")
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise NpmlpError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
-        if self.early_stopping is not None and self.early_stopping not in MONITORS:
-            raise NpmlpError(
-                f"early stopping monitors one of {', '.join(MONITORS)}, got {self.early_stopping!r}"
-            )
-        check_threads(self.threads)
-        if self.patience < 1:
-            raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
-        if not isinstance(self.min_val_rows, int) or self.min_val_rows < 0:
-            raise NpmlpError(f"min_val_rows must be an integer >= 0, got {self.min_val_rows!r}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
-HISTORY_COLUMNS = (
-    "epoch",
-    "lr",
-    "train_loss",
-    "train_accuracy",
-    "val_loss",
-    "val_accuracy",
-    "l2_penalty",
-    "train_objective",
-    "seconds",
-)
-
-
-@dataclass
-class History:
-    """Per-epoch records; ``train_*`` are running means over the epoch's batches.
-
-    ``best_epoch`` is the epoch whose weights the model holds at the end when early stopping
-    restored them (else the last epoch); ``stopped_early`` tells whether patience ran out;
-    ``monitor`` is the quantity early stopping watched (see :func:`validation_plan`).
-    """
-
-    records: list[dict] = field(default_factory=list)
-    best_epoch: int | None = None
-    stopped_early: bool = False
-    best_value: float | None = None  # of the early-stopping monitor, when there is one
-    monitor: str | None = None
-
-    def column(self, name: str) -> np.ndarray:
-        return np.array([r.get(name, np.nan) for r in self.records], dtype=float)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def write_csv(self, f) -> None:
-        """Write the records as CSV to an open text file (one row per epoch)."""
-        extra = [k for r in self.records[:1] for k in r if k not in HISTORY_COLUMNS]
-        writer = csv.DictWriter(
-            f, fieldnames=list(HISTORY_COLUMNS) + extra, restval="", lineterminator="\n"
-        )
-        writer.writeheader()
-        for r in self.records:
-            writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
-
-
 class EarlyStopping:
-    """Stop when ``monitor`` has not improved by more than ``tol`` for ``patience`` epochs.
+    """Stop when ``monitor`` has not improved by at least ``tol`` for ``patience`` epochs.
 
     ``monitor`` is a record entry (:data:`MONITORS`); accuracies improve upwards, losses
     downwards. The weights of the best epoch so far (any improvement, however small) are kept
@@ -180,6 +51,7 @@ class EarlyStopping:
         self.monitor, self.patience, self.tol, self.restore = monitor, patience, tol, restore
         self.sign = 1.0 if monitor.endswith("accuracy") else -1.0
         self.best, self.best_epoch, self.best_params, self.wait = None, None, None, 0
+        self.lr_scale = 1.0  # the adaptive schedule's factor: / 5 at each plateau
 
     def update(self, record: dict, net: MLP) -> bool:
         """Take an epoch's record; ``True`` when patience has run out."""
@@ -188,7 +60,7 @@ class EarlyStopping:
             self.best_epoch = record["epoch"]
             if self.restore:
                 self.best_params = {k: v.copy() for k, v in net.params.items()}
-        improved = self.best is None or score > self.best + self.tol
+        improved = self.best is None or score >= self.best + self.tol
         self.wait = 0 if improved else self.wait + 1
         self.best = score if self.best is None else max(self.best, score)
         return self.wait >= self.patience
@@ -258,6 +130,8 @@ def fit(
     sample_weight_val=None,
     callback=None,
     optimizer=None,
+    resume: TrainState | None = None,
+    checkpoint=None,
     on_batch=None,
 ) -> History:
     """Train ``net`` in place on raw rows X : (N, D) with class indices y : (N,).
@@ -269,10 +143,18 @@ def fit(
     weighted the same way.
 
     ``callback(record, net)`` runs after every epoch with that epoch's record; returning
-    ``True`` stops training. ``on_batch(epoch, batches_done, n_batches, rows_done, seconds)``
-    hears of the progress within an epoch (``seconds`` since it began), at most every
-    ``REPORT_SECONDS`` (a clock read per batch, nothing allocated): long epochs can show it. ``optimizer`` continues with an existing optimiser state
+    ``True`` stops training. ``optimizer`` continues with an existing optimiser state
     (``partial_fit``); by default one is built from the config.
+    ``on_batch(epoch, batches_done, n_batches, rows_done, seconds)`` hears of the progress
+    within an epoch (``seconds`` since it began), at most every ``REPORT_SECONDS`` (a clock
+    read per batch, nothing allocated): long epochs can show it.
+
+    ``checkpoint(capture, when)`` runs after every batch but an epoch's last
+    (``when="batch"``) and after every epoch's record (``"epoch"``; ``"end"`` for the last
+    epoch); ``capture()`` returns the :class:`~npmlp.checkpoint.TrainState` of that moment.
+    Returning ``True`` before the end stops training there (``history.interrupted``).
+    ``resume`` continues from such a state, with the same rows and config: the run then ends
+    with the weights of the run left alone, bit for bit.
 
     Raises :class:`TrainingDiverged` (the model keeps its last finite weights) if the loss or a
     parameter becomes non-finite. Returns the :class:`History`.
@@ -299,15 +181,28 @@ def fit(
     n_train = X.shape[0]
     if n_train == 0:
         raise DataError("no training rows")
+    if config.optimizer == "lbfgs":  # full batch, its own loop
+        return fit_lbfgs(
+            net, X, y, config, sample_weight, X_val, y_val, sample_weight_val, callback
+        )
 
     B = n_train if not config.batch_size else min(config.batch_size, n_train)
     n_batches = math.ceil(n_train / B)
-    workspaces = {B: Workspace(net, B)}  # one set of buffers per batch size, made once
+    drop = config.dropout > 0
+    workspaces = {B: Workspace(net, B, dropout=drop)}  # one set of buffers per batch size
     if n_train % B:
-        workspaces[n_train % B] = Workspace(net, n_train % B)
+        workspaces[n_train % B] = Workspace(net, n_train % B, dropout=drop)
     w_buf = {n: np.empty(n, net.dtype) for n in workspaces} if sample_weight is not None else {}
+    if is_sparse(X):  # batches are densified into the workspace, so X takes the model's dtype
+        X = X.astype(net.dtype).tocsr()
     opt = optimizer or make_optimizer(
-        config.optimizer, net.params, momentum=config.momentum, nesterov=config.nesterov
+        config.optimizer,
+        net.params,
+        momentum=config.momentum,
+        nesterov=config.nesterov,
+        beta1=config.beta1,
+        beta2=config.beta2,
+        eps=config.epsilon,
     )
     rng = np.random.default_rng(config.seed)
     order = np.arange(n_train)
@@ -315,14 +210,35 @@ def fit(
     stopper = None
     if monitor:
         stopper = EarlyStopping(monitor, config.patience, config.min_delta, config.restore_best)
+    done, start = 0, 0  # epochs done; batches done of the next epoch
+    if resume is not None:
+        resume.restore(net, opt, rng, order, history, stopper)
+        done, start = resume.epoch, resume.batch
+        if history.stopped_early:
+            done = config.epochs  # nothing left to run
+
+    def capture(inside_epoch: bool) -> TrainState:  # the loop's variables when it is called
+        if not inside_epoch:
+            return TrainState.capture(net, opt, rng, order, history, stopper, epoch, 0, None, None)
+        sums = {
+            "loss_sum": loss_sum,
+            "penalty_sum": penalty_sum,
+            "objective_sum": objective_sum,
+            "correct": correct,
+            "seconds": time.perf_counter() - t0,
+        }
+        return TrainState.capture(
+            net, opt, rng, order, history, stopper, epoch - 1, b + 1, snapshot, sums
+        )
+
     filled = False
     report_at = math.inf  # the next time on_batch hears of the batches; never without it
     with blas_threads(training_threads(net.arch, B, config.threads)):
-        for epoch in range(1, config.epochs + 1):
+        for epoch in range(done + 1, config.epochs + 1):
             t0 = time.perf_counter()
             if on_batch is not None:  # epochs shorter than REPORT_SECONDS report only their end
                 report_at = t0 + REPORT_SECONDS
-            lr = learning_rate(
+            lr = (1.0 if stopper is None else stopper.lr_scale) * learning_rate(
                 config.schedule,
                 config.lr,
                 epoch - 1,
@@ -330,26 +246,33 @@ def fit(
                 step_size=config.step_size,
                 gamma=config.gamma,
                 min_lr=config.min_lr,
+                power_t=config.power_t,
+                samples_seen=config.samples_seen + (epoch - 1) * n_train,
             )
-            if config.shuffle and n_batches > 1:
-                rng.shuffle(order)  # indices only; the caller's arrays are never reordered
-            snapshot = {k: v.copy() for k, v in net.params.items()}
-            loss_sum, penalty_sum, objective_sum, correct = 0.0, 0.0, 0.0, 0
-            for b in range(n_batches):
+            opt.learning_rate = lr  # the step size in force, as scikit-learn's optimisers show
+            if start:  # resumed inside this epoch: its order is shuffled, its sums restored
+                snapshot, sums = resume.epoch_start, resume.sums
+                loss_sum, correct, t0 = sums["loss_sum"], sums["correct"], t0 - sums["seconds"]
+                penalty_sum = sums.get("penalty_sum", 0.0)
+                objective_sum = sums.get("objective_sum", loss_sum)
+            else:
+                if config.shuffle and n_batches > 1:
+                    rng.shuffle(order)  # indices only; the caller's arrays are never reordered
+                snapshot = {k: v.copy() for k, v in net.params.items()}
+                loss_sum, penalty_sum, objective_sum, correct = 0.0, 0.0, 0.0, 0
+            for b in range(start, n_batches):
                 rows = order[b * B : (b + 1) * B]
                 ws = workspaces[rows.shape[0]]
                 if not (filled and n_batches == 1):  # full batch: gather and scale only once
-                    if X.dtype == net.dtype:
-                        np.take(X, rows, axis=0, out=ws.X, mode="clip")
-                    else:
-                        np.copyto(ws.X, X[rows], casting="unsafe")
-                    net.scale_input(ws.X, out=ws.X)
-                    np.take(y, rows, out=ws.y)
+                    _gather(net, X, y, rows, ws)
                     filled = True
                 sw = None
                 if sample_weight is not None:
                     sw = np.take(sample_weight, rows, out=w_buf[rows.shape[0]])
-                loss, n_ok = net.forward_backward(ws, sw, config.weight_decay)
+                masks = None
+                if drop:  # new units dropped at every step
+                    masks = {i: dropout_mask(rng, config.dropout, m) for i, m in ws.mask.items()}
+                loss, n_ok = net.forward_backward(ws, sw, config.weight_decay, masks)
                 penalty = net.l2_penalty(config.weight_decay) if config.weight_decay else 0.0
                 objective = loss + penalty  # the mean cross-entropy plus the L2 penalty
                 if not math.isfinite(objective):
@@ -364,6 +287,12 @@ def fit(
                 if (now := time.perf_counter()) >= report_at:  # long epochs: within-epoch progress
                     on_batch(epoch, b + 1, n_batches, min((b + 1) * B, n_train), now - t0)
                     report_at = time.perf_counter() + REPORT_SECONDS
+                if checkpoint and b + 1 < n_batches and checkpoint(lambda: capture(True), "batch"):
+                    history.interrupted = True
+                    break
+            start = 0
+            if history.interrupted:
+                break
             if not _params_finite(net.params):
                 raise _diverged(
                     net, snapshot, history, epoch, n_batches, lr, "a parameter became non-finite"
@@ -386,14 +315,37 @@ def fit(
             history.best_epoch = epoch
 
             stop = stopper is not None and stopper.update(record, net)
+            if stop and config.schedule == "adaptive" and lr > 1e-6:
+                stopper.lr_scale, stop = stopper.lr_scale / 5.0, False  # slow down instead
+                stopper.wait = 0
             if callback is not None and callback(record, net):
                 stop = True
+            history.stopped_early = stop
+            if checkpoint is not None:
+                when = "end" if stop or epoch == config.epochs else "epoch"
+                if checkpoint(lambda: capture(False), when) and when == "epoch":
+                    history.interrupted = True
+                    break
             if stop:
-                history.stopped_early = True
                 break
 
     if stopper is not None:
         history.best_epoch = stopper.restore_into(net) or history.best_epoch
         history.best_value = stopper.best_value
+        history.no_improvement = stopper.wait
+    history.optimizer = opt
     net.metadata["training"] = config.to_dict()
     return history
+
+
+def _gather(net: MLP, X, y, rows: np.ndarray, ws: Workspace) -> None:
+    """Rows ``rows`` of X : (N, D) and y : (N,) into ``ws.X`` and ``ws.y``, scaled (one batch:
+    a sparse X is densified here, a streamed one read here)."""
+    if is_sparse(X):
+        X[rows].toarray(out=ws.X)
+    elif X.dtype == net.dtype:
+        np.take(X, rows, axis=0, out=ws.X, mode="clip")
+    else:
+        np.copyto(ws.X, X[rows], casting="unsafe")
+    net.scale_input(ws.X, out=ws.X)
+    np.take(y, rows, out=ws.y)

@@ -21,8 +21,10 @@ class Workspace:
     ``x`` are allocated.
     """
 
-    def __init__(self, net, N: int, *, backward: bool = True):
-        """``net``: the :class:`~npmlp.model.MLP` whose shapes, dtype and activation to serve."""
+    def __init__(self, net, N: int, *, backward: bool = True, dropout: bool = False):
+        """``net``: the :class:`~npmlp.model.MLP` whose shapes, dtype and activation to serve;
+        ``dropout``: also the masks ``mask[i]`` and the dropped outputs ``dropped[i]`` of each
+        hidden activation ``x^(i)`` (i even)."""
         dt = net.dtype
         self.N = N
         self.X = np.empty((N, net.D), dt)
@@ -32,6 +34,9 @@ class Workspace:
         self.x = [self.X]
         for i, width in enumerate(sizes[1:], start=1):
             self.x.append(np.empty((N, width), dt) if i % 2 else self.x[i - 1])
+        hidden = range(2, net.L, 2)
+        self.mask = {i: np.empty((N, sizes[i]), dt) for i in hidden} if dropout else None
+        self.dropped = {i: np.empty((N, sizes[i]), dt) for i in hidden} if dropout else None
         if not backward:
             return
         # dl/dx^(i-1) for each FC layer i > 1, and the activation's backward scratch of that width

@@ -11,13 +11,16 @@ import sys
 import click
 import numpy as np
 
+from .._startup import release_interrupts
 from .._version import __version__
 from ..errors import NpmlpError
+from ..interrupt import Interrupted, Signals
 from .data import data
 from .evaluate import evaluate
 from .export import export
 from .graph import graph
 from .options import CONTEXT
+from .playground import playground
 from .predict import predict
 from .summary import gradcheck, summary
 from .train import train
@@ -39,16 +42,21 @@ def cli():
     """
 
 
-for command in (train, evaluate, predict, summary, gradcheck, data, graph, export):
+for command in (train, evaluate, predict, summary, gradcheck, data, graph, export, playground):
     cli.add_command(command)
 
 
 # ----------------------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
+    signum = release_interrupts()
+    if signum is not None:  # Ctrl-C or SIGTERM while the command was starting
+        click.echo("npmlp: interrupted", err=True)
+        return 128 + signum
     try:
         # Overflow in a diverging run is reported by the trainer itself, in one line.
-        with np.errstate(over="ignore", invalid="ignore"):
+        # SIGTERM (and Ctrl-C) raise Interrupted: temporary files are removed on the way out.
+        with Signals(), np.errstate(over="ignore", invalid="ignore"):
             rv = cli.main(args=argv, prog_name="npmlp", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("npmlp: interrupted", err=True)
@@ -68,6 +76,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         click.echo("npmlp: interrupted", err=True)
         return 130
+    except Interrupted as e:  # npmlp train's handlers: SIGINT or SIGTERM outside training
+        click.echo(f"npmlp: interrupted by {e}{e.hint}", err=True)
+        return e.exit_code
     return rv if isinstance(rv, int) else 0
 
 

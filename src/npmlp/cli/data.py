@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .options import CONTEXT
+from .options import CONTEXT, table_options
 
 
 @click.group(context_settings=CONTEXT)
@@ -62,12 +62,21 @@ def list_(as_json):
     default=None,
     help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.",
 )
+@table_options
 @click.option("--json", "as_json", is_flag=True, help="Print the information as one JSON line.")
-def info(spec, label, as_json):
-    """Shapes, class counts, value ranges and missing values of a data set or file."""
-    from ..data import describe, load_dataset
+def info(spec, label, drop, features, na_values, missing, as_json):
+    """Shapes, class counts, value ranges and missing values of a data set or file.
 
-    ds = load_dataset(spec, label=label)
+    For a table (CSV), every column: its kind (number, category, text, label), missing
+    values, distinct values and what 'npmlp train' would do with it, with the same options.
+    """
+    from ..data import TableOptions, describe, load_dataset
+
+    table = TableOptions(drop=drop, features=features, na_values=na_values, missing=missing)
+    ds = load_dataset(spec, label=label, table=table, check_columns=False)
+    if ds.table is not None:
+        _table_info(ds, as_json)
+        return
     d = describe(ds)
     if as_json:
         click.echo(json.dumps(d))
@@ -90,3 +99,25 @@ def info(spec, label, as_json):
         )
         counts = ", ".join(f"{k}: {v}" for k, v in p["class_counts"].items())
         click.echo(f"  class counts: {counts}")
+
+
+def _table_info(ds, as_json: bool) -> None:
+    from ..data.base import describe_table
+
+    d = describe_table(ds)
+    if as_json:
+        click.echo(json.dumps(d))
+        return
+    click.echo(f"{d['name']}: {d['source']}")
+    click.echo(
+        f"{d['n_rows']} rows; features D={d['n_features']}, classes C={len(d['classes'])} "
+        f"(label {d['label']!r}) after one-hot encoding"
+    )
+    width = min(max(len(c["name"]) for c in d["columns"]) + 2, 32)
+    click.echo(f"{'column':<{width}}{'kind':<10}{'missing':>8}{'distinct':>9}  what train does")
+    for c in d["columns"]:
+        missing = "-" if c["missing"] is None else str(c["missing"])
+        n = c["distinct"]
+        distinct = "-" if c["kind"] == "-" else (">50" if n is None else str(n))
+        name = c["name"] if len(c["name"]) < width - 1 else c["name"][: width - 4] + "..."
+        click.echo(f"{name:<{width}}{c['kind']:<10}{missing:>8}{distinct:>9}  {c['train']}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..data.columns import MISSING, UNKNOWN
 from .options import CONTEXT
 
 
@@ -27,24 +28,47 @@ from .options import CONTEXT
     "train' held out, or the data's own test part); all: every row; auto: test when the "
     "model records its split of this data (or the data has a test part), else all.",
 )
+@click.option(
+    "--missing",
+    type=click.Choice(MISSING),
+    default="impute",
+    show_default=True,
+    help="A missing value: filled as in training, or refused (models trained on a table).",
+)
+@click.option(
+    "--unknown",
+    type=click.Choice(UNKNOWN),
+    default="ignore",
+    show_default=True,
+    help="A category unseen in training: all zeros (with a warning), or refused.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON line.")
-def evaluate(model, data, label, split, as_json):
+def evaluate(model, data, label, split, missing, unknown, as_json):
     """Accuracy, loss, per-class precision/recall and confusion matrix of a saved model.
 
     By default only rows the model did not train on are scored; the first line (or the
-    "scored" entry of --json) says which rows were.
+    "scored" entry of --json) says which rows were. A model trained on a table reads its
+    columns by name (any order, others ignored) and its label column.
 
     \b
     Examples:
       npmlp evaluate runs/demo/model.npz --data digits              # its test rows
       npmlp evaluate runs/demo/model.npz --data digits --split all  # every row
     """
-    from ..data import load_dataset
-    from ..evaluation import evaluation_report, evaluation_rows, format_report
+    from ..data import TableOptions, load_dataset
+    from ..encoding import encoder_of, note_lines
+    from ..evaluation import evaluation_report, format_report, pick_rows, table_rows
     from ..model_file import load
 
     net = load(model)
-    ds = load_dataset(data, label=label)
-    rows = evaluation_rows(net, ds, data, split)
-    result = {"scored": rows.what, **evaluation_report(net, rows.X, rows.y)}
+    enc = encoder_of(net)
+    options = TableOptions(missing=missing, unknown=unknown)
+    if enc is not None:
+        options = TableOptions(na_values=enc.na_values, missing=missing, unknown=unknown)
+    ds = load_dataset(data, label=label, table=options, encoder=enc)
+    rows = pick_rows(net, ds, data, split)
+    X, notes = table_rows(net, ds, rows.X, data)
+    for line in note_lines(notes):
+        click.echo(f"npmlp: warning: {data}: {line}", err=True)
+    result = {"scored": rows.what, **evaluation_report(net, X, rows.y)}
     click.echo(json.dumps(result) if as_json else format_report(result))

@@ -29,12 +29,21 @@ def export(model, out):
     Examples:
       npmlp export runs/digits/model.npz -o digits.onnx
     """
+    from ..encoding import encoder_of
     from ..export import OPSET, export_onnx
     from ..model_file import load
 
     net = load(model)
     out = out if out is not None else model.with_suffix(".onnx")
     export_onnx(net, out)
+    if encoder_of(net) is not None:  # the graph does not hold the table encoder
+        names = encoder_of(net).output_names
+        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        click.echo(
+            f"npmlp: warning: {model} reads a table; the ONNX graph takes its {net.D} encoded "
+            f"columns ({shown}): one-hot encode and fill rows as npmlp does first",
+            err=True,
+        )
     click.echo(
         f"wrote {out} (ONNX opset {OPSET}, {net.dtype.name}; "
         f"input X (N, {net.D}), outputs label (N,) and probabilities (N, {net.C}))"

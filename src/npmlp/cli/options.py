@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..data.columns import MISSING
+from ..encoding import NA_VALUES
+
 CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}
 
 
@@ -141,3 +144,54 @@ def network_of(model, D, H, L, C) -> tuple[int, object, int, int, str]:
             f"(missing: {', '.join(missing)})"
         )
     return D, H, layers_for(L, H, 3), C, ""
+
+
+def _names(ctx, param, value):
+    """Column names given as ``--drop a,b --drop c`` -> ("a", "b", "c"); None if not given."""
+    names = tuple(n.strip() for v in value for n in v.split(",") if n.strip())
+    return names if names or param.name == "drop" else None
+
+
+def _na_values(ctx, param, value):
+    return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def table_options(f):
+    """``--drop``, ``--features``, ``--na-values``, ``--missing``: how a table's columns are
+    chosen and read (:class:`npmlp.data.columns.TableOptions`)."""
+    for opt in reversed(
+        (
+            click.option(
+                "--drop",
+                multiple=True,
+                callback=_names,
+                metavar="COLS",
+                help="Table columns to leave out (comma-separated names; repeatable).",
+            ),
+            click.option(
+                "--features",
+                multiple=True,
+                callback=_names,
+                metavar="COLS",
+                help="The only table columns to read as features [default: all but the label].",
+            ),
+            click.option(
+                "--na-values",
+                default=",".join(NA_VALUES),
+                show_default=True,
+                callback=_na_values,
+                metavar="TEXTS",
+                help="Texts that mean a missing value (comma-separated); an empty cell always does.",
+            ),
+            click.option(
+                "--missing",
+                type=click.Choice(MISSING),
+                default="impute",
+                show_default=True,
+                help="Missing values: filled with the training split's median / most frequent "
+                "value (stored in the model), or refused.",
+            ),
+        )
+    ):
+        f = opt(f)
+    return f

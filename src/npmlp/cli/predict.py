@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..data.columns import MISSING, UNKNOWN
 from .options import CONTEXT
 
 
@@ -13,21 +14,46 @@ from .options import CONTEXT
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("input", type=click.Path(path_type=Path))
 @click.option("--proba", is_flag=True, help="Print class probabilities instead of labels.")
-def predict(model, input, proba):
-    """Predict the labels of the rows of INPUT (.csv or .npy with D feature columns).
+@click.option(
+    "--missing",
+    type=click.Choice(MISSING),
+    default="impute",
+    show_default=True,
+    help="A missing value: filled as in training, or refused (models trained on a table).",
+)
+@click.option(
+    "--unknown",
+    type=click.Choice(UNKNOWN),
+    default="ignore",
+    show_default=True,
+    help="A category unseen in training: all zeros (with a warning), or refused.",
+)
+def predict(model, input, proba, missing, unknown):
+    """Predict the labels of the rows of INPUT (.csv or .npy).
 
-    A CSV may have a header; a column named label/target/class/y is ignored.
+    A model trained on a table reads its columns by name from a CSV with a header, in any
+    order; other columns (the label's too) are ignored. Text columns are one-hot encoded and
+    missing values filled as in training. Other models read D feature columns; a column named
+    label/target/class/y is ignored.
 
     \b
     Examples:
-      npmlp predict runs/demo/model.npz rows.csv
+      npmlp predict runs/penguins/model.npz penguins.csv
       npmlp predict runs/demo/model.npz rows.npy --proba > proba.csv
     """
-    from ..data.features import read_features
+    from ..data.columns import TableOptions
+    from ..data.features import read_features, read_table_rows
+    from ..encoding import encoder_of, note_lines
     from ..model_file import load
 
     net = load(model)
-    X = read_features(input, net.D)
+    if encoder_of(net) is not None:
+        options = TableOptions(missing=missing, unknown=unknown)
+        X, notes = read_table_rows(input, encoder_of(net), options)
+        for line in note_lines(notes):
+            click.echo(f"npmlp: warning: {input}: {line}", err=True)
+    else:
+        X = read_features(input, net.D)
     if proba:
         P = net.predict_proba(X)
         click.echo(",".join(str(c) for c in net.classes))

@@ -5,10 +5,10 @@ Every default comes from :data:`npmlp.defaults.TRAIN`, the table the Python job 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..data import DATA_HELP
 from ..defaults import TRAIN
@@ -18,7 +18,17 @@ from ..model import INITS
 from ..optim import OPTIMIZERS, SCHEDULES
 from ..preprocessing import KINDS
 from ..training import MONITORS
-from .options import CONTEXT, BatchSize, Widths, check_layers, fraction, layers_for, positive
+from .options import (
+    CONTEXT,
+    BatchSize,
+    Widths,
+    check_layers,
+    fraction,
+    layers_for,
+    positive,
+    table_options,
+)
+from .train_report import run_and_report
 
 
 @click.command(context_settings=CONTEXT)
@@ -28,6 +38,7 @@ from .options import CONTEXT, BatchSize, Widths, check_layers, fraction, layers_
     default=None,
     help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.",
 )
+@table_options
 @click.option(
     "-L",
     "--layers",
@@ -93,7 +104,14 @@ from .options import CONTEXT, BatchSize, Widths, check_layers, fraction, layers_
     show_default=True,
     help="L2 penalty on the weights.",
 )
-@click.option("--seed", type=int, default=TRAIN["seed"], show_default=True)
+@click.option(
+    "--dropout",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=TRAIN["dropout"],
+    show_default=True,
+    help="Share of hidden units zeroed at each training step (inverted dropout).",
+)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=TRAIN["seed"], show_default=True)
 @click.option(
     "--val-fraction",
     type=float,
@@ -155,6 +173,21 @@ from .options import CONTEXT, BatchSize, Widths, check_layers, fraction, layers_
     "--no-pictures", is_flag=True, help="With --out: write no pictures and no report.html (faster)."
 )
 @click.option(
+    "--resume",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Continue the stopped run of this --out folder from its checkpoint, with its settings "
+    "(only --out, --quiet and --json may be added).",
+)
+@click.option(
+    "--checkpoint-every",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="With --out: seconds between checkpoints (at an epoch's end, inside longer epochs, "
+    "and on Ctrl-C or SIGTERM).",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -170,6 +203,10 @@ from .options import CONTEXT, BatchSize, Widths, check_layers, fraction, layers_
 def train(
     data,
     label,
+    drop,
+    features,
+    na_values,
+    missing,
     layers,
     hidden,
     init,
@@ -181,6 +218,7 @@ def train(
     momentum,
     schedule,
     weight_decay,
+    dropout,
     seed,
     val_fraction,
     test_fraction,
@@ -195,6 +233,8 @@ def train(
     as_json,
     quiet,
     threads,
+    resume,
+    checkpoint_every,
 ):
     """Train an MLP and report train/validation/test loss and accuracy.
 
@@ -202,14 +242,63 @@ def train(
     Examples:
       npmlp train                                    # digits with the defaults
       npmlp train --data wine -L 5 -H 64 --epochs 100 --out runs/wine
-      npmlp train --data my.csv --label species --json
+      npmlp train --data penguins.csv --label species --out runs/penguins
+      npmlp train --data my.csv --label species --drop name,id --json
       npmlp train --data spirals:arms=3,n=600,noise=0.2 -H 64
       npmlp train --data mnist -H 128 --epochs 10    # downloaded once, then cached
       npmlp train --batch-size full --optimizer sgd --lr 0.5   # the seed's gradient descent
+      npmlp train --resume runs/wine                 # after Ctrl-C, SIGTERM or a crash
     """
-    from rich.console import Console
+    from ..interrupt import Signals
 
-    from ..job import RunSettings, default_config, write_run
+    with Signals() as signals:  # from here on, Ctrl-C and SIGTERM remove what they cut short
+        if resume is not None:
+            _refuse_settings_with_resume(click.get_current_context())
+            from ..runner import read_checkpoint
+
+            settings, options, state = read_checkpoint(resume)
+            out = resume if out is None else out
+        else:
+            (settings, options), state = _settings(**locals()), None
+        return run_and_report(settings, options, state, out, quiet, as_json, signals)
+
+
+def _settings(
+    data,
+    label,
+    drop,
+    features,
+    na_values,
+    missing,
+    layers,
+    hidden,
+    init,
+    activation,
+    epochs,
+    batch_size,
+    lr,
+    optimizer,
+    momentum,
+    schedule,
+    weight_decay,
+    dropout,
+    seed,
+    val_fraction,
+    test_fraction,
+    early_stopping,
+    patience,
+    restore_best,
+    min_val_rows,
+    scaling,
+    dtype,
+    threads,
+    no_pictures,
+    checkpoint_every,
+    **_,
+):
+    from ..data import TableOptions
+    from ..job import RunSettings, default_config
+    from ..runner import JobOptions
 
     if early_stopping.startswith("val_") and val_fraction == 0:
         raise NpmlpError(
@@ -223,6 +312,7 @@ def train(
         momentum=momentum,
         schedule=schedule,
         weight_decay=weight_decay,
+        dropout=dropout,
         val_fraction=val_fraction,
         patience=patience,
         restore_best=restore_best,
@@ -231,9 +321,11 @@ def train(
         threads=threads,
         early_stopping=None if early_stopping == "off" else early_stopping,
     )
+    table = TableOptions(drop=drop, features=features, na_values=na_values, missing=missing)
     settings = RunSettings(
         data=data,
         label=label,
+        table=table,
         layers=layers_for(layers, hidden, TRAIN["layers"]),
         hidden=hidden,
         activation=activation,
@@ -244,86 +336,18 @@ def train(
         seed=seed,
         config=config,
     )
-    from ..data import load_dataset
-
-    dataset = load_dataset(data, label=label)  # bad data fails before the progress bar shows
-    console = Console(stderr=True, quiet=quiet or as_json)
-    result = _train_with_progress(settings, console, dataset)
-    from ..health import health_warnings
-
-    for line in health_warnings(result.history.records):
-        click.echo(f"npmlp: warning: {line}", err=True)
-    if out is not None:
-        write_run(result, out, pictures=not no_pictures)
-    _print_result(result, out, quiet or as_json, no_pictures)
-    if as_json:
-        click.echo(json.dumps(result.metrics))
+    return settings, JobOptions(pictures=not no_pictures, checkpoint_every=checkpoint_every)
 
 
-def _train_with_progress(settings, console, dataset):
-    """``train_run`` under a progress bar: one update per epoch (train and validation
-    cross-entropy and accuracy); within an epoch longer than a quarter second, batches done,
-    rows per second and the time left (at most: early stopping may end sooner)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-    from rich.table import Column
-
-    from ..job import train_run
-
-    epochs = settings.config.epochs
-    fixed = Column(no_wrap=True)  # a narrow terminal cuts the status, not these
-    columns = (
-        TextColumn("epoch {task.fields[epoch]}/" + str(epochs), table_column=fixed),
-        BarColumn(bar_width=12),
-        TextColumn(
-            "{task.fields[status]}",
-            table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
-        ),
-        TextColumn("ETA", table_column=Column(no_wrap=True)),
-        TimeRemainingColumn(table_column=Column(no_wrap=True)),
-    )
-    with Progress(*columns, console=console, transient=False, refresh_per_second=4) as progress:
-        task = progress.add_task("train", total=epochs, status="", epoch=0)
-        last = {"status": ""}
-
-        def on_batch(epoch, done, n_batches, rows, seconds):
-            status = f"batch {done}/{n_batches} {rows / seconds:,.0f} rows/s" + last["status"]
-            progress.update(
-                task, completed=epoch - 1 + done / n_batches, status=status, epoch=epoch
-            )
-
-        def on_epoch(record, net):
-            status = f"loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f}"
-            if record["val_loss"] is not None:
-                status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
-            val = record["val_accuracy"]  # the last epoch's, shown beside the batches
-            last["status"] = f" | acc {record['train_accuracy']:.3f}" + (
-                "" if val is None else f" val {val:.3f}"
-            )
-            progress.update(task, completed=record["epoch"], status=status, epoch=record["epoch"])
-
-        return train_run(settings, callback=on_epoch, dataset=dataset, on_batch=on_batch)
-
-
-def _print_result(result, out, quiet, no_pictures=False):
-    from rich.console import Console
-    from rich.table import Table
-
-    m = result.metrics
-    if not quiet:
-        click.echo(f"npmlp on {m['data']}: {m['epochs']} epochs, {m['n_parameters']} parameters")
-        table = Table()
-        for col in ("split", "loss", "accuracy"):
-            table.add_column(col, justify="right" if col != "split" else "left")
-        for name in ("train", "val", "test"):
-            if f"{name}_loss" in m:
-                table.add_row(name, f"{m[f'{name}_loss']:.4f}", f"{m[f'{name}_accuracy']:.4f}")
-        Console().print(table)
-        if result.history.stopped_early:
-            click.echo(f"early stopping: best epoch {result.history.best_epoch} restored")
-        if out is not None:
-            click.echo(
-                f"wrote {out}/model.npz, history.csv, metrics.json"
-                + ("" if no_pictures else ", the pictures and report.html")
-            )
-    if not quiet:
-        click.echo(f"test accuracy: {m['test_accuracy']:.4f}")
+def _refuse_settings_with_resume(ctx):
+    given = [
+        max(p.opts, key=len)
+        for p in ctx.command.params
+        if p.name not in ("resume", "out", "quiet", "as_json")
+        and ctx.get_parameter_source(p.name) not in (ParameterSource.DEFAULT, None)
+    ]
+    if given:
+        raise NpmlpError(
+            f"--resume takes every setting from the checkpoint; drop {', '.join(given)} "
+            "(only --out, --quiet and --json go with --resume)"
+        )

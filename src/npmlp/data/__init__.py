@@ -8,7 +8,12 @@ A spec is one of (``npmlp data list`` shows them all):
 - a downloadable benchmark: ``mnist``, ``fashion-mnist``, ``kmnist`` (:mod:`.downloads`);
 - a file (:mod:`.files`, :mod:`.idx`): ``.csv``/``.tsv`` (``FILE.csv:header=no`` says it has no
   header line), ``.npz``, ``.npy`` features with their labels file, or IDX images. ``label``
-  names the CSV label column, or the labels file of an ``.npy`` or IDX file.
+  names the CSV label column, or the labels file of an ``.npy`` or IDX file;
+- a pandas DataFrame (:mod:`.frames`), read as a CSV table is.
+
+A table (CSV or DataFrame) comes as raw columns (numbers, NaN for a missing value, codes of
+texts; ``Dataset.table`` describes them, :mod:`npmlp.encoding` encodes them); ``table`` (a
+:class:`~.columns.TableOptions`) chooses and reads its columns.
 
 Every loader raises :class:`~npmlp.errors.DataError` (one line: what is wrong, how to fix it)
 and nothing else on bad input.
@@ -19,16 +24,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..encoding import check_trainable
 from ..errors import DataError
 from .base import Dataset, describe, validate_xy
 from .bundled import BUNDLED, load_bundled
+from .columns import TableOptions
 from .downloads import REMOTE, load_remote
 from .files import HEADER_CHOICES, load_csv, load_npy_pair, load_npz
+from .frames import is_frame, load_frame
 from .idx import load_idx_pair
 from .synthetic import SYNTHETIC, load_synthetic
 
 __all__ = [
     "Dataset",
+    "TableOptions",
     "load_dataset",
     "validate_xy",
     "describe",
@@ -64,7 +73,7 @@ def _is_idx(path: Path) -> bool:
     return bool(re.search(r"idx\d", name)) or name.endswith((".idx", ".idx.gz"))
 
 
-def _load(spec: str, label, console) -> tuple[Dataset, str]:
+def _load(spec: str, label, console, table: TableOptions, encoder) -> tuple[Dataset, str]:
     if spec in BUNDLED:
         return load_bundled(spec), spec
     head = spec.partition(":")[0].strip().lower()
@@ -85,7 +94,14 @@ def _load(spec: str, label, console) -> tuple[Dataset, str]:
         header = opts.get("header", "auto").lower()
         if header not in HEADER_CHOICES:
             raise DataError(f"{spec}: header={header!r}; use header=yes, no or auto")
-        return load_csv(path, label=opts.get("label", label), header=HEADER_CHOICES[header]), spec
+        ds = load_csv(
+            path,
+            label=opts.get("label", label),
+            header=HEADER_CHOICES[header],
+            options=table,
+            encoder=encoder,
+        )
+        return ds, spec
     if opts:
         raise DataError(f"{spec}: options ({', '.join(opts)}) are only for CSV files")
     if suffix == ".npz":
@@ -106,10 +122,35 @@ def _load(spec: str, label, console) -> tuple[Dataset, str]:
     )
 
 
-def load_dataset(spec: str, *, label=None, console=None) -> Dataset:
-    """Load a data set by name or file path (see the module docstring), then validate it."""
-    ds, where = _load(str(spec), label, console)
-    ds.X, ds.y = validate_xy(ds.X, ds.y, where)
+def load_dataset(
+    spec,
+    *,
+    label=None,
+    console=None,
+    table: TableOptions | None = None,
+    encoder=None,
+    check_columns: bool = True,
+) -> Dataset:
+    """Load a data set by name, file path or DataFrame (see the module docstring), then
+    validate it.
+
+    For a table: ``table`` chooses and reads its columns; ``encoder`` (a model's
+    :class:`~npmlp.encoding.TableEncoder`) reads the columns the model was trained on, by name;
+    without one, ``check_columns`` refuses a column ``npmlp train`` cannot use (free text, no
+    value) in one line naming it.
+    """
+    table = table or TableOptions()
+    if is_frame(spec):
+        ds, where = load_frame(spec, label=label, options=table, encoder=encoder), "DataFrame"
+    else:
+        ds, where = _load(str(spec), label, console, table, encoder)
+    if ds.table is None and (table.drop or table.features is not None):
+        raise DataError(f"{where}: --drop and --features choose columns of a table (CSV)")
+    if ds.table is not None and encoder is None and check_columns:
+        check_trainable(ds.table)
+    # read for a model (evaluate): one class may do
+    min_classes = 1 if encoder is not None else 2
+    ds.X, ds.y = validate_xy(ds.X, ds.y, where, min_classes, raw=ds.table is not None)
     if ds.X_test is not None:
         ds.X_test, ds.y_test = validate_xy(ds.X_test, ds.y_test, f"{where} (test part)", 1)
         if ds.X_test.shape[1] != ds.X.shape[1]:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..encoding import CATEGORY, NUMBER, RawColumns, action
 from ..errors import DataError
 from ..rows import first_nonfinite_row, is_streamed, iter_chunks
 
-__all__ = ["Dataset", "validate_xy", "describe"]
+__all__ = ["Dataset", "validate_xy", "describe", "describe_table"]
 
 
 @dataclass
@@ -21,6 +22,9 @@ class Dataset:
     X_test, y_test : an optional given test set, respected by the splits.
     feature_names : D names or None; target_names : names of the classes, or None.
     image_shape : (height, width) when the rows are images, else None.
+    table : for a table (CSV, DataFrame), the :class:`~npmlp.encoding.RawColumns` of X's
+        columns: X then holds raw columns (numbers, NaN for a missing value, codes of texts),
+        which :class:`~npmlp.encoding.TableEncoder` turns into the network's input.
     """
 
     name: str
@@ -33,6 +37,7 @@ class Dataset:
     image_shape: tuple | None = None
     source: str = ""
     extra: dict = field(default_factory=dict)
+    table: RawColumns | None = None
 
     @property
     def n_features(self) -> int:
@@ -44,10 +49,13 @@ class Dataset:
         return np.unique(ys)
 
 
-def validate_xy(X, y, where: str, min_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def validate_xy(
+    X, y, where: str, min_classes: int = 2, raw: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Check X : (N, D) numeric and finite, y : (N,), ``min_classes`` classes and N >= C.
 
-    A streamed X is scanned block by block and returned as it is.
+    ``raw``: X holds a table's raw columns, where NaN marks a missing value (its reader has
+    refused infinities). A streamed X is scanned block by block and returned as it is.
     """
     if not is_streamed(X):
         X = np.asarray(X)
@@ -66,7 +74,7 @@ def validate_xy(X, y, where: str, min_classes: int = 2) -> tuple[np.ndarray, np.
         )
     if y.dtype.kind not in "iufbUS":
         raise DataError(f"{where}: labels must be numbers or text, got dtype {y.dtype}")
-    n_bad, first = first_nonfinite_row(X)
+    n_bad, first = (0, None) if raw else first_nonfinite_row(X)
     if n_bad:
         raise DataError(
             f"{where}: {n_bad} row(s) contain NaN or infinity "
@@ -124,3 +132,49 @@ def describe(ds: Dataset) -> dict:
             "rows_with_missing": n_bad,
         }
     return info
+
+
+def _distinct(raw: RawColumns, X, k: int) -> int | None:
+    """How many distinct present values column k holds (None: more than a text column keeps)."""
+    if raw.kinds[k] == NUMBER:
+        col = X[:, k]
+        return int(np.unique(col[~np.isnan(col)]).size)
+    return raw.notes[k].get("distinct", len(raw.values[k])) if raw.notes else len(raw.values[k])
+
+
+def describe_table(ds: Dataset) -> dict:
+    """Every column of a table (``ds.table`` set): kind, missing cells, distinct values and what
+    ``npmlp train`` does with it, in the file's order; plus rows, D after encoding, classes."""
+    raw, X = ds.table, ds.X
+    labels, counts = np.unique(ds.y, return_counts=True)
+    label_counts = {str(k): int(v) for k, v in zip(labels, counts, strict=True)}
+    shown = ", ".join(f"{k} {v}" for k, v in list(label_counts.items())[:10])
+    rows = {}
+    D = 0
+    for k, name in enumerate(raw.names):
+        n = _distinct(raw, X, k)
+        what = action(raw, k, n)
+        if not what.startswith("refused"):
+            D += 1 if raw.kinds[k] == NUMBER else n
+        rows[name] = {"kind": raw.kinds[k], "missing": raw.missing[k], "distinct": n, "train": what}
+    columns = []
+    everything = ds.extra.get("all_columns") or [*raw.names, raw.label]
+    for name in everything:
+        if name == raw.label:
+            row = {"kind": "label", "missing": 0, "distinct": len(label_counts)}
+            row["train"] = f"the label: {shown}{', ...' if len(label_counts) > 10 else ''}"
+        else:
+            row = rows.get(name, {"kind": "-", "missing": None, "distinct": None})
+            row.setdefault("train", "left out (--drop / --features)")
+        columns.append({"name": name, **row})
+    return {
+        "name": ds.name,
+        "source": ds.source,
+        "n_rows": int(X.shape[0]),
+        "n_features": D,
+        "label": raw.label,
+        "classes": [c.item() if hasattr(c, "item") else c for c in ds.classes],
+        "class_counts": label_counts,
+        "n_categories": sum(1 for k in raw.kinds if k == CATEGORY),
+        "columns": columns,
+    }

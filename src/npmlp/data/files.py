@@ -6,32 +6,47 @@ Nothing here unpickles: every NumPy file is read with ``allow_pickle=False``.
 
 from __future__ import annotations
 
-import csv
-import io
+import os
+import stat
 import struct
 import tokenize
 import zipfile
 import zlib
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import DataError
 from ..rows import STREAM_BYTES, open_npy
+from ..safeio import (
+    SPECIAL,
+    FileRefused,
+    allocate,
+    file_kind,
+    inspect_npz,
+    open_npz,
+    open_regular,
+    read_into,
+    read_member,
+    read_npy_header,
+)
 from .base import Dataset
+from .columns import TableOptions
+from .plans import LABEL_NAMES, model_plan, train_plan
+from .table import Table, delimiter_for, iter_rows, looks_like_header, parse_csv
 
 __all__ = [
     "load_npz",
     "load_csv",
     "load_npy_pair",
     "read_table",
+    "read_csv_table",
     "read_npy",
+    "train_plan",
+    "model_plan",
     "LABEL_NAMES",
     "check_file",
     "HEADER_CHOICES",
 ]
 
-LABEL_NAMES = ("label", "target", "class", "y")
 HEADER_CHOICES = {
     "auto": None,
     "yes": True,
@@ -41,7 +56,7 @@ HEADER_CHOICES = {
     "true": True,
     "false": False,
 }
-# What NumPy may raise on a damaged file; each becomes one DataError line.
+# What a damaged file may raise past the checks; each becomes one DataError line.
 _NUMPY_ERRORS = (
     ValueError,
     OSError,
@@ -58,30 +73,50 @@ _NUMPY_ERRORS = (
     MemoryError,
     tokenize.TokenError,
 )
+_NPZ_ARRAYS = ("X", "y", "X_test", "y_test")
 
 
-def check_file(path: Path) -> None:
-    """Raise a :class:`DataError` unless ``path`` is an existing, non-empty, readable file."""
-    if not path.exists():
-        raise DataError(f"{path}: file not found; check the path")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a data file")
+def _nonblocking(path, flags):
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
+def check_file(path: Path) -> int:
+    """The size of ``path``; a :class:`DataError` unless it is a non-empty, readable, regular
+    file. A FIFO, device or socket is refused without being opened for a blocking read."""
     try:
-        size = path.stat().st_size
-        with open(path, "rb"):
-            pass
+        kind, size = file_kind(path)
+    except OSError as e:
+        raise DataError(f"{path}: cannot read it ({e.strerror}); check its permissions") from None
+    if kind == "missing":
+        raise DataError(f"{path}: file not found; check the path")
+    if kind == "folder":
+        raise DataError(f"{path}: is a folder, not a data file")
+    if kind == "special":
+        raise DataError(f"{path}: {SPECIAL}")
+    try:
+        with open(path, "rb", opener=_nonblocking) as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the stat
+                raise DataError(f"{path}: {SPECIAL}")
     except OSError as e:
         raise DataError(f"{path}: cannot read it ({e.strerror}); check its permissions") from None
     if size == 0:
         raise DataError(f"{path}: the file is empty")
+    return size
+
+
+_PICKLE = "holds pickled objects, which npmlp refuses to load because they can run code"
 
 
 def _numpy_error(path, e: Exception) -> DataError:
+    if isinstance(e, FileRefused):
+        if e.kind == "pickle":
+            return DataError(f"{path}: {_PICKLE}; save plain numeric arrays")
+        if e.kind in ("memory", "special"):
+            return DataError(f"{path}: {e}")
+        if e.kind == "big":
+            return DataError(f"{path}: {e}; save big features as .npy, which is streamed")
     if "pickle" in str(e).lower():
-        return DataError(
-            f"{path}: holds pickled objects, which npmlp refuses to load because "
-            "they can run code; save plain numeric arrays"
-        )
+        return DataError(f"{path}: {_PICKLE}; save plain numeric arrays")
     if isinstance(e, MemoryError):
         return DataError(
             f"{path}: its header asks for more memory than this machine has; the file is corrupted"
@@ -90,24 +125,36 @@ def _numpy_error(path, e: Exception) -> DataError:
     return DataError(f"{path}: truncated or corrupted NumPy file ({msg})")
 
 
+def _not_npz(path, magic: bytes) -> DataError:
+    if magic[:1] == b"\x80":
+        return DataError(f"{path}: {_PICKLE}; save plain numeric arrays")
+    return DataError(f"{path}: not an .npz archive; save it with np.savez(path, X=X, y=y)")
+
+
 def load_npz(path) -> Dataset:
-    """``.npz`` with arrays ``X`` (N, D) and ``y`` (N,), optionally ``X_test`` and ``y_test``."""
+    """``.npz`` with arrays ``X`` (N, D) and ``y`` (N,), optionally ``X_test`` and ``y_test``.
+
+    Only those members are read, each after its header is checked against the archive.
+    """
     path = Path(path)
     check_file(path)
-    try:  # our own handle: np.load leaks its file when the archive is damaged
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise DataError(
-                    f"{path}: not an .npz archive; save it with np.savez(path, X=X, y=y)"
-                )
-            missing = [k for k in ("X", "y") if k not in z.files]
-            if missing:
-                raise DataError(
-                    f"{path}: no array named {' or '.join(missing)} (found: "
-                    f"{', '.join(z.files) or 'none'}); save it with "
-                    "np.savez(path, X=X, y=y)"
-                )
-            arrays = {k: z[k] for k in ("X", "y", "X_test", "y_test") if k in z.files}
+    try:
+        with open_regular(path) as fh:
+            magic = fh.read(4)
+            if magic != b"PK\x03\x04":
+                raise _not_npz(path, magic)
+            fh.seek(0)
+            with open_npz(fh) as zf:
+                members = inspect_npz(zf, _NPZ_ARRAYS)
+                missing = [k for k in ("X", "y") if k not in members]
+                if missing:
+                    found = [n[:-4] if n.endswith(".npy") else n for n in zf.namelist()]
+                    raise DataError(
+                        f"{path}: no array named {' or '.join(missing)} (found: "
+                        f"{', '.join(found) or 'none'}); save it with "
+                        "np.savez(path, X=X, y=y)"
+                    )
+                arrays = {k: read_member(zf, members[k]) for k in _NPZ_ARRAYS if k in members}
     except DataError:
         raise
     except _NUMPY_ERRORS as e:
@@ -125,22 +172,39 @@ def load_npz(path) -> Dataset:
 
 
 def read_npy(path, *, stream: bool | None = None):
-    """One ``.npy`` array, or a StreamedRows read from disk when ``stream`` or it is big."""
+    """One ``.npy`` array, or a StreamedRows read from disk when ``stream`` or it is big.
+
+    The header's size is checked against the file's before the array is allocated.
+    """
     path = Path(path)
-    check_file(path)
+    size = check_file(path)
     if stream is None:
-        stream = path.stat().st_size >= STREAM_BYTES
+        stream = size >= STREAM_BYTES
     try:
         if stream:
             return open_npy(path)
-        with open(path, "rb") as fh:
-            a = np.load(fh, allow_pickle=False)
+        with open_regular(path) as fh:
+            magic = fh.read(6)
+            if magic[:4] == b"PK\x03\x04":
+                raise DataError(
+                    f"{path}: not an .npy file (it is an .npz archive?); save one array with "
+                    "np.save"
+                )
+            if magic[:1] == b"\x80":
+                raise FileRefused(_PICKLE, "pickle")
+            fh.seek(0)
+            h = read_npy_header(fh, cap=1 << 62)  # the file's own size is the bound here
+            if size < h.offset + h.nbytes:
+                raise FileRefused(
+                    f"the header says {h.offset + h.nbytes} bytes but the file has {size}"
+                )
+            a = allocate(h.shape, h.dtype, "F" if h.fortran else "C")
+            if read_into(fh, a.T if h.fortran else a) != h.nbytes:
+                raise FileRefused("the file ended early (truncated?)")
+    except DataError:
+        raise
     except _NUMPY_ERRORS as e:
         raise _numpy_error(path, e) from None
-    if not isinstance(a, np.ndarray):
-        raise DataError(
-            f"{path}: not an .npy file (it is an .npz archive?); save one array with np.save"
-        )
     return a
 
 
@@ -195,49 +259,46 @@ def load_npy_pair(X_path, y_path=None) -> Dataset:
     )
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def read_table(path, header: bool | None = None) -> tuple[list[str] | None, list[list[str]]]:
-    """Read a CSV or TSV file: ``(header or None, rows)``; the delimiter is sniffed.
-
-    ``header``: ``None`` detects a header row (text above numbers), ``True``/``False`` say.
-    """
+def read_csv_table(
+    path, *, make_plan, header=None, options: TableOptions | None = None, known_names=()
+) -> Table:
+    """A CSV/TSV file parsed in chunks into a :class:`~.table.Table` (see :mod:`.table`)."""
     path = Path(path)
     check_file(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not a text file (not UTF-8); give a CSV file") from None
+        with open_regular(path) as fh:
+            return parse_csv(
+                fh,
+                path,
+                make_plan=make_plan,
+                header=header,
+                options=options,
+                known_names=known_names,
+            )
+    except MemoryError:
+        raise DataError(f"{path}: the table needs more memory than this machine has") from None
+    except FileRefused as e:
+        raise DataError(f"{path}: {e}") from None
     except OSError as e:
         raise DataError(f"{path}: cannot read it ({e.strerror})") from None
-    if not text.strip():
-        raise DataError(f"{path}: the file is empty")
-    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    if path.suffix.lower() not in (".tsv", ".tab", ".csv"):
-        first = text.strip().splitlines()[0]
-        delimiter = max((",", "\t", ";"), key=first.count)
-    try:
-        rows = [
-            r
-            for r in csv.reader(io.StringIO(text), delimiter=delimiter)
-            if r and (len(r) > 1 or r[0].strip())
-        ]  # skip blank lines only
-    except csv.Error as e:
-        raise DataError(f"{path}: malformed CSV ({e})") from None
+
+
+def read_table(path, header: bool | None = None) -> tuple[list[str] | None, list[list[str]]]:
+    """Read a small CSV or TSV file as text: ``(header or None, rows)``.
+
+    Lines and columns are capped as in :mod:`.table`, but the rows are kept as Python lists:
+    use :func:`read_csv_table` for anything big.
+    """
+    path = Path(path)
+    check_file(path)
+    with open_regular(path) as fh:
+        delimiter = delimiter_for(path, fh.readline(1 << 20))
+        fh.seek(0)
+        rows = [r for _, r in iter_rows(fh, path, delimiter)]
     if not rows:
         raise DataError(f"{path}: the file is empty")
     if header is None:
-        header = (
-            not all(_is_number(c) for c in rows[0])
-            and len(rows) > 1
-            and sum(map(_is_number, rows[1])) > sum(map(_is_number, rows[0]))
-        )
+        header = looks_like_header(rows[0], rows[1] if len(rows) > 1 else None)
     names = None
     if header:
         names, rows = [c.strip() for c in rows[0]], rows[1:]
@@ -246,70 +307,50 @@ def read_table(path, header: bool | None = None) -> tuple[list[str] | None, list
     width = len(names) if names else len(rows[0])
     for n, r in enumerate(rows):
         if len(r) != width:
-            line = n + (2 if names else 1)
             raise DataError(
-                f"{path}: line {line} has {len(r)} fields but the "
+                f"{path}: line {n + (2 if names else 1)} has {len(r)} fields but the "
                 f"{'header' if names else 'first line'} has {width}; every row "
                 "needs the same number of columns"
             )
     return names, rows
 
 
-def _label_column(header, width: int, label, path) -> int:
-    if label is None:
-        if header:
-            lowered = [h.lower() for h in header]
-            for name in LABEL_NAMES:
-                if name in lowered:
-                    return lowered.index(name)
-        return width - 1
-    if header and label in header:
-        return header.index(label)
-    if str(label).lstrip("-").isdigit():
-        i = int(label)
-        if -width <= i < width:
-            return i % width
-    cols = ", ".join(header) if header else f"0..{width - 1}"
-    raise DataError(f"{path}: no label column {label!r}; columns are: {cols}")
-
-
-def load_csv(path, label=None, header: bool | None = None) -> Dataset:
+def load_csv(
+    path, label=None, header: bool | None = None, options: TableOptions | None = None, encoder=None
+) -> Dataset:
     """CSV/TSV with one label column: the one named ``label``/``target``/``class``/``y``,
     else the last; ``label`` (a name or a 0-based index) chooses another. Labels may be
-    text (the model then predicts the text); features must be numbers. ``header``:
-    ``None`` detects it, ``True``/``False`` say whether the first line holds column names."""
+    text (the model then predicts the text). ``header``: ``None`` detects it, ``True``/``False``
+    say whether the first line holds column names.
+
+    The feature columns become raw columns (:mod:`npmlp.encoding`): ``X`` holds numbers, NaN
+    for a missing value and the codes of texts, and ``table`` describes them. ``options``
+    chooses and reads the columns (:class:`~.columns.TableOptions`); ``encoder``, a model's
+    table encoder, reads the columns it was trained on, by name, with their kinds.
+
+    Integer labels stay exact up to 2**63; an empty label cell is an error naming its line."""
     path = Path(path)
-    names, rows = read_table(path, header)
-    width = len(rows[0])
-    if width < 2:
-        raise DataError(f"{path}: needs at least one feature column and one label column")
-    j = _label_column(names, width, label, path)
-    labels = [r[j].strip() for r in rows]
-    feats = [c for c in range(width) if c != j]
-    X = np.empty((len(rows), len(feats)), np.float64)
-    for n, r in enumerate(rows):
-        for k, c in enumerate(feats):
-            try:
-                X[n, k] = float(r[c])
-            except ValueError:
-                col = names[c] if names else str(c)
-                line = n + (2 if names else 1)
-                raise DataError(
-                    f"{path}: line {line}, column {col!r}: {r[c]!r} is not a "
-                    "number; features must be numeric"
-                ) from None
-    if all(_is_number(v) for v in labels):
-        y = np.array([float(v) for v in labels])
-        if np.isfinite(y).all() and np.all(y == np.round(y)) and np.abs(y).max() < 2**53:
-            y = y.astype(np.int64)
+    options = options or TableOptions()
+    if encoder is not None:
+
+        def make_plan(names, width):
+            return model_plan(names, width, encoder, path, label, keep_label=True)
+
+        known = tuple(encoder.names) if encoder.header else ()
     else:
-        y = np.array(labels)
-    feature_names = [names[c] for c in feats] if names else None
+
+        def make_plan(names, width):
+            return train_plan(names, width, label, options, path)
+
+        known = ()
+    t = read_csv_table(path, make_plan=make_plan, header=header, options=options, known_names=known)
+    names, j = t.names, t.label_column
     return Dataset(
         name=path.stem,
-        X=X,
-        y=y,
-        feature_names=feature_names,
+        X=t.X,
+        y=t.y,
+        feature_names=list(t.raw.names) if names else None,
         source=str(path),
-        extra={"label_column": names[j] if names else j},
+        extra={"label_column": names[j] if names else j, "all_columns": names},
+        table=t.raw,
     )

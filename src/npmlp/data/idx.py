@@ -2,8 +2,8 @@
 
 An IDX file is: two zero bytes, a type byte (0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
 0x0D float32, 0x0E float64), a byte giving the number of dimensions, one big-endian uint32
-per dimension, then the values, big-endian, row-major. :func:`read_idx` checks that the
-header's sizes match the number of bytes exactly.
+per dimension, then the values, big-endian, row-major. :func:`read_idx` checks the header's
+sizes against the bytes on disk before it allocates, and that they match the data exactly.
 """
 
 from __future__ import annotations
@@ -17,39 +17,70 @@ import numpy as np
 
 from ..atomic import atomic_write
 from ..errors import DataError
+from ..safeio import (
+    SPECIAL,
+    FileRefused,
+    allocate,
+    file_kind,
+    open_regular,
+    read_exact,
+    read_into,
+)
 from .base import Dataset
 
 __all__ = ["read_idx", "write_idx", "load_idx_pair", "labels_path_for", "IDX_TYPES"]
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _MAX_BYTES = 4 << 30
+_GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise DataError(f"{path}: file not found; check the path")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not an IDX file")
+def _open(path: Path):
+    """The file, opened if it is a regular non-empty file; and its size on disk."""
     try:
-        raw = path.read_bytes()
+        kind, size = file_kind(path)
+        if kind == "file" and size:
+            return open_regular(path), size
+    except FileRefused:
+        kind = "special"
     except OSError as e:
         raise DataError(f"{path}: cannot read it ({e.strerror})") from None
-    if not raw:
-        raise DataError(f"{path}: the file is empty")
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:
-            raise DataError(
-                f"{path}: truncated or corrupted gzip file ({e}); download it again"
-            ) from None
-    return raw
+    if kind == "missing":
+        raise DataError(f"{path}: file not found; check the path")
+    if kind == "folder":
+        raise DataError(f"{path}: is a folder, not an IDX file")
+    if kind == "special":
+        raise DataError(f"{path}: {SPECIAL}")
+    raise DataError(f"{path}: the file is empty")
 
 
 def read_idx(path) -> np.ndarray:
-    """Read an IDX file (``.gz`` or not) into an array of the header's shape, native order."""
+    """Read an IDX file (``.gz`` or not) into an array of the header's shape, native order.
+
+    The header's size is checked before anything is allocated: against the file's size for
+    a plain file, against the most the compressed bytes can expand to for gzip; a gzip
+    stream is then decompressed in chunks straight into the array and must end right there.
+    """
     path = Path(path)
-    raw = _read_bytes(path)
+    f, size = _open(path)
+    with f:
+        gz = f.read(2) == b"\x1f\x8b"
+        f.seek(0)
+        stream = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
+        try:
+            return _read_idx(stream, path, size, gz)
+        except _GZIP_ERRORS as e:
+            if not gz:
+                raise DataError(f"{path}: cannot read it ({e})") from None
+            raise DataError(
+                f"{path}: truncated or corrupted gzip file ({e}); download it again"
+            ) from None
+        except FileRefused as e:
+            raise DataError(f"{path}: {e}") from None
+
+
+def _read_idx(stream, path: Path, size: int, gz: bool) -> np.ndarray:
+    raw = read_exact(stream, 4)
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in IDX_TYPES or raw[3] == 0:
         raise DataError(
             f"{path}: not an IDX file (bad magic number {raw[:4].hex()}); expected "
@@ -57,21 +88,44 @@ def read_idx(path) -> np.ndarray:
         )
     ndim = raw[3]
     head = 4 + 4 * ndim
-    if len(raw) < head:
+    dims = read_exact(stream, 4 * ndim)
+    if len(dims) < 4 * ndim:
         raise DataError(
             f"{path}: IDX header cut short: {ndim} dimensions need {head} bytes, "
-            f"the file has {len(raw)}"
+            f"the file has {4 + len(dims)}"
         )
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
+    shape = tuple(int(d) for d in np.frombuffer(dims, ">u4"))
     dtype = np.dtype(IDX_TYPES[raw[2]])
-    expected = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
-    if expected != len(raw) - head or expected > _MAX_BYTES:
+    expected = dtype.itemsize
+    for d in shape:
+        expected *= d
+    # what the bytes on disk can hold: exactly the rest of a plain file; for gzip, at most
+    # what deflate can expand them to (1032 times)
+    room = size - head if not gz else 1032 * size
+    if expected > _MAX_BYTES or expected > room or (not gz and expected != room):
+        held = room if not gz else f"at most {room} once decompressed"
         raise DataError(
             f"{path}: IDX header says shape {shape} of {dtype.name} "
-            f"({expected} bytes of data) but the file holds {len(raw) - head}; "
+            f"({expected} bytes of data) but the file holds {held}; "
             "the file is truncated or corrupted"
         )
-    return np.frombuffer(raw, dtype, offset=head).reshape(shape).astype(dtype.newbyteorder("="))
+    a = allocate(shape, dtype)
+    got = read_into(stream, a)
+    if got < expected:
+        raise DataError(
+            f"{path}: IDX header says shape {shape} of {dtype.name} "
+            f"({expected} bytes of data) but the file holds {got}; "
+            "the file is truncated or corrupted"
+        )
+    if gz and stream.read(1):
+        raise DataError(
+            f"{path}: IDX header says shape {shape} of {dtype.name} "
+            f"({expected} bytes of data) but the file holds more; "
+            "the file is truncated or corrupted"
+        )
+    if not dtype.isnative:
+        a.byteswap(inplace=True)  # in place: no second copy of the data
+    return a.view(dtype.newbyteorder("="))
 
 
 def write_idx(path, a: np.ndarray, *, compress: bool | None = None) -> None:
@@ -109,7 +163,8 @@ def _images_to_rows(images: np.ndarray, path) -> tuple[np.ndarray, tuple | None]
             "(idx3) and its labels (idx1)"
         )
     image_shape = tuple(images.shape[1:]) if images.ndim == 3 else None
-    return images.reshape(images.shape[0], -1), image_shape
+    width = int(np.prod(images.shape[1:]))  # not -1: an IDX file may hold 0 rows
+    return images.reshape(images.shape[0], width), image_shape
 
 
 def load_idx_pair(

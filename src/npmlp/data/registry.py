@@ -14,7 +14,8 @@ FILE_FORMS = (
     (
         "FILE.csv / FILE.tsv",
         "table with a header or not; --label NAME|INDEX picks the label "
-        "column (default: label/target/class/y, else the last); text labels are kept",
+        "column (default: label/target/class/y, else the last); text labels are kept; text "
+        "features one-hot encoded, missing values filled (--drop, --features, --na-values)",
     ),
     ("FILE.npz", "arrays X (N, D) and y (N,), optionally X_test and y_test"),
     (

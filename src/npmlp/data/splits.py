@@ -31,6 +31,11 @@ def stratified_split(y: np.ndarray, fraction: float, seed: int | None):
     stratify = y if counts.min() >= 2 and n_held >= len(counts) else None
     if n_held >= len(y):
         raise DataError(f"a split of {fraction:g} leaves no training rows out of {len(y)}")
+    if len(y) - n_held < len(counts):
+        raise DataError(
+            f"a split of {fraction:g} keeps {len(y) - n_held} of {len(y)} rows, fewer than the "
+            f"{len(counts)} classes; use a smaller fraction"
+        )
     keep, held = train_test_split(idx, test_size=n_held, random_state=seed, stratify=stratify)
     return np.sort(keep), np.sort(held)
 

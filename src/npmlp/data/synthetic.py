@@ -31,8 +31,6 @@ def _moons(n, noise, rng, **_):
 
 
 def _circles(n, noise, rng, factor=0.5, **_):
-    if not 0 < factor < 1:
-        raise DataError(f"circles: factor must be in (0, 1), got {factor:g}")
     from sklearn import datasets as skd
 
     return skd.make_circles(n, noise=noise, factor=factor, random_state=_seed(rng))
@@ -80,6 +78,13 @@ SYNTHETIC = {
 COMMON = {"n": 600, "seed": 0}
 INTEGER_KEYS = {"n", "seed", "arms", "classes"}
 FLOAT_KEYS = {"noise", "factor", "std", "turns"}
+# every number setting: (what it must be, the test); NaN and infinity are refused first
+FLOAT_RULES = {
+    "noise": (">= 0", lambda v: v >= 0),
+    "factor": ("in (0, 1)", lambda v: 0 < v < 1),
+    "std": ("> 0", lambda v: v > 0),
+    "turns": ("> 0", lambda v: v > 0),
+}
 
 
 def parse_spec(spec: str) -> tuple[str, dict]:
@@ -121,8 +126,9 @@ def load_synthetic(spec: str) -> Dataset:
         raise DataError(f"{spec}: needs 2 to 100 classes, got {n_classes}")
     if not n_classes <= s["n"] <= 10_000_000:
         raise DataError(f"{spec}: n must be between {n_classes} and 10000000, got {s['n']}")
-    if s["noise"] < 0:
-        raise DataError(f"{spec}: noise must be >= 0, got {s['noise']:g}")
+    for key, (what, ok) in FLOAT_RULES.items():
+        if key in s and not (np.isfinite(s[key]) and ok(s[key])):
+            raise DataError(f"{spec}: {key} must be a finite number {what}, got {s[key]:g}")
     if s["seed"] < 0:
         raise DataError(f"{spec}: seed must be >= 0, got {s['seed']}")
     rng = np.random.default_rng(s.pop("seed"))

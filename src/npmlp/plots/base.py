@@ -49,11 +49,14 @@ def class_colors(C: int) -> np.ndarray:
 
 
 def class_names(classes, target_names=None) -> list[str]:
-    """Display names of the C classes: the data set's target names when it gives them."""
+    """Display names of the C classes: the data set's target names when it gives them.
+
+    Drawn as plain text: a ``$`` is escaped, so that a label such as ``$x^$`` is not read as
+    matplotlib's mathtext (which fails on it, or draws ``$x$`` as a formula)."""
     classes = list(classes)
     if target_names and len(target_names) == len(classes):
-        return [str(t) for t in target_names]
-    return [str(c) for c in classes]
+        classes = target_names
+    return [str(c).replace("$", r"\$") for c in classes]
 
 
 def mosaic(tiles: np.ndarray, cols: int, gap: int, band: int, fill: float = 1.0):

@@ -146,6 +146,17 @@ class BoundaryRecorder:
         if epoch == 1 or epoch % self.every == 0:
             self.snapshot(net, f"epoch {epoch}")
 
+    def state(self) -> dict:
+        """The frames so far as arrays (a checkpoint's part, :mod:`npmlp.checkpoint`)."""
+        if not self.frames:
+            return {}
+        epochs = [int(label.split()[-1]) for label, _ in self.frames]
+        return {"epochs": np.array(epochs), "frames": np.stack([img for _, img in self.frames])}
+
+    def load_state(self, arrays: dict) -> None:
+        pairs = zip(arrays.get("epochs", ()), arrays.get("frames", ()), strict=True)
+        self.frames = [(f"epoch {int(e)}", img) for e, img in pairs]
+
 
 def write_boundary_gif(frames, plane: Plane, X, y, names, path, fps: int = 6) -> None:
     """Write the recorded region pictures as an animated GIF (matplotlib's PillowWriter)."""

@@ -1,0 +1,309 @@
+"""One page's run: its data, its network, and training steps exactly as ``npmlp train`` takes them.
+
+A :class:`Session` holds the settings of :mod:`.config`, the synthetic data set they name
+(split and scaled as :func:`npmlp.job.train_run` does), an :class:`~npmlp.MLP` and its
+optimiser. :meth:`Session.step` is one minibatch update through the model's own code --
+``MLP.forward_backward`` on a :class:`~npmlp.model.Workspace`, then ``opt.step`` -- with the
+batches drawn in the order :func:`npmlp.fit` draws them. So after ``k`` whole epochs the
+weights equal those of the ``npmlp train`` command :meth:`Session.command` prints, bit for bit.
+
+Everything here is synchronous and knows nothing of the web; :mod:`.server` runs it off the
+event loop, one call at a time per session.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+
+import numpy as np
+
+from ..data import load_dataset
+from ..data.splits import split_dataset
+from ..errors import NpmlpError
+from ..model import MLP
+from ..model_file import save
+from ..optim import make_optimizer
+from ..packing import packed
+from ..preprocessing import Preprocessing
+from ..training import TrainConfig
+from ..workspace import Workspace
+from . import config as cfgmod
+from .engine import graph_rows, grid_views, tiny_network
+from .frames import encode, prob_u8, unit_u8, weights_i8
+
+__all__ = ["Session", "RES", "UNIT_RES"]
+
+RES = 64  # decision regions: RES x RES pixels
+UNIT_RES = 32  # each unit's heat map in the diagram (the enlarged unit gets RES)
+
+
+def new_net(cfg: dict, C: int) -> MLP:
+    """The network the settings describe (He init, as ``npmlp train``'s default)."""
+    extra = {} if cfg["activation"] == "relu" else {"activation": cfg["activation"]}
+    return MLP(2, cfg["widths"], cfg["layers"], C, seed=cfg["seed"], init="he", **extra)
+
+
+class Session:
+    """A run of the playground. ``cfg``: settings (see :data:`.config.DEFAULTS`)."""
+
+    def __init__(self, cfg: dict | None = None):
+        self.cfg = cfgmod.merge(dict(cfgmod.DEFAULTS), cfg or {})
+        self.tiny_net = None
+        self.reset()
+
+    # ------------------------------------------------------------------ setup
+    def configure(self, changes: dict) -> None:
+        """Check and apply new settings, then start a fresh run. Raises NpmlpError."""
+        self.cfg = cfgmod.merge(self.cfg, changes)
+        self.reset()
+
+    def reset(self) -> None:
+        """A fresh run of the current settings: data, split, scaling, weights, batch order."""
+        cfg = self.cfg
+        self.spec = cfgmod.data_spec(cfg)
+        ds = load_dataset(self.spec)
+        train_idx, test_idx = split_dataset(ds, cfg["test_fraction"], cfg["seed"])
+        net = new_net(cfg, len(ds.classes))
+        net.classes = ds.classes
+        y = net.encode_labels(ds.y)
+        self.X, self.y, self.is_test = ds.X, y, np.zeros(len(y), bool)
+        self.is_test[test_idx] = True
+        self.X_train, self.y_train = ds.X[train_idx], y[train_idx]
+        self.X_test, self.y_test = ds.X[test_idx], y[test_idx]
+        net.preprocessing = Preprocessing.fit("standard", self.X_train)  # training rows only
+        self.net = net
+        n = len(self.y_train)
+        self.B = min(cfg["batch_size"], n) if cfg["batch_size"] else n
+        self.n_batches = math.ceil(n / self.B)
+        self.workspaces = {self.B: Workspace(net, self.B)}
+        if n % self.B:
+            self.workspaces[n % self.B] = Workspace(net, n % self.B)
+        self.opt = make_optimizer(cfg["optimizer"], net.params, momentum=0.9)
+        self.flat = packed(net.params)
+        self.backup = self.flat.copy()
+        self.rng = np.random.default_rng(cfg["seed"])  # as npmlp.fit: shuffled each epoch
+        self.order = np.arange(n)
+        self._shuffle()
+        self.steps, self.batch, self.epochs = 0, 0, 0
+        self.selected = None  # (layer index i, unit j) shown enlarged
+        self.run = getattr(self, "run", 0) + 1  # frames of an earlier run are dropped by the page
+        self._make_grid()
+
+    def _shuffle(self) -> None:
+        if self.n_batches > 1:  # npmlp.fit shuffles only when an epoch has several batches
+            self.rng.shuffle(self.order)
+
+    def _make_grid(self) -> None:
+        """The plane around the data, square, as RES x RES pixel centres (row 0 at the top)."""
+        lo, hi = self.X.min(axis=0), self.X.max(axis=0)
+        centre, half = (lo + hi) / 2, (hi - lo).max() * 0.6
+        self.extent = [centre[0] - half, centre[0] + half, centre[1] - half, centre[1] + half]
+        t = (np.arange(RES) + 0.5) / RES
+        gx = self.extent[0] + t * 2 * half
+        gy = self.extent[3] - t * 2 * half
+        G = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+        self.grid = self.net.scale_input(G)
+
+    # ------------------------------------------------------------------ training
+    def next_rows(self) -> np.ndarray:
+        """Indices into the training split of the batch the next step will use."""
+        return self.order[self.batch * self.B : (self.batch + 1) * self.B]
+
+    def step(self) -> float:
+        """One minibatch update, exactly as :func:`npmlp.fit` makes it. Returns the loss.
+
+        Raises :class:`NpmlpError` (weights unchanged) when the loss or a weight turns
+        non-finite.
+        """
+        net, rows = self.net, self.next_rows()
+        ws = self.workspaces[rows.shape[0]]
+        np.copyto(ws.X, self.X_train[rows], casting="unsafe")
+        net.scale_input(ws.X, out=ws.X)
+        np.take(self.y_train, rows, out=ws.y)
+        np.copyto(self.backup, self.flat)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: reported below
+            loss, _ = net.forward_backward(ws, None, self.cfg["l2"])
+            if math.isfinite(loss):
+                self.opt.step(ws.grads, self.cfg["lr"])
+        if not (math.isfinite(loss) and math.isfinite(float(self.flat.sum()))):
+            np.copyto(self.flat, self.backup)
+            lr = self.cfg["lr"]
+            raise NpmlpError(
+                f"training diverged at step {self.steps + 1} (the loss became {loss:g}); the "
+                f"weights are kept as before that step: lower the learning rate (now {lr:g}, "
+                f"try {lr / 10:g}) and press reset"
+            )
+        self.steps += 1
+        self.batch += 1
+        if self.batch == self.n_batches:
+            self.batch, self.epochs = 0, self.epochs + 1
+            self._shuffle()
+        return loss
+
+    def advance(self, steps: int) -> None:
+        for _ in range(steps):
+            self.step()
+
+    def finish_epoch(self) -> None:
+        """Steps until the current epoch ends (a whole epoch when at an epoch's start)."""
+        self.step()
+        while self.batch:
+            self.step()
+
+    # ------------------------------------------------------------------ views
+    def data_message(self) -> dict:
+        """The points (raw coordinates), their classes, which are test rows, the plane."""
+        return {
+            "type": "data",
+            "run": self.run,
+            "spec": self.spec,
+            "points": np.round(self.X, 4).ravel().tolist(),
+            "labels": self.y.tolist(),
+            "test": self.is_test.astype(int).tolist(),
+            "extent": [round(v, 4) for v in self.extent],
+            "classes": int(self.net.C),
+            "widths": list(self.cfg["widths"]),
+            "layers": self.net.L,
+            "n_batches": self.n_batches,
+            "config": self.cfg,
+        }
+
+    def metrics(self) -> dict:
+        train = self.net.evaluate(self.X_train, self.y_train)
+        test = self.net.evaluate(self.X_test, self.y_test)
+        return {
+            "train_loss": train["loss"],
+            "train_acc": train["accuracy"],
+            "test_loss": test["loss"],
+            "test_acc": test["accuracy"],
+        }
+
+    def frame(self, playing: bool = False) -> bytes:
+        """Everything the page redraws: regions, every unit's heat map, weights, the metrics."""
+        net = self.net
+        views = grid_views(net, self.grid, RES, UNIT_RES)
+        P = views["P"]
+        cls = P.argmax(axis=1).astype(np.uint8)
+        conf = (P.max(axis=1) - 1.0 / net.C) / (1.0 - 1.0 / net.C)
+        units, scales = unit_u8(np.concatenate(views["units"]))
+        out_maps = prob_u8(P.T.reshape(net.C, RES, RES)[:, :: RES // UNIT_RES, :: RES // UNIT_RES])
+        segments = [("cls", cls), ("conf", prob_u8(conf)), ("units", units), ("out", out_maps)]
+        w_scale, b_scale = [], []
+        for kind, scale in (("W", w_scale), ("b", b_scale)):
+            qs = []
+            for k, v in net.params.items():
+                if k[0] == kind:
+                    q, m = weights_i8(v)
+                    qs.append(q.ravel())
+                    scale.append(m)
+            segments.append((kind, np.concatenate(qs)))
+        big = None
+        if self.selected is not None:
+            i, j = self.selected
+            big_map, big_scale = unit_u8(views["full"][(i - 1) // 2][j : j + 1])
+            segments.append(("big", big_map[0]))
+            big = {"layer": i, "unit": j, "scale": big_scale[0]}
+        header = {
+            "type": "frame",
+            "run": self.run,
+            "step": self.steps,
+            "epoch": self.epochs + self.batch / self.n_batches,
+            "playing": playing,
+            "res": RES,
+            "unit_res": UNIT_RES,
+            "unit_scale": scales,
+            "w_scale": w_scale,
+            "b_scale": b_scale,
+            "big": big,
+            **self.metrics(),
+        }
+        return encode(header, segments)
+
+    def select(self, unit) -> None:
+        """Enlarge hidden unit ``[i, j]`` (x^(i), i odd < L; 0 <= j < its width), or ``None``."""
+        if unit is None:
+            self.selected = None
+            return
+        widths = self.cfg["widths"]
+        ok = isinstance(unit, list) and len(unit) == 2
+        ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in unit)
+        if ok:
+            i, j = unit
+            ok = i % 2 == 1 and 1 <= i < self.net.L and 0 <= j < widths[(i - 1) // 2]
+        if not ok:
+            raise NpmlpError(
+                f"unit must be [layer, index] of a hidden unit (layer 1, 3, ... {self.net.L - 2}), "
+                f"got {cfgmod.shown(unit)}"
+            )
+        self.selected = (i, j)
+
+    def seed_view(self) -> dict:
+        """The seed's view of the batch the next step will use, with the current weights."""
+        rows = self.next_rows()
+        X = np.empty((len(rows), 2), self.net.dtype)  # scaled in the training dtype, as step()
+        np.copyto(X, self.X_train[rows], casting="unsafe")
+        self.net.scale_input(X, out=X)
+        table = graph_rows(self.net, X, self.y_train[rows], self.cfg["l2"])
+        return {"type": "seed_view", "step": self.steps, "N": len(rows), "rows": table}
+
+    def tiny(self, fresh: bool) -> dict:
+        """One step of the tiny network (N=4, D=2, H=3, C=2) on 2 points of class 0 and 2 of 1.
+
+        The points are the first of each class in the data set (every set has at least 3 of
+        each), scaled as the training rows are.
+        """
+        y = self.y
+        rows = np.concatenate([np.flatnonzero(y == 0)[:2], np.flatnonzero(y == 1)[:2]])
+        X = self.net.preprocessing.apply(self.X[rows])
+        net = None if fresh else self.tiny_net
+        self.tiny_net, result = tiny_network(X, y[rows], self.cfg["lr"], self.cfg["seed"], net)
+        return {"type": "tiny", **result}
+
+    # ------------------------------------------------------------------ take it away
+    def command(self) -> dict:
+        """The ``npmlp train`` line that repeats this run, and whether it repeats it exactly."""
+        cmd = cfgmod.train_command(self.cfg, self.epochs)
+        notes = []
+        if self.batch:
+            notes.append(
+                f"this run is {self.batch} of {self.n_batches} batches into epoch "
+                f"{self.epochs + 1}; the command stops after {max(self.epochs, 1)} whole epochs"
+            )
+        if self.epochs == 0 and not self.batch:
+            notes.append("no training step yet; the command trains 1 epoch")
+        if len(set(self.cfg["widths"])) > 1:
+            notes.append("npmlp train takes one hidden width (-H N) today; this run's differ")
+        return {"type": "command", "command": cmd, "exact": not notes, "notes": notes}
+
+    def model_bytes(self) -> bytes:
+        """The network as the ``.npz`` file ``npmlp predict`` and ``npmlp evaluate`` read."""
+        c = self.cfg
+        training = TrainConfig(
+            epochs=max(self.epochs, 1),
+            batch_size=c["batch_size"],
+            lr=c["lr"],
+            optimizer=c["optimizer"],
+            weight_decay=c["l2"],
+            seed=c["seed"],
+        )
+        meta = {
+            "data": self.spec,
+            "label": None,
+            "scaling": "standard",
+            "split": {"test_fraction": c["test_fraction"], "seed": c["seed"]},
+            "target_names": None,
+            "image_shape": None,
+            "metrics": self.metrics(),
+            "training": training.to_dict(),
+            "playground": {"steps": self.steps, "command": self.command()["command"]},
+        }
+        fd, path = tempfile.mkstemp(suffix=".npz")
+        os.close(fd)
+        try:
+            save(self.net, path, **meta)
+            with open(path, "rb") as f:
+                return f.read()
+        finally:
+            os.unlink(path)

@@ -1,0 +1,144 @@
+"""npmlp playground in a real browser: headless Chromium (through Playwright) drives the page.
+
+The real server (uvicorn) runs in a thread on a free port. Skipped when Chromium is missing:
+install it with ``apt-get install -y chromium`` (Debian). Playwright's own browser download is
+not needed. With ``NPMLP_UPDATE_FIGURES=1`` the screenshot is copied to
+``docs/figures/playground.png`` (the README's picture).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium not found; install it with 'apt-get update && apt-get install "
+    "-y chromium' (Debian/Ubuntu)",
+)
+playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+uvicorn = pytest.importorskip("uvicorn")
+from PIL import Image  # noqa: E402
+
+from playground_support import real_server  # noqa: E402
+
+FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "playground.png"
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    with real_server() as url:
+        yield url
+
+
+@pytest.fixture
+def page(server_url):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        tab = browser.new_page(viewport={"width": 1280, "height": 800})
+        tab.set_default_timeout(120_000)  # a busy 2-core CI machine: waits, not failures
+        errors = []
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(server_url)
+        yield tab
+        browser.close()
+        assert errors == []
+
+
+def _number(page, selector: str) -> float:
+    text = page.inner_text(selector)
+    return float(text) if text != "-" else float("nan")
+
+
+def test_moons_to_95_percent_then_spirals_with_a_map_per_unit(page, tmp_path):
+    page.wait_for_function("document.getElementById('test-acc').textContent !== '-'")
+    page.click("#play")
+    reached = page.wait_for_function(  # the frame that shows it, read in the same instant
+        "(() => { const a = parseFloat(document.getElementById('test-acc').textContent);"
+        " const s = parseFloat(document.getElementById('step-n').textContent);"
+        " return a >= 0.95 ? [a, s] : false; })()",
+        timeout=180_000,
+    ).json_value()
+    assert reached[0] >= 0.95 and reached[1] > 0
+    assert page.inner_text("#play").strip().endswith("pause")
+
+    page.select_option("#data", '"spirals"')
+    page.wait_for_function("document.querySelectorAll('#legend span').length === 3")  # classes
+    page.select_option("#classes", "3")
+    page.select_option("#layers", "5")
+    page.wait_for_function(  # a frame of the spirals run, after some training
+        "app.data.spec.startsWith('spirals:') && curves.points.length > 20 && "
+        "parseFloat(document.getElementById('test-acc').textContent) >= 0.9",
+        timeout=180_000,
+    )
+    assert page.evaluate("app.data.spec") == "spirals:n=500,noise=0.2,seed=0,arms=3"
+    assert page.input_value("#data") == '"spirals"' and page.input_value("#layers") == "5"
+    hidden = page.locator("canvas.unit[data-layer]")
+    assert hidden.count() == 16  # L=5: two hidden layers of 8, one heat map per unit
+    assert page.locator("canvas.unit[data-layer='1']").count() == 8
+    assert page.locator("canvas.unit[data-layer='3']").count() == 8
+    spread = page.evaluate(
+        """() => [...document.querySelectorAll('canvas.unit[data-layer]')].map(c => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let lo = 255, hi = 0;
+            for (let i = 0; i < d.length; i += 4) { lo = Math.min(lo, d[i]); hi = Math.max(hi, d[i]); }
+            return hi - lo; })"""
+    )
+    assert len(spread) == 16 and sum(s > 20 for s in spread) >= 12  # maps drawn, not blank
+    shot = tmp_path / "playground.png"
+    page.screenshot(path=str(shot))
+    with Image.open(shot) as im:
+        pixels = np.asarray(im.convert("RGB"), dtype=float)
+    assert pixels.shape == (800, 1280, 3)
+    assert pixels.std() > 20  # not blank
+    regions = pixels[120:440, 910:1240]  # the decision regions: three class colours
+    assert len(np.unique(regions.reshape(-1, 3)[::7], axis=0)) > 50
+    if os.environ.get("NPMLP_UPDATE_FIGURES"):
+        shutil.copyfile(shot, FIGURE)
+
+    page.click("canvas.unit[data-layer='3'][data-unit='2']")
+    page.wait_for_function("document.getElementById('enlarged-title').textContent !== ''")
+    assert page.inner_text("#enlarged-title") == "x^(3), unit 2"
+    assert page.locator("canvas.unit[data-layer='3'][data-unit='2']").get_attribute("class") == (
+        "unit selected"
+    )
+
+
+def test_seed_view_and_tiny_network_in_the_page(page):
+    page.wait_for_function("document.getElementById('test-acc').textContent !== '-'")
+    page.click("#step")
+    page.click("#tab-seed")
+    page.wait_for_selector("table.seed tr[data-name='dl/dW^(1)']")
+    row = page.locator("table.seed tr[data-name='dl/dW^(1)'] td")
+    assert [row.nth(k).inner_text() for k in (2, 3, 4)] == ["eq. 24", "D × H", "2 × 8"]
+    page.click("#tiny-new")
+    page.wait_for_selector("#tiny table.mat")
+    assert page.locator("#tiny tr[data-name='W^(1)'] table.mat tr").count() == 2  # D=2 rows
+    assert page.locator("#tiny tr[data-name='W^(1)'] table.mat tr:first-child td").count() == 3
+    before = page.inner_text("#seed-caption")
+    page.click("#tiny-step")
+    page.wait_for_function(f"document.getElementById('seed-caption').textContent !== {before!r}")
+    assert "loss" in page.inner_text("#seed-caption")
+
+
+def test_take_it_away_download_and_command(page, tmp_path):
+    import npmlp
+
+    page.wait_for_function("document.getElementById('test-acc').textContent !== '-'")
+    page.click("#epoch")
+    page.wait_for_function("document.getElementById('epoch-n').textContent === '1.00'")
+    with page.expect_download() as info:
+        page.click("#download")
+    info.value.save_as(tmp_path / "model.npz")
+    net = npmlp.load(tmp_path / "model.npz")
+    assert (net.D, net.L, net.C) == (2, 5, 2) and net.metadata["data"].startswith("moons:")
+    page.click("#copy-command")
+    page.wait_for_selector("#command:not([hidden])")
+    assert page.inner_text("#command").startswith(
+        "npmlp train --data moons:n=500,noise=0.2,seed=0 -L 5 -H 8 --epochs 1 --batch-size 32"
+    )

@@ -1,0 +1,212 @@
+"""``npmlp train --out DIR`` as one unit: whole-folder swap, lock, recovery, signals, --resume."""
+
+import json
+import os
+import re
+import signal
+
+import numpy as np
+import pytest
+
+from npmlp import NpmlpError
+from npmlp.cli import main
+from npmlp.data import load_dataset
+from npmlp.interrupt import Signals
+from npmlp.job import RunSettings, default_config
+from npmlp.rundir import RunFolder, check_run
+from npmlp.runner import read_checkpoint, run_job
+
+DIGITS = ["--data", "digits", "-H", "16", "--epochs", "6", "--quiet", "--no-pictures"]
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def weights(folder):
+    with np.load(folder / "model.npz", allow_pickle=False) as z:
+        return {k: z[k] for k in z.files if k[0] in "Wb" and k[1:].isdigit()}
+
+
+def assert_same_weights(a, b):
+    wa, wb = weights(a), weights(b)
+    assert list(wa) == list(wb)
+    for k in wa:
+        assert wa[k].dtype == wb[k].dtype
+        np.testing.assert_array_equal(wa[k], wb[k], err_msg=k)
+
+
+def history_without_seconds(folder):
+    rows = (folder / "history.csv").read_text().splitlines()
+    col = rows[0].split(",").index("seconds")
+    return [[v for i, v in enumerate(r.split(",")) if i != col] for r in rows]
+
+
+def test_a_run_replaces_the_previous_run_whole(capsys, tmp_path):
+    out = tmp_path / "run"
+    code, _, _ = run(
+        capsys, "train", "--data", "moons", "-H", "8", "--epochs", "3", "--quiet", "--out", out
+    )
+    assert code == 0 and "boundary.png" in os.listdir(out)
+    moons_id = check_run(out)["run_id"]
+    code, _, _ = run(capsys, "train", *DIGITS, "--out", out)
+    assert code == 0
+    assert sorted(os.listdir(out)) == ["history.csv", "metrics.json", "model.npz", "run.json"]
+    manifest = check_run(out)
+    assert manifest["run_id"] != moons_id and manifest["interrupted"] is False
+    assert json.loads((out / "metrics.json").read_text())["run_id"] == manifest["run_id"]
+    assert os.listdir(tmp_path) == ["run"]  # no lock, staging folder or checkpoint left
+
+
+def test_check_run_finds_a_mix_of_two_runs(capsys, tmp_path):
+    out = tmp_path / "run"
+    assert run(capsys, "train", *DIGITS, "--out", out)[0] == 0
+    (out / "boundary.png").write_bytes(b"an older run's picture")
+    with pytest.raises(NpmlpError, match=r"holds \['boundary.png', 'history.csv'"):
+        check_run(out)
+    (out / "boundary.png").unlink()
+    (out / "history.csv").write_text("epoch\n1\n")
+    with pytest.raises(NpmlpError, match=r"history.csv: not the file its run.json lists"):
+        check_run(out)
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused(capsys, tmp_path):
+    out = tmp_path / "run"
+    with RunFolder(out).locked(new_run=True):
+        code, _, err = run(capsys, "train", *DIGITS, "--out", out)
+    assert code == 2
+    assert re.fullmatch(
+        rf"npmlp: error: --out {re.escape(str(out))} is being written by another 'npmlp train' "
+        rf"\(pid {os.getpid()}, started \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\); wait for it to "
+        r"finish or give another --out\n",
+        err,
+    )
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over(capsys, tmp_path):
+    out = tmp_path / "run"
+    (tmp_path / ".run.lock").write_text('{"pid": 999999999, "started": "2020-01-01 00:00:00"}')
+    (tmp_path / ".run.tmp-999999999").mkdir()  # its staging folder, half written
+    (tmp_path / ".run.tmp-999999999" / "model.npz").write_bytes(b"half")
+    code, _, _ = run(capsys, "train", *DIGITS, "--out", out)
+    assert code == 0 and os.listdir(tmp_path) == ["run"]
+    check_run(out)
+
+
+@pytest.mark.parametrize("staged_whole", [True, False])
+def test_a_swap_cut_between_its_two_renames_is_finished_or_undone(capsys, tmp_path, staged_whole):
+    """Without renameat2 a run renames DIR aside, then the new folder in: a kill in between
+    leaves no DIR. The next run into DIR puts back the whole new run, or else the old one."""
+    old, new = tmp_path / ".run.old-77", tmp_path / ".run.tmp-77"
+    assert run(capsys, "train", *DIGITS, "--seed", "1", "--out", old)[0] == 0
+    assert run(capsys, "train", *DIGITS, "--seed", "2", "--out", new)[0] == 0
+    if not staged_whole:
+        (new / "run.json").unlink()  # killed before its manifest: not a whole run
+    expected = check_run(new if staged_whole else old)["run_id"]
+    out = tmp_path / "run"
+    with RunFolder(out).locked(new_run=False):
+        assert check_run(out)["run_id"] == expected
+    assert os.listdir(tmp_path) == ["run"]
+
+
+def test_the_swap_without_renameat2(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("npmlp.rundir._exchange", lambda a, b: False)
+    out = tmp_path / "run"
+    assert run(capsys, "train", *DIGITS, "--seed", "1", "--out", out)[0] == 0
+    first = check_run(out)["run_id"]
+    assert run(capsys, "train", *DIGITS, "--seed", "2", "--out", out)[0] == 0
+    assert check_run(out)["run_id"] != first and os.listdir(tmp_path) == ["run"]
+
+
+def _settings(data="moons", **config):
+    cfg = default_config(epochs=12, batch_size=32, **config)
+    return RunSettings(data=data, hidden=8, seed=3, config=cfg)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_saves_and_resume_ends_bit_identical_with_the_pictures(capsys, tmp_path, sig):
+    """A real signal to this process at epoch 5 (moons: health and boundary frames resume
+    too); then ``npmlp train --resume DIR`` ends as the run left alone, to the GIF."""
+    settings = _settings()
+    ds = load_dataset(settings.data)
+    run_job(settings, ds, tmp_path / "alone")
+    out = tmp_path / "run"
+
+    def send_at_epoch_5(record, net):
+        if record["epoch"] == 5:
+            os.kill(os.getpid(), sig)
+
+    with Signals() as signals:
+        stopped = run_job(settings, ds, out, callback=send_at_epoch_5, signals=signals)
+    name = signal.Signals(sig).name
+    assert stopped.signal == name and stopped.saved == (5, 0)  # the rest of epoch 5's record
+    manifest = check_run(out)
+    assert manifest["interrupted"] is True and manifest["checkpoint"] == {"epoch": 5, "batch": 0}
+    assert json.loads((out / "metrics.json").read_text())["interrupted"] is True
+    assert len(history_without_seconds(out)) == 1 + 5
+    _, _, state = read_checkpoint(out)
+    assert (state.epoch, state.batch) == (5, 0)
+    assert sorted(state.extra) == ["boundary/epochs", "boundary/frames"] + [
+        "health/W1",
+        "health/W3",
+    ]
+    code, _, err = run(capsys, "train", "--resume", out, "--quiet")
+    assert (code, err) == (0, "")
+    assert_same_weights(out, tmp_path / "alone")
+    assert history_without_seconds(out) == history_without_seconds(tmp_path / "alone")
+    for picture in ("boundary.gif", "health.png", "curves.png"):
+        assert (out / picture).read_bytes() == (tmp_path / "alone" / picture).read_bytes()
+    assert check_run(out)["interrupted"] is False
+    assert sorted(os.listdir(tmp_path)) == ["alone", "run"]  # the checkpoint is gone
+
+
+def test_resume_refusals(capsys, tmp_path):
+    out = tmp_path / "run"
+    code, _, err = run(capsys, "train", "--resume", out)
+    assert (code, err) == (
+        2,
+        f"npmlp: error: --resume {out}: no checkpoint ({tmp_path / '.run.ckpt' / 'checkpoint.npz'}); "
+        f"a run into --out {out} leaves one only when it is stopped before it finishes\n",
+    )
+    code, _, err = run(capsys, "train", "--resume", out, "--epochs", "3", "-H", "4", "--json")
+    assert (code, err) == (
+        2,
+        "npmlp: error: --resume takes every setting from the checkpoint; drop --hidden, --epochs "
+        "(only --out, --quiet and --json go with --resume)\n",
+    )
+    csv = tmp_path / "rows.csv"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    csv.write_text("a,b,c,y\n" + "".join(f"{a},{b},{c},{int(a > 0)}\n" for a, b, c in X))
+    settings = _settings(data=str(csv))
+    with Signals() as signals:
+
+        def stop(record, net):
+            signals.received = signal.SIGINT  # as the handler does
+
+        run_job(settings, load_dataset(str(csv)), out, callback=stop, signals=signals)
+    csv.write_text(csv.read_text() + "0,0,0,1\n")  # one more row
+    code, _, err = run(capsys, "train", "--resume", out)
+    assert (code, err) == (
+        2,
+        f"npmlp: error: --resume: the data {csv} has changed since the checkpoint; the run can "
+        "only continue on the same rows\n",
+    )
+
+
+def test_an_interrupted_run_without_out_exits_130_and_writes_nothing(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    real = Signals.deferred
+
+    def deferred(self):  # a Ctrl-C as soon as training starts
+        self.received = signal.SIGINT
+        return real(self)
+
+    monkeypatch.setattr(Signals, "deferred", deferred)
+    code, out, err = run(capsys, "train", *DIGITS[:-2])
+    assert code == 130
+    assert err.endswith("npmlp: interrupted by SIGINT after 0 epochs\n")
+    assert os.listdir(tmp_path) == []
