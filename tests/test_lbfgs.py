@@ -59,3 +59,9 @@ def test_lbfgs_stops_when_the_callback_says_so(digits):
     net = MLP(64, 8, 3, 10, seed=0)
     hist = fit(net, X, y, TrainConfig(optimizer="lbfgs", epochs=50), callback=lambda r, n: True)
     assert len(hist) == 1 and hist.stopped_early
+
+
+def test_lbfgs_needs_no_validation_rows_under_the_default_early_stopping(digits):
+    X, y = digits
+    hist = fit(MLP(64, 8, 3, 10, seed=0), X, y, TrainConfig(optimizer="lbfgs", val_fraction=0))
+    assert hist.solver["nit"] >= 1 and hist.records[-1]["val_loss"] is None

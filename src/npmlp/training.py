@@ -173,7 +173,8 @@ def fit(
         X_val = net.check_input(X_val, finite=True)
         y_val = net.check_labels(y_val, X_val.shape[0])
         monitor = config.early_stopping  # validation rows given: watch what was asked
-    if monitor and monitor.startswith("val_") and X_val is None:
+    lbfgs = config.optimizer == "lbfgs"  # full batch, its own loop, no early stopping
+    if monitor and monitor.startswith("val_") and X_val is None and not lbfgs:
         raise NpmlpError(
             "early stopping needs validation rows: set a validation fraction > 0 "
             "or pass X_val and y_val"
@@ -181,7 +182,7 @@ def fit(
     n_train = X.shape[0]
     if n_train == 0:
         raise DataError("no training rows")
-    if config.optimizer == "lbfgs":  # full batch, its own loop
+    if lbfgs:
         return fit_lbfgs(
             net, X, y, config, sample_weight, X_val, y_val, sample_weight_val, callback
         )
