@@ -150,7 +150,15 @@ def load(path) -> MLP:
         raise _bad(path, f"is truncated or corrupted ({e}); train or copy it again") from None
     except MemoryError:
         raise _bad(path, "needs more memory than this machine can give") from None
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, ValueError, struct.error) as e:
+    except (
+        zipfile.BadZipFile,
+        NotImplementedError,  # zipfile: a member of a version or method it does not read
+        OSError,
+        EOFError,
+        zlib.error,
+        ValueError,
+        struct.error,
+    ) as e:
         raise _bad(
             path, f"is truncated or corrupted ({type(e).__name__}: {e}); train or copy it again"
         ) from None

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..data.columns import MISSING, UNKNOWN
-from .options import CONTEXT
+from .options import CONTEXT, encoding_options
 
 
 @click.command(context_settings=CONTEXT)
@@ -28,20 +27,7 @@ from .options import CONTEXT
     "train' held out, or the data's own test part); all: every row; auto: test when the "
     "model records its split of this data (or the data has a test part), else all.",
 )
-@click.option(
-    "--missing",
-    type=click.Choice(MISSING),
-    default="impute",
-    show_default=True,
-    help="A missing value: filled as in training, or refused (models trained on a table).",
-)
-@click.option(
-    "--unknown",
-    type=click.Choice(UNKNOWN),
-    default="ignore",
-    show_default=True,
-    help="A category unseen in training: all zeros (with a warning), or refused.",
-)
+@encoding_options
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON line.")
 def evaluate(model, data, label, split, missing, unknown, as_json):
     """Accuracy, loss, per-class precision/recall and confusion matrix of a saved model.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..data.columns import MISSING
+from ..data.columns import MISSING, UNKNOWN
 from ..encoding import NA_VALUES
 
 CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}
@@ -195,3 +195,22 @@ def table_options(f):
     ):
         f = opt(f)
     return f
+
+
+def encoding_options(f):
+    """``--missing`` and ``--unknown``: how ``predict`` and ``evaluate`` treat a table model's
+    missing values and unseen categories."""
+    f = click.option(
+        "--unknown",
+        type=click.Choice(UNKNOWN),
+        default="ignore",
+        show_default=True,
+        help="A category unseen in training: all zeros (with a warning), or refused.",
+    )(f)
+    return click.option(
+        "--missing",
+        type=click.Choice(MISSING),
+        default="impute",
+        show_default=True,
+        help="A missing value: filled as in training, or refused (models trained on a table).",
+    )(f)

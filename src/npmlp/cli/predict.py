@@ -6,28 +6,14 @@ from pathlib import Path
 
 import click
 
-from ..data.columns import MISSING, UNKNOWN
-from .options import CONTEXT
+from .options import CONTEXT, encoding_options
 
 
 @click.command(context_settings=CONTEXT)
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("input", type=click.Path(path_type=Path))
 @click.option("--proba", is_flag=True, help="Print class probabilities instead of labels.")
-@click.option(
-    "--missing",
-    type=click.Choice(MISSING),
-    default="impute",
-    show_default=True,
-    help="A missing value: filled as in training, or refused (models trained on a table).",
-)
-@click.option(
-    "--unknown",
-    type=click.Choice(UNKNOWN),
-    default="ignore",
-    show_default=True,
-    help="A category unseen in training: all zeros (with a warning), or refused.",
-)
+@encoding_options
 def predict(model, input, proba, missing, unknown):
     """Predict the labels of the rows of INPUT (.csv or .npy).
 

@@ -200,42 +200,7 @@ from .train_report import run_and_report
     default=None,
     help="BLAS threads for training [default: 1 for small layers, else all cores].",
 )
-def train(
-    data,
-    label,
-    drop,
-    features,
-    na_values,
-    missing,
-    layers,
-    hidden,
-    init,
-    activation,
-    epochs,
-    batch_size,
-    lr,
-    optimizer,
-    momentum,
-    schedule,
-    weight_decay,
-    dropout,
-    seed,
-    val_fraction,
-    test_fraction,
-    early_stopping,
-    patience,
-    restore_best,
-    min_val_rows,
-    scaling,
-    dtype,
-    out,
-    no_pictures,
-    as_json,
-    quiet,
-    threads,
-    resume,
-    checkpoint_every,
-):
+def train(**given):
     """Train an MLP and report train/validation/test loss and accuracy.
 
     \b
@@ -251,6 +216,7 @@ def train(
     """
     from ..interrupt import Signals
 
+    resume, out = given["resume"], given["out"]
     with Signals() as signals:  # from here on, Ctrl-C and SIGTERM remove what they cut short
         if resume is not None:
             _refuse_settings_with_resume(click.get_current_context())
@@ -259,7 +225,8 @@ def train(
             settings, options, state = read_checkpoint(resume)
             out = resume if out is None else out
         else:
-            (settings, options), state = _settings(**locals()), None
+            (settings, options), state = _settings(**given), None
+        quiet, as_json = given["quiet"], given["as_json"]
         return run_and_report(settings, options, state, out, quiet, as_json, signals)
 
 

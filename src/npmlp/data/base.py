@@ -9,6 +9,7 @@ import numpy as np
 from ..encoding import CATEGORY, NUMBER, RawColumns, action
 from ..errors import DataError
 from ..rows import first_nonfinite_row, is_streamed, iter_chunks
+from ..safeio import SPECIAL
 
 __all__ = ["Dataset", "validate_xy", "describe", "describe_table"]
 
@@ -178,3 +179,13 @@ def describe_table(ds: Dataset) -> dict:
         "n_categories": sum(1 for k in raw.kinds if k == CATEGORY),
         "columns": columns,
     }
+
+
+def refuse_non_file(path, kind: str, what: str = "a data file") -> None:
+    """The one line for a path whose :func:`npmlp.safeio.file_kind` is not a regular file."""
+    if kind == "missing":
+        raise DataError(f"{path}: file not found; check the path")
+    if kind == "folder":
+        raise DataError(f"{path}: is a folder, not {what}")
+    if kind == "special":
+        raise DataError(f"{path}: {SPECIAL}")

@@ -80,7 +80,8 @@ class Plan:
     categories: list
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether the cell ``text`` reads as a number (``float`` accepts it)."""
     try:
         float(text)
     except ValueError:
@@ -103,7 +104,7 @@ class ColumnState:
         self.name, self.kind, self.fixed = name, kind, kind is not None
         self.codes = {v: i for i, v in enumerate(categories)}  # text -> code (None: free text)
         self.values = list(categories)
-        self.numeric = [_is_number(v) for v in categories]  # per code: is the text a number
+        self.numeric = [is_number(v) for v in categories]  # per code: is the text a number
         self.n_fixed = len(categories)
         self.n_numeric = 0  # present cells that are numbers (text columns)
         self.first_text = None  # (line, text) of the first present cell that is not a number
@@ -117,7 +118,7 @@ class CellReader:
     ):
         self.path, self.columns, self.options, self.row_word = path, columns, options, row_word
         self.na = frozenset(v.strip() for v in options.na_values) | {""}
-        self.na_numbers = np.array([float(v) for v in self.na if _is_number(v)], np.float64)
+        self.na_numbers = np.array([float(v) for v in self.na if is_number(v)], np.float64)
         self.na_numbers = self.na_numbers[~np.isnan(self.na_numbers)]
         for k in text:
             columns[k].kind = CATEGORY
@@ -193,7 +194,7 @@ class CellReader:
             return None
 
     def _number_or_na(self, v: str) -> bool:
-        return v.strip() in self.na or _is_number(v)
+        return v.strip() in self.na or is_number(v)
 
     def _numbers_read(self, ks, x: np.ndarray, cell, lines) -> None:
         """Count the number columns ``ks`` of the block x (N, len(ks)) (missing -> NaN, in
@@ -244,7 +245,7 @@ class CellReader:
 
     def _new_text(self, c: ColumnState, v: str, line: int) -> int:
         """The code of a text not seen before in column ``c`` (-1 if it is not kept)."""
-        numeric = _is_number(v)
+        numeric = is_number(v)
         c.n_numeric += numeric
         if not numeric and c.first_text is None:
             c.first_text = (line, v[:MAX_VALUE_CHARS])

@@ -28,7 +28,7 @@ from ..safeio import (
     read_member,
     read_npy_header,
 )
-from .base import Dataset
+from .base import Dataset, refuse_non_file
 from .columns import TableOptions
 from .plans import LABEL_NAMES, model_plan, train_plan
 from .table import Table, delimiter_for, iter_rows, looks_like_header, parse_csv
@@ -87,12 +87,7 @@ def check_file(path: Path) -> int:
         kind, size = file_kind(path)
     except OSError as e:
         raise DataError(f"{path}: cannot read it ({e.strerror}); check its permissions") from None
-    if kind == "missing":
-        raise DataError(f"{path}: file not found; check the path")
-    if kind == "folder":
-        raise DataError(f"{path}: is a folder, not a data file")
-    if kind == "special":
-        raise DataError(f"{path}: {SPECIAL}")
+    refuse_non_file(path, kind)
     try:
         with open(path, "rb", opener=_nonblocking) as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the stat

@@ -18,7 +18,6 @@ import numpy as np
 from ..atomic import atomic_write
 from ..errors import DataError
 from ..safeio import (
-    SPECIAL,
     FileRefused,
     allocate,
     file_kind,
@@ -26,7 +25,7 @@ from ..safeio import (
     read_exact,
     read_into,
 )
-from .base import Dataset
+from .base import Dataset, refuse_non_file
 
 __all__ = ["read_idx", "write_idx", "load_idx_pair", "labels_path_for", "IDX_TYPES"]
 
@@ -45,12 +44,7 @@ def _open(path: Path):
         kind = "special"
     except OSError as e:
         raise DataError(f"{path}: cannot read it ({e.strerror})") from None
-    if kind == "missing":
-        raise DataError(f"{path}: file not found; check the path")
-    if kind == "folder":
-        raise DataError(f"{path}: is a folder, not an IDX file")
-    if kind == "special":
-        raise DataError(f"{path}: {SPECIAL}")
+    refuse_non_file(path, kind, "an IDX file")
     raise DataError(f"{path}: the file is empty")
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..encoding import RawColumns
 from ..errors import DataError
-from .columns import CellReader, ColumnState, Retype, TableOptions
+from .columns import CellReader, ColumnState, Retype, TableOptions, is_number
 
 __all__ = [
     "Table",
@@ -110,20 +110,12 @@ def iter_rows(f, path: Path, delimiter: str):
         raise DataError(f"{path}: malformed CSV ({e})") from None
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def looks_like_header(first, second) -> bool:
     """A header line is text above a line that holds more numbers than it does."""
     return (
-        not all(_is_number(c) for c in first)
+        not all(is_number(c) for c in first)
         and second is not None
-        and sum(map(_is_number, second)) > sum(map(_is_number, first))
+        and sum(map(is_number, second)) > sum(map(is_number, first))
     )
 
 
@@ -265,7 +257,7 @@ def typed_labels(texts: list) -> np.ndarray:
         if all(-(2**63) <= v < 2**63 for v in values):
             return np.array(values, dtype=np.int64)
         return np.array(texts)  # beyond int64: keep them exact, as text
-    if all(_is_number(t) for t in texts):
+    if all(is_number(t) for t in texts):
         y = np.array([float(t) for t in texts])
         if np.isfinite(y).all() and np.all(y == np.round(y)) and np.abs(y).max() < 2**53:
             return y.astype(np.int64)
