@@ -34,7 +34,15 @@ from .rows import is_sparse
 from .threads import blas_threads, training_threads
 from .train_config import MONITORS, History, TrainConfig
 
-__all__ = ["TrainConfig", "History", "EarlyStopping", "fit", "validation_plan", "MONITORS"]
+__all__ = [
+    "TrainConfig",
+    "History",
+    "EarlyStopping",
+    "fit",
+    "gather_batch",
+    "validation_plan",
+    "MONITORS",
+]
 
 REPORT_SECONDS = 0.25  # at most this often, ``on_batch`` hears of the batches done
 
@@ -265,7 +273,7 @@ def fit(
                 rows = order[b * B : (b + 1) * B]
                 ws = workspaces[rows.shape[0]]
                 if not (filled and n_batches == 1):  # full batch: gather and scale only once
-                    _gather(net, X, y, rows, ws)
+                    gather_batch(net, X, y, rows, ws)
                     filled = True
                 sw = None
                 if sample_weight is not None:
@@ -339,7 +347,7 @@ def fit(
     return history
 
 
-def _gather(net: MLP, X, y, rows: np.ndarray, ws: Workspace) -> None:
+def gather_batch(net: MLP, X, y, rows: np.ndarray, ws: Workspace) -> None:
     """Rows ``rows`` of X : (N, D) and y : (N,) into ``ws.X`` and ``ws.y``, scaled (one batch:
     a sparse X is densified here, a streamed one read here)."""
     if is_sparse(X):

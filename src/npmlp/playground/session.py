@@ -27,7 +27,7 @@ from ..model_file import save
 from ..optim import make_optimizer
 from ..packing import packed
 from ..preprocessing import Preprocessing
-from ..training import TrainConfig
+from ..training import TrainConfig, gather_batch
 from ..workspace import Workspace
 from . import config as cfgmod
 from .engine import graph_rows, grid_views, tiny_network
@@ -119,9 +119,7 @@ class Session:
         """
         net, rows = self.net, self.next_rows()
         ws = self.workspaces[rows.shape[0]]
-        np.copyto(ws.X, self.X_train[rows], casting="unsafe")
-        net.scale_input(ws.X, out=ws.X)
-        np.take(self.y_train, rows, out=ws.y)
+        gather_batch(net, self.X_train, self.y_train, rows, ws)  # as fit gathers a batch
         np.copyto(self.backup, self.flat)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: reported below
             loss, _ = net.forward_backward(ws, None, self.cfg["l2"])
