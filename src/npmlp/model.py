@@ -302,8 +302,9 @@ class MLP:
         ``masks``: dropout masks (``ws.mask``, drawn by the caller), or ``None``.
         """
         S = self.forward(ws.X, ws, masks=masks)
-        n_correct = int(np.count_nonzero(S.argmax(axis=1) == ws.y))
-        loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
+        k = S.argmax(axis=1)  # the predicted classes
+        n_correct = int(np.count_nonzero(k == ws.y))
+        loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S, argmax=k)  # (P - Y) / N
         self.backward(ws.x, dS, ws.grads, ws, masks=masks)
         if l2:
             loss += self.l2_penalty(l2)
