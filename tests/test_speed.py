@@ -248,6 +248,32 @@ def test_cli_threads_option(capsys):
     assert metrics["test_accuracy"] > 0.8
 
 
+def test_benchmark_profile_runs_the_step_fit_runs():
+    """``bench.step_ops`` (the profile's step, one call at a time) leaves the gradients that
+    ``MLP.forward_backward`` leaves on the same batch, so the profile times npmlp's real step."""
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    X, y = bench.random_data(64)
+    net = MLP(bench.D, 8, 5, 10, seed=0)
+    ws, opt = Workspace(net, 16), make_optimizer("sgd", net.params)
+    ops = bench.step_ops(net, ws, opt, X, y, np.random.default_rng(0))
+    assert [name for name, _, _ in ops] == [
+        "gather", "x W1", "+ b1", "ReLU2", "x W3", "+ b3", "ReLU4", "x W5", "+ b5",
+        "softmax CE + accuracy", "dx4", "dW5", "db5", "ReLU4'", "dx2", "dW3", "db3", "ReLU2'",
+        "dW1", "db1", "SGD step",
+    ]  # fmt: skip
+    for _, _, call in ops[:-1]:
+        call()
+    grads = {k: v.copy() for k, v in ws.grads.items()}
+    net.forward_backward(ws)  # the same batch, still in ws.X and ws.y
+    for k, g in grads.items():
+        np.testing.assert_array_equal(g, ws.grads[k], err_msg=k)
+    W1 = net.params["W1"].copy()
+    ops[-1][2]()  # the SGD step
+    np.testing.assert_array_equal(net.params["W1"], W1 - np.float32(bench.LR) * ws.grads["W1"])
+
+
 def test_benchmark_pieces_run_at_tiny_sizes():
     """``make bench`` is not part of the tests; its building blocks are, so it cannot rot."""
     spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
@@ -259,10 +285,13 @@ def test_benchmark_pieces_run_at_tiny_sizes():
     calls = []
     bench.race({k: lambda k=k: calls.append(k) or 1.0 for k in "abc"}, reps=3)
     assert calls == list("abc" + "abc" + "bca" + "cab")  # warm-up, then each round rotated
-    profile = bench.bench_profile(8, 16, reps=1)
-    us = profile["us_per_step"]
-    assert set(us) == {"floor", "forward_backward", "gather", "update"}
-    assert all(t > 0 for t in us.values())
+    profile = bench.bench_ops(8, 16, steps=3, N=64)
+    assert set(profile["categories_us"]) == set(bench.CATEGORIES)
+    assert all(t > 0 for t in profile["categories_us"].values())
+    assert profile["sum_us"] == pytest.approx(sum(profile["ops_us"].values()))
+    loop = bench.bench_loop(8, 40, 16, reps=1, with_torch=False)
+    assert {"floor", "minimal", "npmlp", "estimator", "sklearn_float32"} <= set(loop)
+    assert all(loop[k] > 0 for k in ("floor", "minimal", "npmlp", "estimator"))
     times = bench.race(
         {
             "floor": bench.floor_runner(8, 16, 4, 1),
