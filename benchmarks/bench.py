@@ -1,24 +1,27 @@
-"""npmlp's speed against the BLAS limit, a straightforward NumPy baseline, scikit-learn and PyTorch.
+"""npmlp's speed against the BLAS limit, a minimal NumPy loop, scikit-learn and PyTorch.
 
-One process, one run, the same random data and architecture for everyone (D=784, two hidden
-layers of H, C=10, i.e. L=5; plain minibatch SGD). For each (H, batch) it measures:
+The main setting (the training loop): N=20,000 random rows, D=784, two hidden layers of H
+(128, 512, 1024, 2048), C=10, batch 256, plain SGD, float32. Every contender trains one epoch
+in turn, in an order rotated each round, and keeps the median of its rounds:
 
-- ``floor``: the GEMM-only floor, exactly the matrix products of one training step at the real
-  shapes (3 forward, 3 ``dW``, 2 ``dX``: the first layer's is not needed), timed alone with
-  preallocated outputs, times the number of batches; the faster of 1 thread and the default;
-- ``roofline``: the step's ``6P - 2DH`` flops per row at the peak float32 matrix-product rate;
-- npmlp's epoch (``npmlp.fit``), the baseline of ``baseline.py``, scikit-learn's
-  ``MLPClassifier`` in float32 and float64 (``partial_fit``: one epoch per call) and PyTorch
-  eager on the CPU when it is installed.
+- ``floor``: the GEMM floor, exactly the eight matrix products of one step at the real shapes
+  (3 forward, 3 ``dW``, 2 ``dX``: the first layer's is not needed), back to back, once per
+  batch, at the default threads;
+- ``minimal``: the least a NumPy loop does: those products, a random-row gather into a
+  preallocated buffer, two in-place ReLUs and ``W -= lr * dW`` per layer (no bias, no loss);
+- ``npmlp`` (``npmlp.fit``), ``estimator`` (``NpMLPClassifier(..., solver="sgd",
+  momentum=0, dtype="float32").partial_fit``), scikit-learn's ``MLPClassifier`` in float32 and
+  PyTorch eager on the CPU when it is installed (with its own floor through ``torch.matmul``).
 
-Then full-batch gradient descent (the seed's method), the digits set at ``npmlp train``'s
-defaults (tiny matrices: overhead-bound), inference on 60,000 rows against its own GEMM floor,
-and the peak memory (RSS) of training and inference, each in a fresh subprocess.
+Then a per-operation profile of npmlp's step (each call timed in its place, fastest of many
+steps: robust on a busy machine), the digits set at ``npmlp train``'s defaults (tiny matrices:
+overhead-bound), inference on 60,000 rows against its own GEMM floor, and the peak memory of
+training and inference, each in a fresh subprocess. ``--grid`` adds the older sweep (H 64-2048
+x batch 32/256/1024, and full batch, with the straightforward baseline and scikit-learn
+float64). Writes ``results/bench.json`` and ``results/bench.png``.
 
-Times are medians over repeated epochs (minima are in the JSON as ``*_min``). Writes
-``results/bench.json`` and ``results/bench.png``.
 Run ``make bench`` (``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE make bench`` for NumPy's own
-core detection); ``python benchmarks/bench.py --quick`` is a smaller run.
+core detection), ``make bench-quick`` or ``python benchmarks/bench.py --quick`` (H 128 and 512).
 """
 
 from __future__ import annotations
@@ -734,11 +737,17 @@ def print_loop(rows: list) -> None:
             for k in ("sklearn_float32", "torch")
         ]
         own = f"{r['torch'] / r['torch_floor']:.2f}" if "torch" in r else "-"
+        fastest = ", ".join(
+            f"{k} {r[k + '_min'] / r['floor_min']:.2f}"
+            for k in ("minimal", "npmlp", "estimator", "sklearn_float32", "torch")
+            if k in r
+        )
         print(
             f"{r['H']:>5} {f:8.4f} | {x('minimal'):>7} {x('npmlp')} {x('estimator')} "
             f"{x('sklearn_float32')} {x('torch')} | {TARGET.get(r['H'], TARGET_LARGE):6.2f} | "
             f"{'':14}{faster[0]} {faster[1]} | {own}"
         )
+        print(f"{'':6}fastest epoch of each / fastest floor epoch: {fastest}")
 
 
 def plot_loop(rows: list, path: Path) -> None:

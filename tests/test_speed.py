@@ -330,3 +330,33 @@ def test_optimiser_steps_follow_the_documented_formulas(name):
             s = b2 * s + (1 - b2) * g**2
             W = W - lr * (m / (1 - b1**t)) / (np.sqrt(s / (1 - b2**t)) + eps)
         np.testing.assert_allclose(params["W1"], W, rtol=1e-12, atol=1e-14)
+
+
+# ------------------------------------------------------------------------ input checks once
+def test_estimator_reads_its_rows_once_for_checks(monkeypatch):
+    """``NpMLPClassifier`` checks X itself (scikit-learn's ``validate_data``), so ``fit`` is
+    called with ``check_input=False`` and does not scan X a second time; the weights are the
+    same as with the check."""
+    from npmlp import NpMLPClassifier
+
+    X, y = blobs(N=64)
+    scanned = []
+    real = MLP.check_input
+
+    def spy(self, X, *, finite=False):
+        scanned.append(X.shape)
+        return real(self, X, finite=finite)
+
+    monkeypatch.setattr(MLP, "check_input", spy)
+    clf = NpMLPClassifier((6,), solver="sgd", batch_size=16, max_iter=3, random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert scanned == []
+    net = MLP(7, 6, 3, 3, seed=4)
+    twin = net.copy()
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.05, optimizer="sgd", seed=1)
+    fit(net, X, y, config)
+    assert scanned == [(64, 7)]
+    fit(twin, X, y, config, check_input=False)
+    assert scanned == [(64, 7)]
+    for k, v in net.params.items():
+        np.testing.assert_array_equal(v, twin.params[k], err_msg=k)
