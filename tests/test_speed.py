@@ -360,3 +360,24 @@ def test_estimator_reads_its_rows_once_for_checks(monkeypatch):
     assert scanned == [(64, 7)]
     for k, v in net.params.items():
         np.testing.assert_array_equal(v, twin.params[k], err_msg=k)
+
+
+def test_inference_reads_rows_of_the_model_dtype_in_place(monkeypatch):
+    """Rows already in the model's dtype, without preprocessing, go to the first product as
+    they are (no copy into the workspace); others are cast there. Same probabilities."""
+    monkeypatch.setattr(model_mod, "CHUNK", 16)
+    X, _ = blobs(N=40)
+    net = MLP(7, 10, 5, 3, seed=2)
+    copied = []
+    real = MLP.scale_input
+
+    def spy(self, X, out=None):
+        copied.append(X.shape)
+        return real(self, X, out=out)
+
+    monkeypatch.setattr(MLP, "scale_input", spy)
+    P32 = net.predict_proba(X)
+    assert copied == []
+    P64 = net.predict_proba(X.astype(np.float64))
+    assert copied == [(16, 7), (16, 7), (8, 7)]
+    np.testing.assert_array_equal(P32, P64)

@@ -344,9 +344,12 @@ class MLP:
         """
         X = self.check_input(X, finite=True)
         ws = Workspace(self, min(CHUNK, X.shape[0]), backward=False)
+        as_is = self.preprocessing is None and isinstance(X, np.ndarray) and X.dtype == self.dtype
         for start in range(0, X.shape[0], CHUNK):
             rows = X[start : start + CHUNK]
-            yield start, self.forward(self.scale_input(rows, out=ws.X[: rows.shape[0]]), ws)
+            if not as_is:  # scaled, cast or densified into the workspace (else read in place)
+                rows = self.scale_input(rows, out=ws.X[: rows.shape[0]])
+            yield start, self.forward(rows, ws)
 
     def _per_chunk(self, X, fill, width: int, dtype) -> np.ndarray:
         """``out`` (N, width) filled chunk by chunk: ``fill(S, out[chunk rows])``."""
