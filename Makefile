@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 OUT    ?= runs/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,14 @@ demo: $(VENV)/.installed
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# speed against the BLAS floor, scikit-learn and PyTorch (a few minutes; not part of `make test`).
+# speed against the BLAS floor, scikit-learn and PyTorch (under 10 minutes; not part of `make test`).
 # PyTorch is optional: .venv/bin/pip install torch==2.13.0
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# H 128 and 512 only, two rounds (about 3 minutes)
+bench-quick: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench.py --quick $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

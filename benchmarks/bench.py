@@ -1,24 +1,27 @@
-"""npmlp's speed against the BLAS limit, a straightforward NumPy baseline, scikit-learn and PyTorch.
+"""npmlp's speed against the BLAS limit, a minimal NumPy loop, scikit-learn and PyTorch.
 
-One process, one run, the same random data and architecture for everyone (D=784, two hidden
-layers of H, C=10, i.e. L=5; plain minibatch SGD). For each (H, batch) it measures:
+The main setting (the training loop): N=20,000 random rows, D=784, two hidden layers of H
+(128, 512, 1024, 2048), C=10, batch 256, plain SGD, float32. Every contender trains one epoch
+in turn, in an order rotated each round, and keeps the median of its rounds:
 
-- ``floor``: the GEMM-only floor, exactly the matrix products of one training step at the real
-  shapes (3 forward, 3 ``dW``, 2 ``dX``: the first layer's is not needed), timed alone with
-  preallocated outputs, times the number of batches; the faster of 1 thread and the default;
-- ``roofline``: the step's ``6P - 2DH`` flops per row at the peak float32 matrix-product rate;
-- npmlp's epoch (``npmlp.fit``), the baseline of ``baseline.py``, scikit-learn's
-  ``MLPClassifier`` in float32 and float64 (``partial_fit``: one epoch per call) and PyTorch
-  eager on the CPU when it is installed.
+- ``floor``: the GEMM floor, exactly the eight matrix products of one step at the real shapes
+  (3 forward, 3 ``dW``, 2 ``dX``: the first layer's is not needed), back to back, once per
+  batch, at the default threads;
+- ``minimal``: the least a NumPy loop does: those products, a random-row gather into a
+  preallocated buffer, two in-place ReLUs and ``W -= lr * dW`` per layer (no bias, no loss);
+- ``npmlp`` (``npmlp.fit``), ``estimator`` (``NpMLPClassifier(..., solver="sgd",
+  momentum=0, dtype="float32").partial_fit``), scikit-learn's ``MLPClassifier`` in float32 and
+  PyTorch eager on the CPU when it is installed (with its own floor through ``torch.matmul``).
 
-Then full-batch gradient descent (the seed's method), the digits set at ``npmlp train``'s
-defaults (tiny matrices: overhead-bound), inference on 60,000 rows against its own GEMM floor,
-and the peak memory (RSS) of training and inference, each in a fresh subprocess.
+Then a per-operation profile of npmlp's step (each call timed in its place, fastest of many
+steps: robust on a busy machine), the digits set at ``npmlp train``'s defaults (tiny matrices:
+overhead-bound), inference on 60,000 rows against its own GEMM floor, and the peak memory of
+training and inference, each in a fresh subprocess. ``--grid`` adds the older sweep (H 64-2048
+x batch 32/256/1024, and full batch, with the straightforward baseline and scikit-learn
+float64). Writes ``results/bench.json`` and ``results/bench.png``.
 
-Times are medians over repeated epochs (minima are in the JSON as ``*_min``). Writes
-``results/bench.json`` and ``results/bench.png``.
 Run ``make bench`` (``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE make bench`` for NumPy's own
-core detection); ``python benchmarks/bench.py --quick`` is a smaller run.
+core detection), ``make bench-quick`` or ``python benchmarks/bench.py --quick`` (H 128 and 512).
 """
 
 from __future__ import annotations
@@ -173,6 +176,83 @@ def floor_runner(
     return run
 
 
+def epoch_floor_runner(H, B: int, N: int, use_torch: bool = False):
+    """The floor of one epoch of N rows: the eight products of a step at the real shapes, once
+    per batch (``N // B`` full ones and the last, smaller one), back to back, default threads.
+
+    ``use_torch``: the same products through ``torch.matmul`` (PyTorch's own floor)."""
+    full = gemm_step(H, B, use_torch=use_torch)
+    rest = gemm_step(H, N % B, use_torch=use_torch) if N % B else (lambda: None)
+
+    def run() -> float:
+        t0 = time.perf_counter()
+        for _ in range(N // B):
+            full()
+        rest()
+        return time.perf_counter() - t0
+
+    return run
+
+
+def minimal_runner(X, H, B: int, lr: float = 1e-7):
+    """The least a NumPy training loop does: the eight products, a random-row gather into a
+    preallocated batch buffer, two in-place ReLUs and a plain ``W -= lr * dW`` per layer; no
+    bias, no softmax, no loss (``dl/ds`` is taken as ``s`` itself; ``lr`` small enough that
+    the weights stay finite). The ReLUs run against a zero row, as npmlp's do (NumPy's fast
+    path), so that the loop is as cheap as it can be."""
+    N = X.shape[0]
+    rng = np.random.default_rng(0)
+    sizes = (D, H, H, C)
+    W = [
+        (rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(np.float32)
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+    dW = [np.empty_like(w) for w in W]
+    x = {n: [np.empty((n, s), np.float32) for s in sizes] for n in {B, N % B} - {0}}
+    dx = {n: [np.empty((n, H), np.float32) for _ in range(3)] for n in x}
+    zero = np.zeros(H, np.float32)
+    order = np.arange(N)
+
+    def epoch():
+        rng.shuffle(order)
+        for start in range(0, N, B):
+            rows = order[start : start + B]
+            xs, dxs = x[rows.shape[0]], dx[rows.shape[0]]
+            np.take(X, rows, axis=0, out=xs[0], mode="clip")
+            for i in range(3):
+                np.matmul(xs[i], W[i], out=xs[i + 1])
+                if i < 2:
+                    np.maximum(xs[i + 1], zero, out=xs[i + 1])
+            d = xs[3]
+            for i in (2, 1, 0):
+                np.matmul(xs[i].T, d, out=dW[i])
+                if i:
+                    d = np.matmul(d, W[i].T, out=dxs[i])
+            for w, g in zip(W, dW, strict=True):
+                w -= lr * g
+
+    return timed(epoch)
+
+
+def estimator_runner(X, y, H, B: int):
+    """``NpMLPClassifier(hidden_layer_sizes=(H, H), solver="sgd", momentum=0, float32)``, one
+    ``partial_fit`` (one epoch, with its input checks) per call."""
+    from npmlp import NpMLPClassifier
+
+    clf = NpMLPClassifier(
+        (H, H),
+        solver="sgd",
+        momentum=0.0,
+        batch_size=B,
+        learning_rate_init=LR,
+        alpha=0.0,
+        dtype="float32",
+        random_state=0,
+    )
+    classes = np.arange(C)
+    return timed(lambda: clf.partial_fit(X, y, classes=classes))
+
+
 def npmlp_runner(X, y, H, B, optimizer="sgd", lr=LR, weight_decay=0.0, L_=L):
     """``npmlp.fit`` one epoch at a time, continuing the same optimiser (its own timing)."""
     from npmlp.optim import make_optimizer
@@ -317,67 +397,138 @@ def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
     return row
 
 
-def bench_profile(H, B: int, reps: int) -> dict:
-    """Where a training step's time goes: the same step with its parts added one at a time.
+def bench_loop(H, N: int, B: int, reps: int, with_torch: bool) -> dict:
+    """The training loop against its floor: one epoch of N random rows, batch B, plain SGD,
+    float32, every contender in turn (``race``): the GEMM floor, the minimal loop, npmlp through
+    ``npmlp.fit`` and through ``NpMLPClassifier``, scikit-learn float32 and PyTorch eager."""
+    X, y = random_data(N)
+    runners = {
+        "floor": epoch_floor_runner(H, B, N),
+        "minimal": minimal_runner(X, H, B),
+        "npmlp": npmlp_runner(X, y, H, B),
+        "estimator": estimator_runner(X, y, H, B),
+        "sklearn_float32": sklearn_runner(X, y, H, B, np.float32),
+    }
+    if with_torch:
+        runners["torch"] = torch_runner(X, y, H, B)
+        runners["torch_floor"] = epoch_floor_runner(H, B, N, use_torch=True)
+    return {"H": H, "batch": B, "N": N, **race(runners, reps)}
 
-    ``forward_backward`` alone on one batch already in place, then ``+ gather`` (the batch's
-    rows copied into the workspace, as ``fit`` does), then ``+ update`` (plain SGD: the whole
-    step as ``fit`` runs it), each against the GEMM-only floor at npmlp's thread setting.
-    """
+
+# The categories of a step's operations in the profile, in the order they are printed.
+CATEGORIES = ("products", "gather", "bias", "activation", "loss", "activation'", "update")
+
+
+def step_ops(net, ws, opt, X, y, rng) -> list:
+    """npmlp's training step (``training.fit``'s batch: ``gather_batch``, ``MLP.forward_backward``,
+    ``SGD.step``) as ``(name, category, call)`` triples, one per call it makes into NumPy,
+    ``layers``, ``loss`` or the optimiser, in its order, so that each can be timed in its place.
+    ReLU network, no dropout, no weight decay. Running them all leaves in ``ws.grads`` what
+    ``forward_backward`` leaves (``tests/test_speed.py`` checks it)."""
+    from npmlp.layers import relu_backward, relu_forward
+    from npmlp.loss import softmax_cross_entropy
+    from npmlp.training import gather_batch
+
+    N, B, L_ = X.shape[0], ws.N, net.L
+    order, st = np.arange(N), {"at": N}
+    p, g, x = net.params, ws.grads, ws.x
+
+    def gather():
+        if st["at"] + B > N:
+            rng.shuffle(order)
+            st["at"] = 0
+        gather_batch(net, X, y, order[st["at"] : st["at"] + B], ws)
+        st["at"] += B
+
+    def loss():
+        k = x[L_].argmax(axis=1)
+        st["correct"] = int(np.count_nonzero(k == ws.y))
+        st["d"] = softmax_cross_entropy(x[L_], ws.y, out=x[L_], argmax=k)[1]
+
+    def dx(i):  # eq. 23, kept apart until dW and db have read dl/dx^(i)
+        st["dX"] = np.matmul(st["d"], p[f"W{i}"].T, out=ws.dx[i])
+
+    def relu_back(i):
+        st["d"] = relu_backward(st["dX"], x[i - 1], st["dX"], ws.scratch[i])
+
+    ops = [("gather", "gather", gather)]
+    for i in fc_indices(L_):
+        ops.append((f"x W{i}", "products", lambda i=i: np.matmul(x[i - 1], p[f"W{i}"], out=x[i])))
+        ops.append((f"+ b{i}", "bias", lambda i=i: np.add(x[i], p[f"b{i}"], out=x[i])))
+        if i < L_:
+            ops.append((f"ReLU{i + 1}", "activation", lambda i=i: relu_forward(x[i], out=x[i])))
+    ops.append(("softmax CE + accuracy", "loss", loss))
+    for i in reversed(fc_indices(L_)):
+        if i > 1:
+            ops.append((f"dx{i - 1}", "products", lambda i=i: dx(i)))
+        ops.append(
+            (f"dW{i}", "products", lambda i=i: np.matmul(x[i - 1].T, st["d"], out=g[f"W{i}"]))
+        )
+        ops.append((f"db{i}", "bias", lambda i=i: np.matmul(ws.ones, st["d"], out=g[f"b{i}"])))
+        if i > 1:
+            ops.append((f"ReLU{i - 1}'", "activation'", lambda i=i: relu_back(i)))
+    ops.append(("SGD step", "update", lambda: opt.step(g, LR)))
+    return ops
+
+
+def bench_ops(H, B: int, steps: int, N: int = 20_000) -> dict:
+    """Where a step's time goes, robustly on a busy machine: each operation of npmlp's step
+    (``step_ops``) timed in its place, over ``steps`` steps; each keeps its fastest time (a
+    burst of load elsewhere spoils a few steps, not the fastest). Beside them, the fastest
+    whole step as ``fit`` runs it and the fastest GEMM-floor step, timed in between."""
     from npmlp.model import Workspace
     from npmlp.optim import make_optimizer
+    from npmlp.training import gather_batch
 
-    n_steps = 30
-    N = n_steps * B
     X, y = random_data(N)
-    threads = training_threads(Architecture.of(D, H, L, C), B)
-
-    def part(gather: bool, update: bool):
-        net = MLP(D, H, L, C, seed=0)
-        ws, opt = Workspace(net, B), make_optimizer("sgd", net.params)
-        order, rng = np.arange(N), np.random.default_rng(0)
-        np.take(X, order[:B], axis=0, out=ws.X)
-        np.take(y, order[:B], out=ws.y)
-
-        def run() -> float:
-            rng.shuffle(order)
-            with threadpool_limits(threads, user_api="blas"):
-                t0 = time.perf_counter()
-                for b in range(n_steps):
-                    if gather:
-                        rows = order[b * B : (b + 1) * B]
-                        np.take(X, rows, axis=0, out=ws.X, mode="clip")
-                        np.take(y, rows, out=ws.y)
-                    net.forward_backward(ws)
-                    if update:
-                        opt.step(ws.grads, LR)
-                return time.perf_counter() - t0
-
-        return run
-
-    r = race(
-        {
-            "floor": floor_runner(H, B, n_steps, threads),
-            "forward_backward": part(False, False),
-            "gather": part(True, False),
-            "update": part(True, True),
-        },
-        max(reps, 5),
-    )
-    us = {k: r[k] / n_steps * 1e6 for k in r if not k.endswith("_min")}
-    return {"H": H, "batch": B, "threads": threads or "default", "us_per_step": us}
+    net = MLP(D, H, L, C, seed=0)
+    ws, opt = Workspace(net, B), make_optimizer("sgd", net.params)
+    ops = step_ops(net, ws, opt, X, y, np.random.default_rng(0))
+    floor = gemm_step(H, B)
+    order = np.random.default_rng(1).permutation(N)
+    pc = time.perf_counter
+    T = np.empty((steps, len(ops)))
+    whole, floor_t = np.empty(steps), np.empty(steps)
+    for s in range(steps):
+        for j, (_, _, call) in enumerate(ops):
+            t0 = pc()
+            call()
+            T[s, j] = pc() - t0
+        rows = order[(s * B) % (N - B) :][:B]  # random rows, as fit draws them
+        t0 = pc()
+        gather_batch(net, X, y, rows, ws)
+        net.forward_backward(ws)
+        opt.step(ws.grads, LR)
+        t1 = pc()
+        floor()
+        whole[s], floor_t[s] = t1 - t0, pc() - t1
+    us = T[steps // 10 :].min(axis=0) * 1e6
+    by_cat = {
+        c: float(sum(u for u, (_, k, _) in zip(us, ops, strict=True) if k == c)) for c in CATEGORIES
+    }
+    return {
+        "H": H,
+        "batch": B,
+        "ops_us": {name: float(u) for u, (name, _, _) in zip(us, ops, strict=True)},
+        "categories_us": by_cat,
+        "sum_us": float(us.sum()),
+        "step_us": float(whole[steps // 10 :].min() * 1e6),
+        "floor_us": float(floor_t[steps // 10 :].min() * 1e6),
+    }
 
 
-def print_profile(profile: list) -> None:
-    print("\nwhere a step's time goes (microseconds per step, x GEMM floor):")
+def print_ops(profile: list) -> None:
+    print("\nwhere a step's time goes (each operation's fastest time in its place, microseconds):")
     for p in profile:
-        u, f = p["us_per_step"], p["us_per_step"]["floor"]
+        c = p["categories_us"]
+        f = c["products"]
+        parts = ", ".join(f"{k} {c[k]:.0f}" for k in CATEGORIES)
         print(
-            f"  H={p['H']} batch {p['batch']}: floor {f:.0f}; forward+backward "
-            f"{u['forward_backward']:.0f} ({u['forward_backward'] / f:.2f}x); + gather "
-            f"{u['gather']:.0f} ({u['gather'] / f:.2f}x); + SGD update = the step "
-            f"{u['update']:.0f} ({u['update'] / f:.2f}x)"
+            f"  H={p['H']} batch {p['batch']}: {parts}; sum {p['sum_us']:.0f} = "
+            f"{p['sum_us'] / f:.2f}x its products; the whole step {p['step_us']:.0f}, "
+            f"GEMM floor {p['floor_us']:.0f} (step / floor {p['step_us'] / p['floor_us']:.2f})"
         )
+        print("    " + ", ".join(f"{k} {v:.0f}" for k, v in p["ops_us"].items()))
 
 
 def bench_digits(reps, with_torch) -> dict:
@@ -566,15 +717,102 @@ def plot(rows: list, path: Path) -> None:
     plt.close(fig)
 
 
+LOOP_HS = (128, 512, 1024, 2048)
+LOOP_N, LOOP_B = 20_000, 256
+# the issue's targets for npmlp / floor at batch 256 (H=128, else H >= 512)
+TARGET = {128: 1.30}
+TARGET_LARGE = 1.12
+
+
+def print_loop(rows: list) -> None:
+    print(
+        f"\nthe training loop, N={LOOP_N:,} random rows, D={D}, two hidden layers of H, C={C}, "
+        f"batch {LOOP_B}, SGD, float32 (median seconds per epoch; x the GEMM floor):"
+    )
+    print(
+        f"{'H':>5} {'floor s':>8} | {'minimal':>7} {'npmlp':>6} {'estim.':>6} {'skl32':>6} "
+        f"{'torch':>6} | {'target':>6} | npmlp faster: {'skl32':>5} {'torch':>5} | "
+        "torch x its own floor"
+    )
+    for r in rows:
+        f = r["floor"]
+
+        def x(k, r=r, f=f):
+            return f"{r[k] / f:6.2f}" if k in r else f"{'-':>6}"
+
+        faster = [
+            f"{r[k] / r['npmlp']:5.2f}" if k in r else f"{'-':>5}"
+            for k in ("sklearn_float32", "torch")
+        ]
+        own = f"{r['torch'] / r['torch_floor']:.2f}" if "torch" in r else "-"
+        fastest = ", ".join(
+            f"{k} {r[k + '_min'] / r['floor_min']:.2f}"
+            for k in ("minimal", "npmlp", "estimator", "sklearn_float32", "torch")
+            if k in r
+        )
+        print(
+            f"{r['H']:>5} {f:8.4f} | {x('minimal'):>7} {x('npmlp')} {x('estimator')} "
+            f"{x('sklearn_float32')} {x('torch')} | {TARGET.get(r['H'], TARGET_LARGE):6.2f} | "
+            f"{'':14}{faster[0]} {faster[1]} | {own}"
+        )
+        print(f"{'':6}fastest epoch of each / fastest floor epoch: {fastest}")
+
+
+def plot_loop(rows: list, path: Path) -> None:
+    """Every contender's epoch as a multiple of the GEMM floor, against H: the medians of the
+    rounds (left) and the fastest rounds (right: the quiet machine, when load is about)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    Hs = [r["H"] for r in rows]
+    for ax, suffix, title in zip(
+        axes, ("", "_min"), ("median of the rounds", "fastest round"), strict=True
+    ):
+        for key, style in (
+            ("minimal", "k:"),
+            ("npmlp", "o-"),
+            ("estimator", "x--"),
+            ("sklearn_float32", "^-"),
+            ("torch", "d-"),
+        ):
+            if all(key in r for r in rows):
+                ratios = [r[key + suffix] / r["floor" + suffix] for r in rows]
+                ax.semilogx(Hs, ratios, style, label=key)
+        ax.axhline(1.0, color="k", lw=0.8)
+        targets = [TARGET.get(h, TARGET_LARGE) for h in Hs]
+        ax.plot(Hs, targets, "r_", ms=14, mew=2, label="target")
+        ax.set_title(f"seconds per epoch / GEMM floor: {title}", fontsize=10)
+        ax.set_xticks(Hs, [str(h) for h in Hs])
+        ax.minorticks_off()
+        ax.set_xlabel(f"hidden width H (D={D}, two hidden layers, C={C}, batch {LOOP_B})")
+        ax.grid(True, alpha=0.3)
+    axes[0].set_ylim(bottom=0.9)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=110)
+    plt.close(fig)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="H in 128, 512; batch 256; fewer repeats")
-    ap.add_argument("--reps", type=int, default=5, help="timed epochs per measurement")
+    ap.add_argument(
+        "--quick", action="store_true", help="H in 128, 512 only; fewer rounds (about 2 minutes)"
+    )
+    ap.add_argument("--reps", type=int, default=3, help="timed rounds of every race")
+    ap.add_argument(
+        "--grid",
+        action="store_true",
+        help="also the older grid: H 64-2048 x batch 32/256/1024 and full batch (+10 minutes)",
+    )
     ap.add_argument(
         "--seconds",
         type=float,
         default=0.05,
-        help="GEMM-floor seconds per epoch that sets N for each configuration",
+        help="--grid: GEMM-floor seconds per epoch that sets N for each configuration",
     )
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -584,73 +822,53 @@ def main(argv=None) -> None:
         return child(kind, int(H), int(B), int(N))
 
     t_start = time.perf_counter()
-    hs, batches = ((128, 512), (256,)) if args.quick else (HS, BATCHES)
+    reps = 2 if args.quick and args.reps == 3 else args.reps
+    hs = (128, 512) if args.quick else LOOP_HS
     with_torch = torch_available()
-    if with_torch:
-        import torch
-
-        torch_version, torch_threads = torch.__version__, torch.get_num_threads()
-    env = {
-        k: os.environ.get(k)
-        for k in (
-            "OPENBLAS_CORETYPE",
-            "OPENBLAS_L2_SIZE",
-            "OPENBLAS_NUM_THREADS",
-            "OMP_NUM_THREADS",
-        )
-    }
-    info = {
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "cpu": _cpu_model(),
-        "cores": os.cpu_count(),
-        "env": env,
-        "blas": [
-            {
-                k: lib.get(k)
-                for k in ("internal_api", "version", "architecture", "num_threads", "filepath")
-            }
-            for lib in threadpool_info()
-        ],
-        "torch": f"{torch_version} ({torch_threads} threads)" if with_torch else None,
-    }
+    info = _info(with_torch)
     print(
         f"npmlp benchmark: {info['cpu']}, {info['cores']} cores, numpy {info['numpy']}, "
-        f"torch {info['torch']}\nenvironment: {env}"
+        f"torch {info['torch']}\nenvironment: {info['env']}"
     )
     for lib in info["blas"]:
         print(
             f"  {lib['internal_api']} {lib['version']} core type {lib['architecture']}, "
             f"{lib['num_threads']} threads: {lib['filepath']}"
         )
-    peak = peak_rates(args.reps)
+    peak = peak_rates(3)
     print(
         f"peak matrix-product rate: float32 {peak['float32']:.1f} GFLOP/s, "
         f"float64 {peak['float64']:.1f} GFLOP/s"
     )
 
-    rows = []
+    loop = []
     for H in hs:
-        for B in batches:
-            N = choose_N(H, B, args.seconds, peak["float32"])
-            rows.append(bench_config(H, B, N, args.reps, peak["float32"], with_torch))
-            print(
-                f"  H={H} batch={B} N={N}: npmlp {rows[-1]['npmlp']:.4f} s/epoch, "
-                f"floor {rows[-1]['floor']:.4f}",
-                flush=True,
-            )
-    full = []
-    for H in hs:  # full-batch gradient descent, as the seed does it
-        N = 4096
-        full.append(bench_config(H, N, N, args.reps, peak["float32"], False))
-    digits = bench_digits(args.reps, with_torch)
-    infer = [bench_inference(H, args.reps) for H in hs]
-    memory = bench_memory(512, 256)
-    profile = [bench_profile(H, 256, args.reps) for H in (128, 512) if H in hs]
+        loop.append(bench_loop(H, LOOP_N, LOOP_B, reps, with_torch))
+        r = loop[-1]
+        print(
+            f"  H={H}: floor {r['floor']:.4f} s/epoch, npmlp {r['npmlp']:.4f} "
+            f"({r['npmlp'] / r['floor']:.2f}x), estimator {r['estimator'] / r['floor']:.2f}x, "
+            f"minimal {r['minimal'] / r['floor']:.2f}x",
+            flush=True,
+        )
+    ops = [bench_ops(H, LOOP_B, 100 if args.quick else 300) for H in (128, 512)]
+    digits = bench_digits(reps, with_torch)
+    infer = [bench_inference(H, reps) for H in hs]
+    memory = [] if args.quick else bench_memory(512, 256)
+    rows, full = [], []
+    if args.grid:
+        for H in HS:
+            for B in BATCHES:
+                N = choose_N(H, B, args.seconds, peak["float32"])
+                rows.append(bench_config(H, B, N, reps, peak["float32"], with_torch))
+        for H in HS:  # full-batch gradient descent, as the seed does it
+            full.append(bench_config(H, 4096, 4096, reps, peak["float32"], False))
 
-    print_table(rows, "minibatch SGD: seconds per epoch, x floor (GEMM-only), x roofline")
-    print_table(full, "full-batch gradient descent (N=4096)")
-    print_profile(profile)
+    print_loop(loop)
+    print_ops(ops)
+    if rows:
+        print_table(rows, "grid, minibatch SGD: seconds per epoch, x floor (GEMM-only), x roofline")
+        print_table(full, "grid, full-batch gradient descent (N=4096)")
     print(
         "\ndigits, npmlp train defaults (L=3, H=256, batch 64, Adam), s/epoch: "
         + ", ".join(f"{p} {digits[p]:.4f}" for p in PEERS if p in digits)
@@ -664,10 +882,11 @@ def main(argv=None) -> None:
             f"{r['predict_proba'] / r['floor']:.2f}x its GEMM floor ({r['floor']:.4f} s, "
             f"{r['predict_proba'] / r['floor_best']:.2f}x the best of 1 and all threads)"
         )
-    print(
-        "\npeak memory (fresh process, 60,000 x 784 float32 rows = "
-        f"{memory[0]['data_mb']:.0f} MB of data, H=512, batch 256):"
-    )
+    if memory:
+        print(
+            "\npeak memory (fresh process, 60,000 x 784 float32 rows = "
+            f"{memory[0]['data_mb']:.0f} MB of data, H=512, batch 256):"
+        )
     for m in memory:
         print(
             f"  {m['kind']:5}: {m['rss_before_mb']:.0f} MB before (imports, data, model), "
@@ -680,18 +899,52 @@ def main(argv=None) -> None:
     result = {
         "info": info,
         "peak_gflops": peak,
-        "minibatch": rows,
+        "loop": loop,
+        "profile": ops,
+        "grid": rows,
         "full_batch": full,
         "digits": digits,
         "inference": infer,
         "memory": memory,
-        "profile": profile,
         "seconds": elapsed,
     }
-    with atomic_write(args.out / "bench.json", "w") as f:
+    name = "bench-quick" if args.quick else "bench"
+    with atomic_write(args.out / f"{name}.json", "w") as f:
         json.dump(result, f, indent=1)
-    plot(rows + full, args.out / "bench.png")
-    print(f"wrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+    plot_loop(loop, args.out / f"{name}.png")
+    print(f"wrote {args.out / (name + '.json')} and {args.out / (name + '.png')}")
+
+
+def _info(with_torch: bool) -> dict:
+    torch = None
+    if with_torch:
+        import torch
+
+        torch = f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    env = {
+        k: os.environ.get(k)
+        for k in (
+            "OPENBLAS_CORETYPE",
+            "OPENBLAS_L2_SIZE",
+            "OPENBLAS_NUM_THREADS",
+            "OMP_NUM_THREADS",
+        )
+    }
+    return {
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "env": env,
+        "blas": [
+            {
+                k: lib.get(k)
+                for k in ("internal_api", "version", "architecture", "num_threads", "filepath")
+            }
+            for lib in threadpool_info()
+        ],
+        "torch": torch,
+    }
 
 
 def _cpu_model() -> str:

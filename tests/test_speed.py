@@ -249,6 +249,32 @@ def test_cli_threads_option(capsys):
     assert metrics["test_accuracy"] > 0.8
 
 
+def test_benchmark_profile_runs_the_step_fit_runs():
+    """``bench.step_ops`` (the profile's step, one call at a time) leaves the gradients that
+    ``MLP.forward_backward`` leaves on the same batch, so the profile times npmlp's real step."""
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    X, y = bench.random_data(64)
+    net = MLP(bench.D, 8, 5, 10, seed=0)
+    ws, opt = Workspace(net, 16), make_optimizer("sgd", net.params)
+    ops = bench.step_ops(net, ws, opt, X, y, np.random.default_rng(0))
+    assert [name for name, _, _ in ops] == [
+        "gather", "x W1", "+ b1", "ReLU2", "x W3", "+ b3", "ReLU4", "x W5", "+ b5",
+        "softmax CE + accuracy", "dx4", "dW5", "db5", "ReLU4'", "dx2", "dW3", "db3", "ReLU2'",
+        "dW1", "db1", "SGD step",
+    ]  # fmt: skip
+    for _, _, call in ops[:-1]:
+        call()
+    grads = {k: v.copy() for k, v in ws.grads.items()}
+    net.forward_backward(ws)  # the same batch, still in ws.X and ws.y
+    for k, g in grads.items():
+        np.testing.assert_array_equal(g, ws.grads[k], err_msg=k)
+    W1 = net.params["W1"].copy()
+    ops[-1][2]()  # the SGD step
+    np.testing.assert_array_equal(net.params["W1"], W1 - np.float32(bench.LR) * ws.grads["W1"])
+
+
 def test_benchmark_pieces_run_at_tiny_sizes():
     """``make bench`` is not part of the tests; its building blocks are, so it cannot rot."""
     spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
@@ -260,10 +286,13 @@ def test_benchmark_pieces_run_at_tiny_sizes():
     calls = []
     bench.race({k: lambda k=k: calls.append(k) or 1.0 for k in "abc"}, reps=3)
     assert calls == list("abc" + "abc" + "bca" + "cab")  # warm-up, then each round rotated
-    profile = bench.bench_profile(8, 16, reps=1)
-    us = profile["us_per_step"]
-    assert set(us) == {"floor", "forward_backward", "gather", "update"}
-    assert all(t > 0 for t in us.values())
+    profile = bench.bench_ops(8, 16, steps=3, N=64)
+    assert set(profile["categories_us"]) == set(bench.CATEGORIES)
+    assert all(t > 0 for t in profile["categories_us"].values())
+    assert profile["sum_us"] == pytest.approx(sum(profile["ops_us"].values()))
+    loop = bench.bench_loop(8, 40, 16, reps=1, with_torch=False)
+    assert {"floor", "minimal", "npmlp", "estimator", "sklearn_float32"} <= set(loop)
+    assert all(loop[k] > 0 for k in ("floor", "minimal", "npmlp", "estimator"))
     times = bench.race(
         {
             "floor": bench.floor_runner(8, 16, 4, 1),
@@ -302,3 +331,54 @@ def test_optimiser_steps_follow_the_documented_formulas(name):
             s = b2 * s + (1 - b2) * g**2
             W = W - lr * (m / (1 - b1**t)) / (np.sqrt(s / (1 - b2**t)) + eps)
         np.testing.assert_allclose(params["W1"], W, rtol=1e-12, atol=1e-14)
+
+
+# ------------------------------------------------------------------------ input checks once
+def test_estimator_reads_its_rows_once_for_checks(monkeypatch):
+    """``NpMLPClassifier`` checks X itself (scikit-learn's ``validate_data``), so ``fit`` is
+    called with ``check_input=False`` and does not scan X a second time; the weights are the
+    same as with the check."""
+    from npmlp import NpMLPClassifier
+
+    X, y = blobs(N=64)
+    scanned = []
+    real = MLP.check_input
+
+    def spy(self, X, *, finite=False):
+        scanned.append(X.shape)
+        return real(self, X, finite=finite)
+
+    monkeypatch.setattr(MLP, "check_input", spy)
+    clf = NpMLPClassifier((6,), solver="sgd", batch_size=16, max_iter=3, random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert scanned == []
+    net = MLP(7, 6, 3, 3, seed=4)
+    twin = net.copy()
+    config = TrainConfig(epochs=2, batch_size=16, lr=0.05, optimizer="sgd", seed=1)
+    fit(net, X, y, config)
+    assert scanned == [(64, 7)]
+    fit(twin, X, y, config, check_input=False)
+    assert scanned == [(64, 7)]
+    for k, v in net.params.items():
+        np.testing.assert_array_equal(v, twin.params[k], err_msg=k)
+
+
+def test_inference_reads_rows_of_the_model_dtype_in_place(monkeypatch):
+    """Rows already in the model's dtype, without preprocessing, go to the first product as
+    they are (no copy into the workspace); others are cast there. Same probabilities."""
+    monkeypatch.setattr(model_mod, "CHUNK", 16)
+    X, _ = blobs(N=40)
+    net = MLP(7, 10, 5, 3, seed=2)
+    copied = []
+    real = MLP.scale_input
+
+    def spy(self, X, out=None):
+        copied.append(X.shape)
+        return real(self, X, out=out)
+
+    monkeypatch.setattr(MLP, "scale_input", spy)
+    P32 = net.predict_proba(X)
+    assert copied == []
+    P64 = net.predict_proba(X.astype(np.float64))
+    assert copied == [(16, 7), (16, 7), (8, 7)]
+    np.testing.assert_array_equal(P32, P64)

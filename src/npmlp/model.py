@@ -111,8 +111,7 @@ class MLP:
             np.copyto(self.params[f"W{i}"], W, casting="unsafe")
 
     def _set_up(self, D, H, L, C, dtype, seed, init, activation) -> None:
-        """Every attribute, with zero parameters: views of one buffer, so that an optimiser can
-        update them all in one pass (:mod:`npmlp.packing`)."""
+        """Every attribute; zero parameters, views of one buffer (see :mod:`npmlp.packing`)."""
         self.arch = Architecture.of(D, H, L, C)
         if init not in INITS:
             raise NpmlpError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
@@ -136,8 +135,7 @@ class MLP:
 
     @classmethod
     def empty(cls, D, H, L, C, *, dtype=np.float32, seed=0, init="he", activation="relu"):
-        """A model of zero parameters, drawn from no random generator: for filling from a file
-        (allocates the parameters once, in their dtype, and nothing else)."""
+        """Zero parameters, no random draws: a model to fill from a file (allocated once)."""
         net = cls.__new__(cls)
         net._set_up(D, H, L, C, dtype, seed, init, activation)
         return net
@@ -310,8 +308,9 @@ class MLP:
         ``masks``: dropout masks (``ws.mask``, drawn by the caller), or ``None``.
         """
         S = self.forward(ws.X, ws, masks=masks)
-        n_correct = int(np.count_nonzero(S.argmax(axis=1) == ws.y))
-        loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S)  # dl/ds = (P - Y) / N
+        k = S.argmax(axis=1)  # the predicted classes
+        n_correct = int(np.count_nonzero(k == ws.y))
+        loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S, argmax=k)  # (P - Y) / N
         self.backward(ws.x, dS, ws.grads, ws, masks=masks)
         if l2:
             self.add_l2_gradient(ws.grads, l2, ws.decay)
@@ -350,9 +349,12 @@ class MLP:
         """
         X = self.check_input(X, finite=True)
         ws = Workspace(self, min(CHUNK, X.shape[0]), backward=False)
+        as_is = self.preprocessing is None and isinstance(X, np.ndarray) and X.dtype == self.dtype
         for start in range(0, X.shape[0], CHUNK):
             rows = X[start : start + CHUNK]
-            yield start, self.forward(self.scale_input(rows, out=ws.X[: rows.shape[0]]), ws)
+            if not as_is:  # scaled, cast or densified into the workspace (else read in place)
+                rows = self.scale_input(rows, out=ws.X[: rows.shape[0]])
+            yield start, self.forward(rows, ws)
 
     def _per_chunk(self, X, fill, width: int, dtype) -> np.ndarray:
         """``out`` (N, width) filled chunk by chunk: ``fill(S, out[chunk rows])``."""

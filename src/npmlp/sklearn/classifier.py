@@ -253,9 +253,10 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
                     print(f"Validation score: {record['val_accuracy']:f}")
             return False
 
+        # X and y_idx were checked by _validate and _encode: fit need not read X again
         history = fit(self.model_, X, y_idx, config, X_val=val[0], y_val=val[1],
                       sample_weight=sw, sample_weight_val=val[2], callback=on_epoch,
-                      optimizer=self._optimizer)  # fmt: skip
+                      optimizer=self._optimizer, check_input=False)  # fmt: skip
         self._optimizer = history.optimizer
         self._no_improvement_count = history.no_improvement
         if self.solver == "lbfgs":
