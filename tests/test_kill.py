@@ -2,9 +2,9 @@
 
 After each signal DIR holds one whole run (the previous one or the new one, never a mix), the
 handled signals leave no temporary file or lock, and ``--resume DIR`` ends with the weights and
-history of the run left alone, bit for bit (see ``tests/kill_support.py``). Here a few trials
-per signal (``NPMLP_KILL_TRIALS``, default 5); ``benchmarks/kill_trials.py`` runs 30 per signal
-and prints the table.
+history of the run left alone, bit for bit (see ``tests/kill_support.py``). 30 trials per
+signal (``NPMLP_KILL_TRIALS`` changes it), about 2.5 min on 2 cores;
+``benchmarks/kill_trials.py`` runs the same trials and prints the table.
 """
 
 import os
@@ -19,7 +19,7 @@ import pytest
 
 from kill_support import Harness
 
-TRIALS = int(os.environ.get("NPMLP_KILL_TRIALS", "5"))
+TRIALS = int(os.environ.get("NPMLP_KILL_TRIALS", "30"))
 MOMENTS = ("uniform", "checkpoint", "uniform", "files", "uniform")
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the trials fork")
