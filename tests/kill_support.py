@@ -226,9 +226,12 @@ class Harness:
         if has_checkpoint:
             how = "resumed"
             argv = ["train", "--resume", out, "--quiet"]
-        elif state == "new, finished":
+        elif state == "new, finished" and not left:
             how = "finished"
             argv = None
+        elif state == "new, finished":  # SIGKILL after the swap: the next run clears what is left
+            how = "finished, then ran again"
+            argv = BASE + VARIANTS[v] + ["--out", out]
         else:
             how = "ran again"  # killed before its first checkpoint
             argv = BASE + VARIANTS[v] + ["--out", out]
