@@ -63,3 +63,17 @@ def test_npmlp_train_without_options_runs_the_table(monkeypatch, capsys):
     assert capsys.readouterr().err == "npmlp: error: stopped by the test\n"
     (settings,) = seen
     assert settings == RunSettings()  # every field, the TrainConfig included
+
+
+def test_npmlp_train_on_iris_runs_lbfgs_and_says_so(tmp_path, capsys):
+    """iris leaves 12 validation rows, under --min-val-rows 30: auto picks full-batch L-BFGS,
+    the output names it, and no learning-rate advice is given for it."""
+    import json
+
+    assert main(["train", "--data", "iris", "--out", str(tmp_path), "--no-pictures"]) == 0
+    out, err = capsys.readouterr()
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["optimizer"] == "lbfgs" and metrics["early_stopping"] is None
+    assert f"npmlp on iris: {metrics['epochs']} iterations of L-BFGS, 2051 parameters" in out
+    assert "learning rate" not in out + err
+    assert metrics["test_accuracy"] == 1.0  # 30 test rows, seed 0

@@ -210,3 +210,30 @@ def test_an_interrupted_run_without_out_exits_130_and_writes_nothing(capsys, tmp
     assert code == 130
     assert err.endswith("npmlp: interrupted by SIGINT after 0 epochs\n")
     assert os.listdir(tmp_path) == []
+
+
+def test_an_interrupted_lbfgs_run_resumes_from_its_first_weights_to_the_same_end(capsys, tmp_path):
+    """iris is too small for a validation split, so ``auto`` runs L-BFGS, whose state lives in
+    scipy: the checkpoint holds the first weights, and the resumed run starts over from them
+    and ends as the run left alone."""
+    settings = RunSettings(data="iris", hidden=16, seed=1, config=default_config(epochs=30))
+    ds = load_dataset("iris")
+    alone = run_job(settings, ds, tmp_path / "alone")
+    assert alone.result.metrics["optimizer"] == "lbfgs"
+    out = tmp_path / "run"
+
+    def interrupt_at_5(record, net):
+        if record["epoch"] == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with Signals() as signals:
+        stopped = run_job(settings, ds, out, callback=interrupt_at_5, signals=signals)
+    assert stopped.signal == "SIGINT" and stopped.saved == (0, 0)
+    assert check_run(out)["checkpoint"] == {"epoch": 0, "batch": 0}
+    assert len(history_without_seconds(out)) == 1 + 5
+    code, _, err = run(capsys, "train", "--resume", out, "--quiet")
+    assert (code, err) == (0, "")
+    assert_same_weights(out, tmp_path / "alone")
+    assert history_without_seconds(out) == history_without_seconds(tmp_path / "alone")
+    assert (out / "health.png").read_bytes() == (tmp_path / "alone" / "health.png").read_bytes()
+    assert sorted(os.listdir(tmp_path)) == ["alone", "run"]

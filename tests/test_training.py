@@ -165,7 +165,7 @@ def test_early_stopping_without_validation_is_refused():
         ({"lr": -1.0}, "learning rate must be a positive number, got -1.0"),
         (
             {"optimizer": "rmsprop"},
-            "unknown optimizer 'rmsprop'; choose one of sgd, momentum, nesterov, adam, lbfgs",
+            "unknown optimizer 'rmsprop'; choose one of auto, sgd, momentum, nesterov, adam, lbfgs",
         ),
         (
             {"schedule": "poly"},
@@ -252,7 +252,9 @@ def test_a_validation_split_too_small_to_stop_on_is_not_held_out():
     cfg.early_stopping = None
     assert training.validation_plan(cfg, 120) == (0.0, None)
     X, y = blobs(120)
-    cfg = loop_config(epochs=3, val_fraction=0.1, min_val_rows=50, early_stopping="val_loss")
+    cfg = loop_config(
+        epochs=3, val_fraction=0.1, min_val_rows=50, early_stopping="val_loss", optimizer="adam"
+    )
     hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg)
     assert hist.monitor == "train_loss" and hist.records[-1]["val_loss"] is None
     cfg.min_val_rows = 12
@@ -274,3 +276,19 @@ def test_on_batch_hears_of_the_batches_within_long_epochs(monkeypatch):
     monkeypatch.setattr(training, "REPORT_SECONDS", 1e9)  # short epochs: only their end
     fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg, on_batch=lambda *a: heard.append(a))
     assert heard == []
+
+
+def test_auto_is_lbfgs_only_where_no_validation_split_is_held_out():
+    cfg = TrainConfig()  # the table: auto, 10 % validation of at least 30 rows
+    assert cfg.optimizer == "auto"
+    assert training.choose_optimizer(cfg, 290) == "lbfgs"  # 29 validation rows: too few
+    assert training.choose_optimizer(cfg, 291) == "adam"  # 30
+    assert training.choose_optimizer(cfg, 120, has_val=True) == "adam"  # rows given: stop on them
+    assert training.choose_optimizer(TrainConfig(dropout=0.5), 120) == "adam"  # lbfgs refuses it
+    assert training.choose_optimizer(TrainConfig(val_fraction=0.0), 120) == "adam"  # asked for none
+    assert training.choose_optimizer(TrainConfig(optimizer="sgd"), 120) == "sgd"
+    X, y = blobs(120)
+    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=5))
+    assert hist.optimizer_name == "lbfgs" and hist.solver["nit"] == len(hist) <= 5
+    hist = fit(MLP(4, 8, 3, 3, seed=0), *blobs(400), TrainConfig(epochs=2))
+    assert hist.optimizer_name == "adam" and hist.solver == {} and len(hist) == 2

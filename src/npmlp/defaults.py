@@ -28,7 +28,7 @@ TRAIN = {
     "epochs": 100,
     "batch_size": 64,
     "lr": 2e-3,
-    "optimizer": "adam",
+    "optimizer": "auto",  # adam, or lbfgs when too few rows for a validation split
     "momentum": 0.9,
     "nesterov": False,
     "beta1": 0.9,

@@ -149,10 +149,12 @@ def _runs(flags) -> list[tuple[int, int]]:
     return runs
 
 
-def health_warnings(records: list[dict], persist: int = PERSIST) -> list[str]:
+def health_warnings(records: list[dict], persist: int = PERSIST, *, lbfgs=False) -> list[str]:
     """One line per layer and problem that lasted ``persist`` epochs in a row or more.
 
-    Looks at the ``FC{i}_dead`` and ``FC{i}_update_ratio`` entries of the epoch records.
+    Looks at the ``FC{i}_dead`` and ``FC{i}_update_ratio`` entries of the epoch records; the
+    update-to-weight ratio is not judged for ``lbfgs`` runs, whose line search sets each step
+    (there is no learning rate to change).
     """
     if not records:
         return []
@@ -179,8 +181,12 @@ def health_warnings(records: list[dict], persist: int = PERSIST) -> list[str]:
                 break
         ratios = [r.get(f"FC{i}_update_ratio", float("nan")) for r in records]
         for label, flags, fix in (
-            ("above", [v > hi for v in ratios], "lower the learning rate"),
-            ("below", [v < lo for v in ratios], "raise the learning rate"),
+            ()
+            if lbfgs
+            else (
+                ("above", [v > hi for v in ratios], "lower the learning rate"),
+                ("below", [v < lo for v in ratios], "raise the learning rate"),
+            )
         ):
             for start, n in _runs(flags):
                 if n >= persist:

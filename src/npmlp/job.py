@@ -29,7 +29,7 @@ from .model import MLP
 from .model_file import save
 from .preprocessing import Preprocessing
 from .rows import subset_rows
-from .training import History, TrainConfig, fit, validation_plan
+from .training import History, TrainConfig, choose_optimizer, fit, validation_plan
 
 __all__ = ["RunSettings", "RunResult", "train_run", "write_run", "default_config"]
 
@@ -145,10 +145,11 @@ def train_run(
     )
     net.classes, net.encoder = classes, encoder
     net.preprocessing = Preprocessing.fit(s.scaling, X_train)  # training split only
-    watchers, extras = _watchers(net, X_train, y_train, s.config)
+    watchers, extras = _watchers(net, X_train, y_train, s.config, X_val is not None)
     if table_notes is not None:
         extras["table_notes"] = table_notes
-    for name, watch in watchers.items() if resume is not None else ():
+    fresh = resume is None or not (resume.epoch or resume.batch)  # lbfgs: from the start
+    for name, watch in watchers.items() if not fresh else ():
         n = len(name) + 1
         watch.load_state({k[n:]: v for k, v in resume.extra.items() if k[:n] == f"{name}/"})
 
@@ -194,6 +195,7 @@ def train_run(
             "best_epoch": history.best_epoch,
             "early_stopping": history.monitor,
             "stopped_early": history.stopped_early,
+            "optimizer": history.optimizer_name,
             "n_parameters": net.n_params,
             "train_seconds": seconds,
             "n_train": int(len(y_train)),
@@ -219,12 +221,14 @@ def train_run(
     return RunResult(s, ds, net, history, metrics, splits, extras)
 
 
-def _watchers(net, X_train, y_train, config):
+def _watchers(net, X_train, y_train, config, has_val):
     """Epoch callbacks run outside the training loop: health (always), boundary frames (2-D)."""
     from .plots import boundary_recorder
 
     B = config.batch_size or len(y_train)
     updates = math.ceil(len(y_train) / B)
+    if choose_optimizer(config, len(y_train), has_val=has_val) == "lbfgs":
+        updates = 1  # one step per iteration
     watchers = {"health": HealthMonitor(net, X_train, y_train, updates, seed=config.seed)}
     extras = {}
     recorder = boundary_recorder(net, X_train, config.epochs)

@@ -16,8 +16,10 @@ import time
 
 import numpy as np
 
+from .checkpoint import TrainState
 from .errors import TrainingDiverged
 from .model import MLP
+from .optim import make_optimizer
 from .packing import packed
 from .rows import is_sparse
 from .train_config import History, TrainConfig
@@ -71,14 +73,32 @@ def fit_lbfgs(
     y_val=None,
     sample_weight_val=None,
     callback=None,
+    *,
+    resume=None,
+    checkpoint=None,
 ) -> History:
     """Train ``net`` in place by L-BFGS on checked rows X : (N, D), class indices y : (N,).
 
     One history record per iteration (``epoch`` is the iteration); ``callback(record, net)``
     returning ``True`` stops. ``history.solver`` holds scipy's ``nit``, ``nfev``, ``status``
     and ``message``. Raises :class:`TrainingDiverged` if the loss becomes non-finite.
+
+    L-BFGS keeps its state inside scipy, so ``checkpoint(capture, when)`` (see
+    :func:`npmlp.training.fit`; after each iteration, ``"epoch"``, returning ``True`` stops
+    there with ``history.interrupted``; ``"end"`` at the end) is given the run's first
+    weights, and ``resume`` from such a state starts again from them: deterministic, the run
+    ends with the weights it would have had if left alone.
     """
     from scipy.optimize import minimize
+
+    hook = None
+    if resume is not None or checkpoint is not None:
+        stand_in, order = make_optimizer("sgd", net.params), np.arange(X.shape[0])  # no state
+        if resume is not None:
+            resume.restore(net, stand_in, np.random.default_rng(), order, History(), None)
+        rng = np.random.default_rng(config.seed)
+        first = TrainState.capture(net, stand_in, rng, order, History(), None, 0, 0, None, None)
+        hook = None if checkpoint is None else (lambda when: checkpoint(lambda: first, when))
 
     flat = packed(net.params)
     workspaces: dict = {}
@@ -125,6 +145,9 @@ def fit_lbfgs(
         if callback is not None and callback(record, net):
             history.stopped_early = True
             raise StopIteration
+        if hook is not None and hook("epoch"):
+            history.interrupted = True
+            raise StopIteration
 
     res = minimize(
         objective,
@@ -144,4 +167,6 @@ def fit_lbfgs(
         "loss": float(res.fun),
     }
     net.metadata["training"] = config.to_dict()
+    if hook is not None and not history.interrupted:
+        hook("end")
     return history

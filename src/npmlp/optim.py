@@ -22,7 +22,8 @@ from .packing import packed, packed_copy, packed_zeros
 
 __all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS", "SCHEDULES", "learning_rate"]
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "lbfgs")  # lbfgs: npmlp.lbfgs, full batch
+# lbfgs: npmlp.lbfgs, full batch; auto: lbfgs or adam by the rows (npmlp.training.choose_optimizer)
+OPTIMIZERS = ("auto", "sgd", "momentum", "nesterov", "adam", "lbfgs")
 SCHEDULES = ("constant", "step", "cosine", "invscaling", "adaptive")
 
 
@@ -193,7 +194,8 @@ def make_optimizer(
         return SGD(params, momentum=momentum, nesterov=True)
     if name == "adam":
         return Adam(params, beta1, beta2, eps)
-    raise NpmlpError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    names = ", ".join(o for o in OPTIMIZERS if o != "auto")  # auto: resolved by the caller
+    raise NpmlpError(f"unknown optimizer {name!r}; choose one of {names}")
 
 
 def learning_rate(

@@ -99,6 +99,7 @@ def render_report(result, images: list[Path]) -> str:
         if f"{name}_loss" in m
     ]
     facts = [
+        ("optimizer that ran", m.get("optimizer")),
         ("epochs run", m.get("epochs")),
         ("best epoch", m.get("best_epoch")),
         ("stopped early", m.get("stopped_early")),
@@ -112,7 +113,7 @@ def render_report(result, images: list[Path]) -> str:
         net.D, list(net.H) if isinstance(net.H, tuple) else net.H, net.L, net.C, int(N)
     )
     shapes = [(v.name, v.shape_text, v.role, v.layer) for v in summ.variables]
-    warnings = health_warnings(result.history.records)
+    warnings = health_warnings(result.history.records, lbfgs=m.get("optimizer") == "lbfgs")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

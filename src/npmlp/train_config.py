@@ -29,7 +29,9 @@ class TrainConfig:
     optimizer : one of ``sgd``, ``momentum``, ``nesterov``, ``adam`` (``beta1``, ``beta2``,
         ``epsilon``) or ``lbfgs`` (full-batch L-BFGS, :mod:`npmlp.lbfgs`: at most ``epochs``
         iterations and ``max_fun`` loss evaluations, gradient tolerance ``min_delta``; no
-        batches, schedule, dropout or early stopping, as in scikit-learn).
+        batches, schedule, dropout or early stopping, as in scikit-learn); ``auto`` (the
+        default) is ``lbfgs`` on rows too few to hold out a validation split and ``adam``
+        otherwise (:func:`npmlp.training.choose_optimizer`).
     weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded).
     schedule : ``constant``, ``step`` (times ``gamma`` every ``step_size`` epochs),
         ``cosine`` (to ``min_lr`` at the last epoch), or scikit-learn's ``invscaling``
@@ -159,6 +161,7 @@ class History:
     no_improvement: int = 0  # epochs without improvement at the end (the monitor's patience count)
     solver: dict = field(default_factory=dict)  # lbfgs: scipy's iterations, evaluations, status
     optimizer: object = None  # the optimiser, with its state, to continue (partial_fit)
+    optimizer_name: str | None = None  # the one that ran (``auto`` resolved)
     monitor: str | None = None
 
     def column(self, name: str) -> np.ndarray:

@@ -41,6 +41,7 @@ __all__ = [
     "fit",
     "gather_batch",
     "validation_plan",
+    "choose_optimizer",
     "MONITORS",
 ]
 
@@ -100,6 +101,21 @@ def validation_plan(config: TrainConfig, n_rows: int) -> tuple[float, str | None
         if monitor is not None and monitor.startswith("val_"):
             monitor = "train_loss"
     return fraction, monitor
+
+
+def choose_optimizer(config: TrainConfig, n_rows: int, has_val: bool = False) -> str:
+    """The optimiser that trains ``n_rows`` rows: ``config.optimizer``, with ``auto`` resolved.
+
+    ``auto`` is full-batch ``lbfgs`` when :func:`validation_plan` finds the rows too few to hold
+    out a validation split (and none is given, and no dropout is asked), ``adam`` otherwise:
+    on the smallest sets a deterministic full-batch method beats noisy mini-batches
+    (docs/defaults.md measures it).
+    """
+    if config.optimizer != "auto":
+        return config.optimizer
+    fraction = config.val_fraction
+    too_few = 0 < fraction and math.ceil(fraction * n_rows) < config.min_val_rows
+    return "lbfgs" if too_few and not has_val and not config.dropout else "adam"
 
 
 def _params_finite(params: dict) -> bool:
@@ -178,6 +194,7 @@ def fit(
         y = net.check_labels(y, X.shape[0])
     sample_weight = _check_weights(sample_weight, X.shape[0], net.dtype)
     val_fraction, monitor = validation_plan(config, X.shape[0])
+    solver = choose_optimizer(config, X.shape[0], has_val=X_val is not None)
     if X_val is None and val_fraction > 0:
         (X, y, sample_weight), (X_val, y_val, sample_weight_val) = hold_out(
             X, y, sample_weight, val_fraction, config.seed
@@ -186,7 +203,7 @@ def fit(
         X_val = net.check_input(X_val, finite=True)
         y_val = net.check_labels(y_val, X_val.shape[0])
         monitor = config.early_stopping  # validation rows given: watch what was asked
-    lbfgs = config.optimizer == "lbfgs"  # full batch, its own loop, no early stopping
+    lbfgs = solver == "lbfgs"  # full batch, its own loop, no early stopping
     if monitor and monitor.startswith("val_") and X_val is None and not lbfgs:
         raise NpmlpError(
             "early stopping needs validation rows: set a validation fraction > 0 "
@@ -196,9 +213,21 @@ def fit(
     if n_train == 0:
         raise DataError("no training rows")
     if lbfgs:
-        return fit_lbfgs(
-            net, X, y, config, sample_weight, X_val, y_val, sample_weight_val, callback
+        history = fit_lbfgs(
+            net,
+            X,
+            y,
+            config,
+            sample_weight,
+            X_val,
+            y_val,
+            sample_weight_val,
+            callback,
+            resume=resume,
+            checkpoint=checkpoint,
         )
+        history.optimizer_name = solver
+        return history
 
     B = n_train if not config.batch_size else min(config.batch_size, n_train)
     n_batches = math.ceil(n_train / B)
@@ -210,7 +239,7 @@ def fit(
     if is_sparse(X):  # batches are densified into the workspace, so X takes the model's dtype
         X = X.astype(net.dtype).tocsr()
     opt = optimizer or make_optimizer(
-        config.optimizer,
+        solver,
         net.params,
         momentum=config.momentum,
         nesterov=config.nesterov,
@@ -220,7 +249,7 @@ def fit(
     )
     rng = np.random.default_rng(config.seed)
     order = np.arange(n_train)
-    history = History(monitor=monitor)
+    history = History(monitor=monitor, optimizer_name=solver)
     stopper = None
     if monitor:
         stopper = EarlyStopping(monitor, config.patience, config.min_delta, config.restore_best)

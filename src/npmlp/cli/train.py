@@ -87,7 +87,12 @@ from .train_report import run_and_report
     help="Learning rate.",
 )
 @click.option(
-    "--optimizer", type=click.Choice(OPTIMIZERS), default=TRAIN["optimizer"], show_default=True
+    "--optimizer",
+    type=click.Choice(OPTIMIZERS),
+    default=TRAIN["optimizer"],
+    show_default=True,
+    help="auto: full-batch L-BFGS when the training rows are too few for a validation split "
+    "(--val-fraction of them under --min-val-rows), else Adam.",
 )
 @click.option("--momentum", type=float, default=TRAIN["momentum"], show_default=True)
 @click.option(

@@ -27,7 +27,9 @@ def run_and_report(settings, options, state, out, quiet, as_json, signals):
     console = Console(stderr=True, quiet=quiet or as_json)
     done = _train_with_progress(settings, options, state, out, console, dataset, signals)
     result = done.result
-    lines = health_warnings(result.history.records)
+    lines = health_warnings(
+        result.history.records, lbfgs=result.metrics.get("optimizer") == "lbfgs"
+    )
     lines += loss_warnings(result.history.records, result.net.C, settings.config.lr)
     for line in lines:
         click.echo(f"npmlp: warning: {line}", err=True)
@@ -119,7 +121,9 @@ def _print_result(result, out, quiet, no_pictures=False):
 
     m = result.metrics
     if not quiet:
-        click.echo(f"npmlp on {m['data']}: {m['epochs']} epochs, {m['n_parameters']} parameters")
+        lbfgs = m.get("optimizer") == "lbfgs"
+        steps = "iterations of L-BFGS" if lbfgs else f"epochs of {m.get('optimizer')}"
+        click.echo(f"npmlp on {m['data']}: {m['epochs']} {steps}, {m['n_parameters']} parameters")
         table = Table()
         for col in ("split", "loss", "accuracy"):
             table.add_column(col, justify="right" if col != "split" else "left")
