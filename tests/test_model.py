@@ -168,3 +168,20 @@ def test_evaluate_takes_the_models_own_labels_as_predict_gives_them(rng):
     with pytest.raises(DataError, match="labels 0 are not classes of this model"):
         net.evaluate(X, y_idx)
     assert net.evaluate(X, y_idx, indices=True) == by_index
+
+
+def test_inference_checks_every_chunk_and_names_the_rows_of_all_x():
+    from npmlp.model import CHUNK
+
+    net = MLP(3, 4, 3, 2, seed=0)
+    X = np.zeros((CHUNK + 10, 3), np.float32)
+    X[CHUNK + 3, 1], X[CHUNK + 7, 0] = np.nan, -np.inf  # both in the second chunk
+    with pytest.raises(DataError) as err:
+        net.predict(X)
+    assert str(err.value) == (
+        f"X contains NaN or infinity in 2 row(s) (first: row {CHUNK + 3}); "
+        "remove or impute those values"
+    )
+    big = np.full((5, 3), 3e38, np.float32)  # finite, but their sum overflows
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert net.predict(big).shape == (5,)
