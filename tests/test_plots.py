@@ -54,6 +54,16 @@ def test_a_digits_run_writes_every_picture_and_no_2d_picture():
     assert not (out / "boundary.png").exists() and not (out / "boundary.gif").exists()
 
 
+def test_curves_of_an_lbfgs_run_say_iterations():
+    records = [{"epoch": e, "train_loss": 1 / e, "train_accuracy": 0.9} for e in range(1, 4)]
+    loss_ax, acc_ax = plot_curves(History(records, best_epoch=3, optimizer_name="lbfgs")).axes
+    assert loss_ax.get_title() == "mean cross-entropy (train: at each iteration's weights)"
+    assert loss_ax.get_xlabel() == acc_ax.get_xlabel() == "L-BFGS iteration"
+    loss_ax, acc_ax = plot_curves(History(records, best_epoch=3, optimizer_name="adam")).axes
+    assert loss_ax.get_title() == "mean cross-entropy (train: running mean over the epoch)"
+    assert loss_ax.get_xlabel() == acc_ax.get_xlabel() == "epoch"
+
+
 def test_curves_have_loss_and_accuracy_panels_and_mark_the_best_epoch():
     h = History(
         records=[

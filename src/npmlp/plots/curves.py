@@ -32,6 +32,7 @@ def plot_curves(history) -> Figure:
     ax_loss, ax_acc = fig.subplots(1, 2)
     epochs = history.column("epoch")
     has_val = np.isfinite(history.column("val_loss")).any()
+    lbfgs = getattr(history, "optimizer_name", None) == "lbfgs"  # one record per iteration
     for ax, what in ((ax_loss, "loss"), (ax_acc, "accuracy")):
         train = history.column(f"train_{what}")
         ax.plot(epochs, train, color="C0", lw=1.8, label=f"train {what}")
@@ -46,11 +47,12 @@ def plot_curves(history) -> Figure:
             ax.plot(
                 epochs, penalty, color="C2", lw=1.2, ls="-.", label="L2 penalty (not in the losses)"
             )
-        ax.set_xlabel("epoch")
+        ax.set_xlabel("L-BFGS iteration" if lbfgs else "epoch")
         ax.set_ylabel(what)
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=9)
-    ax_loss.set_title("mean cross-entropy (train: running mean over the epoch)")
+    where = "at each iteration's weights" if lbfgs else "running mean over the epoch"
+    ax_loss.set_title(f"mean cross-entropy (train: {where})")
     if np.all(history.column("train_loss")[np.isfinite(history.column("train_loss"))] > 0):
         ax_loss.set_yscale("log")
     ax_acc.set_title("accuracy")
