@@ -96,7 +96,7 @@ def validation_plan(config: TrainConfig, n_rows: int) -> tuple[float, str | None
     both ask this function, so the two hold out the same rows.
     """
     fraction, monitor = config.val_fraction, config.early_stopping
-    if 0 < fraction and math.ceil(fraction * n_rows) < config.min_val_rows:
+    if _too_few_to_hold_out(config, n_rows):
         fraction = 0.0
         if monitor is not None and monitor.startswith("val_"):
             monitor = "train_loss"
@@ -113,9 +113,14 @@ def choose_optimizer(config: TrainConfig, n_rows: int, has_val: bool = False) ->
     """
     if config.optimizer != "auto":
         return config.optimizer
-    fraction = config.val_fraction
-    too_few = 0 < fraction and math.ceil(fraction * n_rows) < config.min_val_rows
+    too_few = _too_few_to_hold_out(config, n_rows)
     return "lbfgs" if too_few and not has_val and not config.dropout else "adam"
+
+
+def _too_few_to_hold_out(config: TrainConfig, n_rows: int) -> bool:
+    """A validation share is asked for, but it would be fewer than ``min_val_rows`` rows."""
+    fraction = config.val_fraction
+    return 0 < fraction and math.ceil(fraction * n_rows) < config.min_val_rows
 
 
 def _params_finite(params: dict) -> bool:
