@@ -180,14 +180,11 @@ def health_warnings(records: list[dict], persist: int = PERSIST, *, lbfgs=False)
                 )
                 break
         ratios = [r.get(f"FC{i}_update_ratio", float("nan")) for r in records]
-        for label, flags, fix in (
-            ()
-            if lbfgs
-            else (
-                ("above", [v > hi for v in ratios], "lower the learning rate"),
-                ("below", [v < lo for v in ratios], "raise the learning rate"),
-            )
-        ):
+        checks = (
+            ("above", [v > hi for v in ratios], "lower the learning rate"),
+            ("below", [v < lo for v in ratios], "raise the learning rate"),
+        )
+        for label, flags, fix in checks if not lbfgs else ():
             for start, n in _runs(flags):
                 if n >= persist:
                     seen = ratios[start : start + n]

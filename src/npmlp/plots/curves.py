@@ -32,7 +32,7 @@ def plot_curves(history) -> Figure:
     ax_loss, ax_acc = fig.subplots(1, 2)
     epochs = history.column("epoch")
     has_val = np.isfinite(history.column("val_loss")).any()
-    lbfgs = getattr(history, "optimizer_name", None) == "lbfgs"  # one record per iteration
+    lbfgs = history.optimizer_name == "lbfgs"  # one record per iteration
     for ax, what in ((ax_loss, "loss"), (ax_acc, "accuracy")):
         train = history.column(f"train_{what}")
         ax.plot(epochs, train, color="C0", lw=1.8, label=f"train {what}")
