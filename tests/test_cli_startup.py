@@ -63,6 +63,32 @@ def test_short_commands_import_no_heavy_library(args):
     assert imports_of(*args) == (0, [])
 
 
+@pytest.mark.parametrize("args", [("--help",), ("--version",)])
+def test_help_and_version_import_neither_numpy_nor_any_command(args):
+    probe = PROBE.format(heavy=("numpy", "npmlp.model", "npmlp.cli.options", "npmlp.cli.train"))
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    p = subprocess.run(
+        [sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True
+    )
+    assert json.loads(p.stderr.strip().splitlines()[-1]) == [0, []]
+
+
+def test_every_listed_command_loads_under_its_name_and_help_lists_the_table(capsys):
+    from npmlp.cli import COMMANDS, cli
+
+    for name in COMMANDS:
+        command = cli.get_command(None, name)
+        assert command.name == name and command.short_help == COMMANDS[name][1]
+    assert cli.get_command(None, "nope") is None
+    assert main(["--help"]) == 0
+    listing = capsys.readouterr().out.split("Commands:\n")[1].splitlines()
+    assert [line.split(None, 1) for line in listing] == [[n, COMMANDS[n][1]] for n in COMMANDS]
+    assert main(["nope"]) == 2
+    assert capsys.readouterr().err == (
+        "npmlp: error: No such command 'nope'. (see 'npmlp --help')\n"
+    )
+
+
 def test_summary_of_a_model_and_data_list_import_no_heavy_library(model_path):
     assert imports_of("summary", str(model_path)) == (0, [])
     assert imports_of("data", "list") == (0, ["rich"])  # its table; no scikit-learn

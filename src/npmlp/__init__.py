@@ -6,28 +6,53 @@ Main entry points: :class:`MLP` (the model and its one network pass), :func:`fit
 :func:`evaluation_report` (per-class scores), :class:`NpMLPClassifier` (the scikit-learn
 estimator). ``docs/architecture.md`` maps the modules.
 
-``import npmlp`` needs NumPy only: :class:`NpMLPClassifier` (scikit-learn's conventions, and
-scikit-learn itself) is imported on first use of the name, so the command line starts fast.
+``import npmlp`` imports nothing heavy: each public name is imported from its module on first
+use (NumPy with most; scikit-learn with :class:`NpMLPClassifier`), so the command line starts fast.
 """
 
-# ruff: noqa: E402  (hold_interrupts runs before the imports, which take a second or two)
 from ._startup import hold_interrupts
 
 hold_interrupts()  # Ctrl-C during the command's imports: one line, exit 130 (npmlp.cli.main)
-from ._version import __version__
-from .architecture import Architecture, n_parameters, summarise
-from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
-from .evaluation import evaluation_report
-from .export import export_onnx
-from .gradcheck import gradcheck
-from .model import MLP
-from .model_file import load, save
-from .preprocessing import Preprocessing
-from .training import History, TrainConfig, fit
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+
+from ._version import __version__  # noqa: E402
+
+# Each public name and the module it lives in, imported on first use (PEP 562): the command
+# line's `--help` and `data list` then load only what they need, and `import npmlp` is cheap.
+_HOME = {
+    "MLP": "model",
+    "Architecture": "architecture",
+    "n_parameters": "architecture",
+    "summarise": "architecture",
+    "fit": "training",
+    "TrainConfig": "training",
+    "History": "training",
+    "gradcheck": "gradcheck",
+    "load": "model_file",
+    "save": "model_file",
+    "evaluation_report": "evaluation",
+    "Preprocessing": "preprocessing",
+    "NpmlpError": "errors",
+    "DataError": "errors",
+    "ModelFileError": "errors",
+    "TrainingDiverged": "errors",
+    "NpMLPClassifier": "sklearn",
+    "export_onnx": "export",
+}
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing here
 if TYPE_CHECKING:
+    from .architecture import Architecture, n_parameters, summarise
+    from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
+    from .evaluation import evaluation_report
+    from .export import export_onnx
+    from .gradcheck import gradcheck
+    from .model import MLP
+    from .model_file import load, save
+    from .preprocessing import Preprocessing
     from .sklearn import NpMLPClassifier
+    from .training import History, TrainConfig, fit
 
 __all__ = [
     "MLP",
@@ -53,9 +78,35 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """``npmlp.NpMLPClassifier`` on first use: scikit-learn is imported then, not before."""
-    if name == "NpMLPClassifier":
-        from .sklearn import NpMLPClassifier
+    """A public name on first use, from its module (``_HOME``); scikit-learn, for
+    :class:`NpMLPClassifier`, is imported then and not before."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'npmlp' has no attribute {name!r}")
+    from importlib import import_module
 
-        return NpMLPClassifier
-    raise AttributeError(f"module 'npmlp' has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    if name != "gradcheck":  # see _Package
+        globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
+
+class _Package(_types.ModuleType):
+    """The package's module type, for one name: ``npmlp.gradcheck`` is the function, also
+    once the submodule of the same name is imported (the import system then sets the package's
+    attribute to the submodule; this property ignores that)."""
+
+    @property
+    def gradcheck(self):
+        return __getattr__("gradcheck")
+
+    @gradcheck.setter
+    def gradcheck(self, value) -> None:
+        pass
+
+
+_sys.modules[__name__].__class__ = _Package

@@ -46,11 +46,15 @@ __all__ = [
     "CATEGORY",
     "TEXT",
     "EMPTY",
+    "MISSING",
+    "UNKNOWN",
 ]
 
 NUMBER, CATEGORY, TEXT, EMPTY = "number", "category", "text", "empty"
 MAX_CATEGORIES = 50
 NA_VALUES = ("NA", "NaN", "nan", "?")  # what a missing value looks like; an empty cell always is
+MISSING = ("impute", "error")  # what to do with a missing value
+UNKNOWN = ("ignore", "error")  # what to do with a category not seen in training
 MAX_NAME_CHARS = 1024
 
 

@@ -7,28 +7,61 @@ Every user error (missing file, bad flag value, data that cannot be used) is pri
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 
 import click
-import numpy as np
 
 from .._startup import release_interrupts
 from .._version import __version__
 from ..errors import NpmlpError
 from ..interrupt import Interrupted, Signals
-from .data import data
-from .evaluate import evaluate
-from .export import export
-from .graph import graph
-from .options import CONTEXT
-from .playground import playground
-from .predict import predict
-from .summary import gradcheck, summary
-from .train import train
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "COMMANDS", "CONTEXT"]
+
+CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}  # every command's
+
+# Each command: the module that defines it and its line in `npmlp --help`. A command's module
+# is imported only when that command runs (or its --help is asked), so `npmlp --help` and
+# `--version` import neither NumPy nor any command's dependencies.
+COMMANDS = {
+    "data": ("data", "The data sets npmlp knows, and what is inside one set or file."),
+    "evaluate": ("evaluate", "Accuracy, loss, per-class scores and confusion matrix."),
+    "export": ("export", "Export a saved model to ONNX."),
+    "gradcheck": ("summary", "Check the backward pass against finite differences."),
+    "graph": ("graph", "Draw the forward and backward graph with the shapes."),
+    "playground": ("playground", "Watch the seed's network learn, live, in the browser."),
+    "predict": ("predict", "Predict the labels of the rows of a .csv or .npy file."),
+    "summary": ("summary", "Shapes of every variable of the forward and backward pass."),
+    "train": ("train", "Train an MLP; report its losses and accuracies."),
+}
 
 
-@click.group(context_settings=CONTEXT)
+class LazyGroup(click.Group):
+    """A click group whose commands are imported on first use (see :data:`COMMANDS`)."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        command = getattr(import_module(f".{COMMANDS[name][0]}", __name__), name)
+        command.short_help = COMMANDS[name][1]
+        return command
+
+    def format_commands(self, ctx, formatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
+
+    def invoke(self, ctx):
+        import numpy as np
+
+        # Overflow in a diverging run is reported by the trainer itself, in one line.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return super().invoke(ctx)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="npmlp")
 def cli():
     """npmlp: a multilayer perceptron in NumPy with hand-derived backpropagation.
@@ -42,10 +75,6 @@ def cli():
     """
 
 
-for command in (train, evaluate, predict, summary, gradcheck, data, graph, export, playground):
-    cli.add_command(command)
-
-
 # ----------------------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
@@ -54,9 +83,8 @@ def main(argv=None) -> int:
         click.echo("npmlp: interrupted", err=True)
         return 128 + signum
     try:
-        # Overflow in a diverging run is reported by the trainer itself, in one line.
         # SIGTERM (and Ctrl-C) raise Interrupted: temporary files are removed on the way out.
-        with Signals(), np.errstate(over="ignore", invalid="ignore"):
+        with Signals():
             rv = cli.main(args=argv, prog_name="npmlp", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("npmlp: interrupted", err=True)

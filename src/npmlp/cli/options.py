@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..data.columns import MISSING, UNKNOWN
-from ..encoding import NA_VALUES
-
-CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}
+from ..encoding import MISSING, NA_VALUES, UNKNOWN
+from . import CONTEXT  # noqa: F401  (the commands' settings, for the commands to import here)
 
 
 class BatchSize(click.ParamType):

@@ -23,8 +23,10 @@ from ..encoding import (
     CATEGORY,
     EMPTY,
     MAX_CATEGORIES,
+    MISSING,
     NA_VALUES,
     NUMBER,
+    UNKNOWN,
     RawColumns,
     text_kind,
 )
@@ -34,8 +36,6 @@ __all__ = ["TableOptions", "Plan", "ColumnState", "CellReader", "Retype", "MISSI
 
 MAX_VALUE_CHARS = 256
 MAX_UNSEEN = 1000
-MISSING = ("impute", "error")
-UNKNOWN = ("ignore", "error")
 
 
 @dataclass(frozen=True)
