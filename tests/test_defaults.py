@@ -44,7 +44,10 @@ def test_every_train_option_defaults_to_the_table_and_says_so_in_help(capsys):
     text = " ".join(capsys.readouterr().out.split())  # click wraps lines
     for key in ("epochs", "batch_size", "lr", "weight_decay", "patience", "min_val_rows"):
         flag = "--" + key.replace("_", "-")
-        assert re.search(rf"{flag} .*?\[default: {TRAIN[key]:g}[;\]]", text), key
+        assert re.search(
+            rf"{flag} .*?\[default: {TRAIN[key] if isinstance(TRAIN[key], str) else format(TRAIN[key], 'g')}[;\]]",
+            text,
+        ), key
     assert "--early-stopping" in text and f"[default: {TRAIN['early_stopping'] or 'off'}]" in text
     restore = "restore-best" if TRAIN["restore_best"] else "keep-last"
     assert f"[default: {restore}]" in text
@@ -74,6 +77,7 @@ def test_npmlp_train_on_iris_runs_lbfgs_and_says_so(tmp_path, capsys):
     out, err = capsys.readouterr()
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["optimizer"] == "lbfgs" and metrics["early_stopping"] is None
+    assert metrics["weight_decay"] == 5e-2  # --weight-decay auto, for L-BFGS on few rows
     assert f"npmlp on iris: {metrics['epochs']} iterations of L-BFGS, 2051 parameters" in out
     assert "learning rate" not in out + err
     assert metrics["test_accuracy"] == 1.0  # 30 test rows, seed 0

@@ -82,6 +82,8 @@ def test_report_holds_the_settings_the_metrics_and_the_shapes():
     assert cells[row + 1 : row + 3] == [f"{m['test_loss']:.4g}", f"{m['test_accuracy']:.4g}"]
     assert cells[cells.index("H (hidden width)") + 1] == "32"
     assert cells[cells.index("optimizer") + 1] == "adam"
+    assert cells[cells.index("optimizer that ran") + 1] == "adam"
+    assert cells[cells.index("L2 penalty that ran") + 1] == "0.001"
     assert cells[cells.index("parameters") + 1] == str(64 * 32 + 32 + 32 * 10 + 10)
     i = cells.index("W^(1)")
     assert cells[i + 1] == "64 x 32"

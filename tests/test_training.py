@@ -292,3 +292,35 @@ def test_auto_is_lbfgs_only_where_no_validation_split_is_held_out():
     assert hist.optimizer_name == "lbfgs" and hist.solver["nit"] == len(hist) <= 5
     hist = fit(MLP(4, 8, 3, 3, seed=0), *blobs(400), TrainConfig(epochs=2))
     assert hist.optimizer_name == "adam" and hist.solver == {} and len(hist) == 2
+
+
+def test_auto_weight_decay_is_stronger_only_for_lbfgs_on_few_rows(monkeypatch):
+    cfg = TrainConfig()
+    assert cfg.weight_decay == "auto"
+    assert training.choose_weight_decay(cfg, "lbfgs", 290) == 5e-2  # 29 validation rows
+    assert training.choose_weight_decay(cfg, "lbfgs", 291) == 1e-3  # 30: enough
+    assert training.choose_weight_decay(cfg, "adam", 120) == 1e-3
+    assert training.choose_weight_decay(TrainConfig(weight_decay=0), "lbfgs", 120) == 0.0
+    seen = []
+    real = training.fit_lbfgs
+    monkeypatch.setattr(
+        training,
+        "fit_lbfgs",
+        lambda net, X, y, cfg, *a, **k: (
+            seen.append(cfg.weight_decay) or real(net, X, y, cfg, *a, **k)
+        ),
+    )
+    X, y = blobs(120)
+    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=3))
+    assert seen == [5e-2] and hist.weight_decay == 5e-2 and hist.optimizer_name == "lbfgs"
+    net = MLP(4, 8, 3, 3, seed=0)
+    hist = fit(net, X, y, TrainConfig(epochs=3, weight_decay=2e-2))
+    assert seen == [5e-2, 2e-2] and hist.weight_decay == 2e-2
+    # the recorded penalty is weight_decay / 2 * sum ||W||^2 at the value that ran
+    assert hist.records[-1]["l2_penalty"] == pytest.approx(net.l2_penalty(2e-2), rel=1e-5)
+    hist = fit(MLP(4, 8, 3, 3, seed=0), *blobs(400), TrainConfig(epochs=2, optimizer="lbfgs"))
+    assert seen[-1] == 1e-3 and hist.weight_decay == 1e-3  # L-BFGS on enough rows
+    hist = fit(MLP(4, 8, 3, 3, seed=0), *blobs(400), TrainConfig(epochs=2))
+    assert hist.weight_decay == 1e-3 and hist.optimizer_name == "adam"
+    with pytest.raises(NpmlpError, match="weight decay must be 'auto' or a number >= 0, got 'x'"):
+        TrainConfig(weight_decay="x").validate()

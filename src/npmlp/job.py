@@ -29,7 +29,8 @@ from .model import MLP
 from .model_file import save
 from .preprocessing import Preprocessing
 from .rows import subset_rows
-from .training import History, TrainConfig, choose_optimizer, fit, validation_plan
+from .train_config import History, TrainConfig, choose_optimizer, validation_plan
+from .training import fit
 
 __all__ = ["RunSettings", "RunResult", "train_run", "write_run", "default_config"]
 
@@ -196,6 +197,7 @@ def train_run(
             "early_stopping": history.monitor,
             "stopped_early": history.stopped_early,
             "optimizer": history.optimizer_name,
+            "weight_decay": history.weight_decay,
             "n_parameters": net.n_params,
             "train_seconds": seconds,
             "n_train": int(len(y_train)),

@@ -22,7 +22,7 @@ from .packing import packed, packed_copy, packed_zeros
 
 __all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS", "SCHEDULES", "learning_rate"]
 
-# lbfgs: npmlp.lbfgs, full batch; auto: lbfgs or adam by the rows (npmlp.training.choose_optimizer)
+# lbfgs: npmlp.lbfgs, full batch; auto: lbfgs or adam by the rows (npmlp.train_config.choose_optimizer)
 OPTIMIZERS = ("auto", "sgd", "momentum", "nesterov", "adam", "lbfgs")
 SCHEDULES = ("constant", "step", "cosine", "invscaling", "adaptive")
 

@@ -100,6 +100,7 @@ def render_report(result, images: list[Path]) -> str:
     ]
     facts = [
         ("optimizer that ran", m.get("optimizer")),
+        ("L2 penalty that ran", m.get("weight_decay")),
         ("epochs run", m.get("epochs")),
         ("best epoch", m.get("best_epoch")),
         ("stopped early", m.get("stopped_early")),

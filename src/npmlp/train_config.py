@@ -10,12 +10,20 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from .defaults import TRAIN
+from .defaults import TRAIN, WEIGHT_DECAY_AUTO
 from .errors import NpmlpError
 from .optim import OPTIMIZERS, SCHEDULES
 from .threads import check_threads
 
-__all__ = ["TrainConfig", "History", "MONITORS", "HISTORY_COLUMNS"]
+__all__ = [
+    "TrainConfig",
+    "History",
+    "MONITORS",
+    "HISTORY_COLUMNS",
+    "validation_plan",
+    "choose_optimizer",
+    "choose_weight_decay",
+]
 
 MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_objective")
 
@@ -31,8 +39,11 @@ class TrainConfig:
         iterations and ``max_fun`` loss evaluations, gradient tolerance ``min_delta``; no
         batches, schedule, dropout or early stopping, as in scikit-learn); ``auto`` (the
         default) is ``lbfgs`` on rows too few to hold out a validation split and ``adam``
-        otherwise (:func:`npmlp.training.choose_optimizer`).
-    weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded).
+        otherwise (:func:`npmlp.train_config.choose_optimizer`).
+    weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded); ``auto``
+        (the default) is 5e-2 when L-BFGS runs on rows too few to hold out a validation split
+        and 1e-3 otherwise (:data:`npmlp.defaults.WEIGHT_DECAY_AUTO`,
+        :func:`choose_weight_decay`).
     schedule : ``constant``, ``step`` (times ``gamma`` every ``step_size`` epochs),
         ``cosine`` (to ``min_lr`` at the last epoch), or scikit-learn's ``invscaling``
         (``lr / (t + 1) ** power_t``, t the rows seen, counted from ``samples_seen``) and
@@ -44,7 +55,7 @@ class TrainConfig:
         given.
     min_val_rows : a held-out share smaller than this many rows is not held out (its
         accuracy moves in steps too coarse to stop on); early stopping on a validation
-        quantity then watches ``train_loss`` (see :func:`npmlp.training.validation_plan`).
+        quantity then watches ``train_loss`` (see :func:`npmlp.train_config.validation_plan`).
     early_stopping : ``None`` or the record entry to monitor, one of :data:`MONITORS`; see
         :class:`~npmlp.training.EarlyStopping` (``patience`` epochs, possibly ``inf``,
         ``min_delta`` as its ``tol``, ``restore_best``).
@@ -63,7 +74,7 @@ class TrainConfig:
     epsilon: float = TRAIN["epsilon"]
     max_fun: int = TRAIN["max_fun"]
     dropout: float = TRAIN["dropout"]
-    weight_decay: float = TRAIN["weight_decay"]
+    weight_decay: float | str = TRAIN["weight_decay"]
     schedule: str = TRAIN["schedule"]
     step_size: int = TRAIN["step_size"]
     gamma: float = TRAIN["gamma"]
@@ -100,8 +111,9 @@ class TrainConfig:
             raise NpmlpError(
                 f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"
             )
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise NpmlpError(f"weight decay must be >= 0, got {self.weight_decay!r}")
+        wd = self.weight_decay
+        if wd != "auto" and not (isinstance(wd, (int, float)) and math.isfinite(wd) and wd >= 0):
+            raise NpmlpError(f"weight decay must be 'auto' or a number >= 0, got {wd!r}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise NpmlpError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
         if self.early_stopping is not None and self.early_stopping not in MONITORS:
@@ -143,6 +155,53 @@ HISTORY_COLUMNS = (
 )
 
 
+# ------------------------------------------------------------ what a config means for N rows
+def validation_plan(config: TrainConfig, n_rows: int) -> tuple[float, str | None]:
+    """``(validation fraction, early-stopping monitor)`` used for ``n_rows`` training rows.
+
+    A validation split of ``ceil(val_fraction * n_rows)`` rows is held out unless that is fewer
+    than ``config.min_val_rows``: then none is, and a monitor of validation rows
+    (``val_loss``, ``val_accuracy``) becomes ``train_loss``. ``npmlp train`` and :func:`fit`
+    both ask this function, so the two hold out the same rows.
+    """
+    fraction, monitor = config.val_fraction, config.early_stopping
+    if _too_few_to_hold_out(config, n_rows):
+        fraction = 0.0
+        if monitor is not None and monitor.startswith("val_"):
+            monitor = "train_loss"
+    return fraction, monitor
+
+
+def choose_optimizer(config: TrainConfig, n_rows: int, has_val: bool = False) -> str:
+    """The optimiser that trains ``n_rows`` rows: ``config.optimizer``, with ``auto`` resolved.
+
+    ``auto`` is full-batch ``lbfgs`` when :func:`validation_plan` finds the rows too few to hold
+    out a validation split (and none is given, and no dropout is asked), ``adam`` otherwise:
+    on the smallest sets a deterministic full-batch method beats noisy mini-batches
+    (docs/defaults.md measures it).
+    """
+    if config.optimizer != "auto":
+        return config.optimizer
+    too_few = _too_few_to_hold_out(config, n_rows)
+    return "lbfgs" if too_few and not has_val and not config.dropout else "adam"
+
+
+def choose_weight_decay(config: TrainConfig, solver: str, n_rows: int) -> float:
+    """The L2 penalty when ``solver`` trains ``n_rows`` rows: ``config.weight_decay``, with
+    ``auto`` resolved (:data:`npmlp.defaults.WEIGHT_DECAY_AUTO`): 5e-2 for L-BFGS where the
+    rows are too few to hold out a validation split, 1e-3 otherwise."""
+    if config.weight_decay != "auto":
+        return float(config.weight_decay)
+    few = solver == "lbfgs" and _too_few_to_hold_out(config, n_rows)
+    return WEIGHT_DECAY_AUTO["lbfgs on few rows" if few else "others"]
+
+
+def _too_few_to_hold_out(config: TrainConfig, n_rows: int) -> bool:
+    """A validation share is asked for, but it would be fewer than ``min_val_rows`` rows."""
+    fraction = config.val_fraction
+    return 0 < fraction and math.ceil(fraction * n_rows) < config.min_val_rows
+
+
 @dataclass
 class History:
     """Per-epoch records; ``train_*`` are running means over the epoch's batches.
@@ -150,7 +209,7 @@ class History:
     ``best_epoch`` is the epoch whose weights the model holds at the end when early stopping
     restored them (else the last epoch); ``stopped_early`` tells whether patience ran out;
     ``monitor`` is the quantity early stopping watched (see
-    :func:`npmlp.training.validation_plan`).
+    :func:`npmlp.train_config.validation_plan`).
     """
 
     records: list[dict] = field(default_factory=list)
@@ -162,6 +221,7 @@ class History:
     solver: dict = field(default_factory=dict)  # lbfgs: scipy's iterations, evaluations, status
     optimizer: object = None  # the optimiser, with its state, to continue (partial_fit)
     optimizer_name: str | None = None  # the one that ran (``auto`` resolved)
+    weight_decay: float | None = None  # the L2 penalty that ran (``auto`` resolved)
     monitor: str | None = None
 
     def column(self, name: str) -> np.ndarray:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -32,7 +33,14 @@ from .model import MLP, Workspace
 from .optim import learning_rate, make_optimizer
 from .rows import is_sparse
 from .threads import blas_threads, training_threads
-from .train_config import MONITORS, History, TrainConfig
+from .train_config import (
+    MONITORS,
+    History,
+    TrainConfig,
+    choose_optimizer,
+    choose_weight_decay,
+    validation_plan,
+)
 
 __all__ = [
     "TrainConfig",
@@ -85,42 +93,6 @@ class EarlyStopping:
             return None
         net.set_params(self.best_params)
         return self.best_epoch
-
-
-def validation_plan(config: TrainConfig, n_rows: int) -> tuple[float, str | None]:
-    """``(validation fraction, early-stopping monitor)`` used for ``n_rows`` training rows.
-
-    A validation split of ``ceil(val_fraction * n_rows)`` rows is held out unless that is fewer
-    than ``config.min_val_rows``: then none is, and a monitor of validation rows
-    (``val_loss``, ``val_accuracy``) becomes ``train_loss``. ``npmlp train`` and :func:`fit`
-    both ask this function, so the two hold out the same rows.
-    """
-    fraction, monitor = config.val_fraction, config.early_stopping
-    if _too_few_to_hold_out(config, n_rows):
-        fraction = 0.0
-        if monitor is not None and monitor.startswith("val_"):
-            monitor = "train_loss"
-    return fraction, monitor
-
-
-def choose_optimizer(config: TrainConfig, n_rows: int, has_val: bool = False) -> str:
-    """The optimiser that trains ``n_rows`` rows: ``config.optimizer``, with ``auto`` resolved.
-
-    ``auto`` is full-batch ``lbfgs`` when :func:`validation_plan` finds the rows too few to hold
-    out a validation split (and none is given, and no dropout is asked), ``adam`` otherwise:
-    on the smallest sets a deterministic full-batch method beats noisy mini-batches
-    (docs/defaults.md measures it).
-    """
-    if config.optimizer != "auto":
-        return config.optimizer
-    too_few = _too_few_to_hold_out(config, n_rows)
-    return "lbfgs" if too_few and not has_val and not config.dropout else "adam"
-
-
-def _too_few_to_hold_out(config: TrainConfig, n_rows: int) -> bool:
-    """A validation share is asked for, but it would be fewer than ``min_val_rows`` rows."""
-    fraction = config.val_fraction
-    return 0 < fraction and math.ceil(fraction * n_rows) < config.min_val_rows
 
 
 def _params_finite(params: dict) -> bool:
@@ -200,6 +172,7 @@ def fit(
     sample_weight = _check_weights(sample_weight, X.shape[0], net.dtype)
     val_fraction, monitor = validation_plan(config, X.shape[0])
     solver = choose_optimizer(config, X.shape[0], has_val=X_val is not None)
+    config = replace(config, weight_decay=choose_weight_decay(config, solver, X.shape[0]))
     if X_val is None and val_fraction > 0:
         (X, y, sample_weight), (X_val, y_val, sample_weight_val) = hold_out(
             X, y, sample_weight, val_fraction, config.seed
@@ -231,7 +204,7 @@ def fit(
             resume=resume,
             checkpoint=checkpoint,
         )
-        history.optimizer_name = solver
+        history.optimizer_name, history.weight_decay = solver, config.weight_decay
         return history
 
     B = n_train if not config.batch_size else min(config.batch_size, n_train)
@@ -254,7 +227,7 @@ def fit(
     )
     rng = np.random.default_rng(config.seed)
     order = np.arange(n_train)
-    history = History(monitor=monitor, optimizer_name=solver)
+    history = History(monitor=monitor, optimizer_name=solver, weight_decay=config.weight_decay)
     stopper = None
     if monitor:
         stopper = EarlyStopping(monitor, config.patience, config.min_delta, config.restore_best)

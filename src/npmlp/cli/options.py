@@ -53,6 +53,23 @@ def positive(ctx, param, value):
     return value
 
 
+class WeightDecay(click.ParamType):
+    """``auto`` or a number >= 0."""
+
+    name = "auto|FLOAT"
+
+    def convert(self, value, param, ctx):
+        if value == "auto" or isinstance(value, float):
+            return value
+        try:
+            wd = float(value)
+        except ValueError:
+            wd = -1.0
+        if not wd >= 0 or wd == float("inf"):
+            self.fail(f"{value!r} is not a weight decay; give 'auto' or a number >= 0", param, ctx)
+        return wd
+
+
 class Widths(click.ParamType):
     """Hidden widths: one for every hidden layer (``256``) or one per hidden layer (``64,32``).
 

@@ -11,7 +11,7 @@ import click
 from click.core import ParameterSource
 
 from ..data import DATA_HELP
-from ..defaults import TRAIN
+from ..defaults import TRAIN, WEIGHT_DECAY_AUTO
 from ..errors import NpmlpError
 from ..layers import ACTIVATIONS
 from ..model import INITS
@@ -21,6 +21,7 @@ from ..training import MONITORS
 from .options import (
     CONTEXT,
     BatchSize,
+    WeightDecay,
     Widths,
     check_layers,
     fraction,
@@ -104,10 +105,12 @@ from .train_report import run_and_report
 )
 @click.option(
     "--weight-decay",
-    type=click.FloatRange(min=0),
+    type=WeightDecay(),
     default=TRAIN["weight_decay"],
     show_default=True,
-    help="L2 penalty on the weights.",
+    help="L2 penalty on the weights; auto: "
+    f"{WEIGHT_DECAY_AUTO['lbfgs on few rows']:g} when L-BFGS runs on rows too few for a "
+    f"validation split, else {WEIGHT_DECAY_AUTO['others']:g}.",
 )
 @click.option(
     "--dropout",
