@@ -147,3 +147,28 @@ def test_no_module_in_src_is_over_400_lines():
     lengths = {str(f.relative_to(SRC)): len(f.read_text().splitlines()) for f in SRC.rglob("*.py")}
     # sklearn.py: rewritten into a package by the drop-in issue (scikit-learn's signature)
     assert {f: n for f, n in lengths.items() if n > 400 and f != "sklearn.py"} == {}
+
+
+def test_public_names_are_imported_on_first_use_and_gradcheck_stays_the_function():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, npmlp\n"
+        "print('numpy' in sys.modules, 'npmlp.model' in sys.modules)\n"
+        "import npmlp.gradcheck\n"  # the submodule of the same name, imported by path
+        "print(npmlp.gradcheck.__name__, type(npmlp.gradcheck).__name__)\n"
+        "from npmlp import *\n"
+        "print(sorted(n for n in npmlp.__all__ if n not in globals()))\n"
+        "print(MLP.__module__, fit.__module__, NpMLPClassifier.__module__, gradcheck.__module__)\n"
+        "try:\n    npmlp.nope\nexcept AttributeError as e:\n    print(e)\n"
+    )
+    env = {"PYTHONPATH": str(SRC.parent), "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.splitlines() == [
+        "False False",
+        "gradcheck function",
+        "[]",
+        "npmlp.model npmlp.training npmlp.sklearn.classifier npmlp.gradcheck",
+        "module 'npmlp' has no attribute 'nope'",
+    ], out.stderr
