@@ -161,8 +161,8 @@ def validation_plan(config: TrainConfig, n_rows: int) -> tuple[float, str | None
 
     A validation split of ``ceil(val_fraction * n_rows)`` rows is held out unless that is fewer
     than ``config.min_val_rows``: then none is, and a monitor of validation rows
-    (``val_loss``, ``val_accuracy``) becomes ``train_loss``. ``npmlp train`` and :func:`fit`
-    both ask this function, so the two hold out the same rows.
+    (``val_loss``, ``val_accuracy``) becomes ``train_loss``. ``npmlp train`` and
+    :func:`npmlp.training.fit` both ask this function, so the two hold out the same rows.
     """
     fraction, monitor = config.val_fraction, config.early_stopping
     if _too_few_to_hold_out(config, n_rows):
