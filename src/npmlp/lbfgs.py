@@ -22,7 +22,7 @@ from .model import MLP
 from .optim import make_optimizer
 from .packing import packed
 from .rows import is_sparse
-from .train_config import History, TrainConfig
+from .train_config import History, TrainConfig, choose_weight_decay
 from .workspace import Workspace
 
 __all__ = ["fit_lbfgs", "full_batch_loss_and_grad", "CHUNK"]
@@ -100,6 +100,7 @@ def fit_lbfgs(
         first = TrainState.capture(net, stand_in, rng, order, History(), None, 0, 0, None, None)
         hook = None if checkpoint is None else (lambda when: checkpoint(lambda: first, when))
 
+    l2 = choose_weight_decay(config, "lbfgs", X.shape[0])  # fit has resolved it already
     flat = packed(net.params)
     workspaces: dict = {}
     history = History()
@@ -108,9 +109,7 @@ def fit_lbfgs(
 
     def objective(theta):
         np.copyto(flat, theta, casting="unsafe")
-        loss, correct, grad = full_batch_loss_and_grad(
-            net, X, y, sample_weight, config.weight_decay, workspaces
-        )
+        loss, correct, grad = full_batch_loss_and_grad(net, X, y, sample_weight, l2, workspaces)
         if not math.isfinite(loss):
             np.copyto(flat, start)
             raise TrainingDiverged(
@@ -118,7 +117,7 @@ def fit_lbfgs(
                 "weights. Scale the inputs or raise the L2 penalty",
                 history,
             )
-        penalty = net.l2_penalty(config.weight_decay) if config.weight_decay else 0.0
+        penalty = net.l2_penalty(l2) if l2 else 0.0
         last.update(loss=loss, correct=correct, penalty=penalty)
         return loss, grad
 
