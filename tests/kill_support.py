@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+import npmlp.cli.train  # noqa: F401  (the command's modules: loaded once here, as matplotlib)
 import npmlp.plots  # noqa: F401  (matplotlib: imported once here, not by every child)
 from npmlp.cli import main
 from npmlp.rundir import check_run
@@ -178,7 +179,7 @@ class Harness:
     def trial(self, n: int, sig: str, moment: str, rng: random.Random) -> dict:
         """One trial; returns what happened (asserting everything that must hold)."""
         v = n % len(VARIANTS)
-        folder = self.base / f"t{n}"
+        folder = self.base / f"t{n}-{sig}"  # SIGTERM and SIGKILL trials share numbers
         folder.mkdir()
         out = folder / "run"
         shutil.copytree(self.previous, out)

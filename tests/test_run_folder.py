@@ -96,6 +96,44 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(capsys, tmp_path):
     check_run(out)
 
 
+@pytest.mark.parametrize("fault", ["signal", "error"])
+def test_a_signal_or_an_error_while_the_lock_is_taken_or_let_go_leaves_no_lock(
+    monkeypatch, tmp_path, fault
+):
+    """The lock file is created and taken, then its holder written: a SIGTERM in between
+    waits for the lock to be recorded (then it is let go on the way out); an error there
+    lets it go as well. Leaving the folder, a signal waits until the lock is gone."""
+    from npmlp.interrupt import Interrupted
+
+    folder = RunFolder(tmp_path / "run")
+    real = os.ftruncate
+
+    def ftruncate(fd, n):  # called while the lock is taken, before the holder is written
+        if fault == "signal":
+            os.kill(os.getpid(), signal.SIGTERM)
+            return real(fd, n)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "ftruncate", ftruncate)
+    with Signals() as signals:
+        with pytest.raises(Interrupted if fault == "signal" else OSError):
+            with folder.locked(new_run=True, blocked=signals.blocked):
+                raise AssertionError("not reached: the fault ends the block first")
+    assert os.listdir(tmp_path) == []
+    monkeypatch.setattr(os, "ftruncate", real)
+    with Signals() as signals:
+        with pytest.raises(Interrupted):
+            with folder.locked(new_run=True, blocked=signals.blocked):
+                assert sorted(os.listdir(tmp_path)) == [".run.ckpt", ".run.lock"]
+                folder.new_stage()  # a staging folder, then a signal as the block ends:
+                monkeypatch.setattr(  # it lands while the folder is being tidied
+                    folder,
+                    "_release",
+                    lambda real=folder._release: os.kill(os.getpid(), signal.SIGTERM) or real(),
+                )
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize("staged_whole", [True, False])
 def test_a_swap_cut_between_its_two_renames_is_finished_or_undone(capsys, tmp_path, staged_whole):
     """Without renameat2 a run renames DIR aside, then the new folder in: a kill in between

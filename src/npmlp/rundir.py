@@ -157,22 +157,27 @@ class RunFolder:
 
     # ------------------------------------------------------------------ the lock
     @contextlib.contextmanager
-    def locked(self, *, new_run: bool):
+    def locked(self, *, new_run: bool, blocked=contextlib.nullcontext):
         """Hold the lock, tidy what a killed run left, and on the way out remove the staging
-        folder. ``new_run`` also drops an older run's checkpoint."""
+        folder. ``new_run`` also drops an older run's checkpoint. ``blocked`` (see
+        :meth:`publish`) holds signals back while the lock is taken and while it is let go, so
+        that a handled signal cannot leave the lock file behind."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._acquire()
         try:
+            with blocked():
+                self._acquire()  # another run holds it: NpmlpError, and nothing is ours to undo
             self._recover()
             if new_run:
                 shutil.rmtree(self.checkpoint_dir, ignore_errors=True)
             self.checkpoint_dir.mkdir(exist_ok=True)
             yield self
         finally:
-            shutil.rmtree(self.stage, ignore_errors=True)
-            with contextlib.suppress(OSError):  # empty: no checkpoint was written
-                self.checkpoint_dir.rmdir()
-            self._release()
+            if self._lock_fd is not None:  # ours
+                with blocked():  # a signal now is handled once the lock is gone
+                    shutil.rmtree(self.stage, ignore_errors=True)
+                    with contextlib.suppress(OSError):  # empty: no checkpoint was written
+                        self.checkpoint_dir.rmdir()
+                    self._release()
 
     def _acquire(self) -> None:
         while True:
@@ -198,10 +203,10 @@ class RunFolder:
             if same:
                 break
             os.close(fd)
+        self._lock_fd = fd  # held from here on: released on the way out, whatever happens
         started = time.strftime("%Y-%m-%d %H:%M:%S")
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"pid": os.getpid(), "started": started}).encode())
-        self._lock_fd = fd
 
     def _release(self) -> None:
         if self._lock_fd is not None:

@@ -134,7 +134,8 @@ def run_job(
 
 def _run(settings, dataset, folder, options, resume, callback, signals, on_batch) -> Outcome:
     job = {"run": settings.to_dict(), "job": vars(options)}
-    with folder.locked(new_run=resume is None) if folder else contextlib.nullcontext():
+    lock = folder.locked(new_run=resume is None, blocked=signals.blocked) if folder else None
+    with lock or contextlib.nullcontext():
         ckpt = Checkpointer(
             folder.checkpoint if folder else None,
             options.checkpoint_every,
