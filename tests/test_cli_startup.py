@@ -89,6 +89,14 @@ def test_every_listed_command_loads_under_its_name_and_help_lists_the_table(caps
     )
 
 
+def test_bare_npmlp_prints_its_help_and_exits_0(capsys):
+    assert main([]) == 0
+    bare = capsys.readouterr()
+    assert main(["--help"]) == 0
+    assert bare.out == capsys.readouterr().out and bare.err == ""
+    assert bare.out.startswith("Usage: npmlp [OPTIONS] COMMAND [ARGS]...\n")
+
+
 def test_summary_of_a_model_and_data_list_import_no_heavy_library(model_path):
     assert imports_of("summary", str(model_path)) == (0, [])
     assert imports_of("data", "list") == (0, ["rich"])  # its table; no scikit-learn

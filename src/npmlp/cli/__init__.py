@@ -19,6 +19,7 @@ from ..interrupt import Interrupted, Signals
 __all__ = ["cli", "main", "COMMANDS", "CONTEXT"]
 
 CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}  # every command's
+NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())  # click >= 8.2; before, help, exit 0
 
 # Each command: the module that defines it and its line in `npmlp --help`. A command's module
 # is imported only when that command runs (or its --help is asked), so `npmlp --help` and
@@ -89,6 +90,9 @@ def main(argv=None) -> int:
     except click.exceptions.Abort:
         click.echo("npmlp: interrupted", err=True)
         return 130
+    except NO_ARGS as e:  # bare `npmlp`: its help, as `npmlp --help` prints it
+        click.echo(e.ctx.get_help())
+        return 0
     except click.ClickException as e:
         hint = ""
         if isinstance(e, click.UsageError) and e.ctx is not None:
