@@ -96,6 +96,32 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(capsys, tmp_path):
     check_run(out)
 
 
+def test_blocked_holds_a_signal_back_even_when_another_thread_takes_it():
+    """A signal sent to the process may land on any thread that does not mask it (OpenBLAS's
+    workers); Python then runs the handler in the main thread, mask or not. Inside
+    ``blocked()`` it must still wait for the block's end."""
+    import threading
+    import time
+
+    from npmlp.interrupt import Interrupted
+
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)  # started before the block: signals unmasked
+    other.start()
+    reached = []
+    try:
+        with Signals() as signals:
+            with pytest.raises(Interrupted) as caught:
+                with signals.blocked():
+                    signal.pthread_kill(other.ident, signal.SIGTERM)
+                    time.sleep(0.05)  # the handler runs in here, between two bytecodes
+                    reached.append("end of block")
+            assert reached == ["end of block"] and caught.value.signum == signal.SIGTERM
+    finally:
+        done.set()
+        other.join()
+
+
 @pytest.mark.parametrize("fault", ["signal", "error"])
 def test_a_signal_or_an_error_while_the_lock_is_taken_or_let_go_leaves_no_lock(
     monkeypatch, tmp_path, fault

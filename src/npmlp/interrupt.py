@@ -44,6 +44,8 @@ class Signals:
     def __init__(self):
         self.received: int | None = None  # the first signal received while deferred
         self._defer = False
+        self._held = 0  # depth of blocked() blocks
+        self._pending: int | None = None  # a signal that came inside blocked()
         self._old: dict = {}
 
     def __enter__(self) -> Signals:
@@ -61,6 +63,9 @@ class Signals:
     def _handle(self, signum, frame) -> None:
         if self._defer and self.received is None:
             self.received = signum  # the loop stops after this batch
+            return
+        if self._held:  # raised when the block ends
+            self._pending = self._pending or signum
             return
         raise Interrupted(signum)
 
@@ -80,9 +85,18 @@ class Signals:
 
     @contextlib.contextmanager
     def blocked(self):
-        """Inside: both signals wait; they are handled (and raise) when the block ends."""
+        """Inside: both signals wait; they are handled (and raise) when the block ends.
+
+        The mask keeps them from the main thread; a signal sent to the process can still be
+        taken by another thread (OpenBLAS's workers), and Python then runs the handler in the
+        main thread all the same: the handler only notes it while a block is open."""
         old = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+        self._held += 1
         try:
             yield
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            self._held -= 1
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # one that waited is handled here
+            if not self._held and self._pending is not None:
+                signum, self._pending = self._pending, None
+                raise Interrupted(signum)
