@@ -135,7 +135,7 @@ def run_job(
 def _run(settings, dataset, folder, options, resume, callback, signals, on_batch) -> Outcome:
     job = {"run": settings.to_dict(), "job": vars(options)}
     lock = folder.locked(new_run=resume is None, blocked=signals.blocked) if folder else None
-    with lock or contextlib.nullcontext():
+    with lock if lock is not None else contextlib.nullcontext():
         ckpt = Checkpointer(
             folder.checkpoint if folder else None,
             options.checkpoint_every,

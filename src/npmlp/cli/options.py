@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -59,13 +60,13 @@ class WeightDecay(click.ParamType):
     name = "auto|FLOAT"
 
     def convert(self, value, param, ctx):
-        if value == "auto" or isinstance(value, float):
+        if value == "auto":
             return value
         try:
             wd = float(value)
-        except ValueError:
-            wd = -1.0
-        if not wd >= 0 or wd == float("inf"):
+        except (TypeError, ValueError):
+            wd = math.nan
+        if not (math.isfinite(wd) and wd >= 0):
             self.fail(f"{value!r} is not a weight decay; give 'auto' or a number >= 0", param, ctx)
         return wd
 
