@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import npmlp.data.files as data_files
@@ -92,6 +92,7 @@ def test_random_bytes_after_a_valid_magic(name, content, stream, monkeypatch_mod
     flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6),
     kind=st.sampled_from(["npz", "npy", "idx"]),
 )
+@example(flips=[(292902, 10)], kind="npz")  # a member named "\n": its name quoted, one line
 def test_damaged_valid_files(flips, kind):
     """Start from a good file, overwrite a few bytes."""
     X = np.arange(12, dtype=np.float32).reshape(4, 3)

@@ -144,6 +144,7 @@ def load_npz(path) -> Dataset:
                 missing = [k for k in ("X", "y") if k not in members]
                 if missing:
                     found = [n[:-4] if n.endswith(".npy") else n for n in zf.namelist()]
+                    found = [n if n.isprintable() else repr(n) for n in found]  # one line
                     raise DataError(
                         f"{path}: no array named {' or '.join(missing)} (found: "
                         f"{', '.join(found) or 'none'}); save it with "
