@@ -32,6 +32,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -45,7 +46,7 @@ import baseline  # noqa: E402
 from npmlp import MLP, TrainConfig, fit  # noqa: E402
 from npmlp.architecture import Architecture, fc_indices, n_parameters  # noqa: E402
 from npmlp.atomic import atomic_write  # noqa: E402
-from npmlp.model import CHUNK  # noqa: E402
+from npmlp.inference import CHUNK, plan  # noqa: E402
 from npmlp.threads import training_threads  # noqa: E402
 
 D, L, C = 784, 5, 10
@@ -550,10 +551,12 @@ def bench_digits(reps, with_torch) -> dict:
     return {"H": 256, "batch": 64, "N": X.shape[0], "data": "digits", **race(runners, 5 * reps)}
 
 
-def bench_inference(H, reps) -> dict:
-    X, _ = random_data(N_INFER, seed=2)
+def bench_inference(H, reps, N: int = N_INFER) -> dict:
+    """``predict_proba`` on N rows (its workers, and as one worker) against its GEMM floor: the
+    three products of each chunk of CHUNK rows, at one thread and at the library's default."""
+    X, _ = random_data(N, seed=2)
     net = MLP(D, H, L, C, seed=0)
-    n_full, rest = divmod(N_INFER, CHUNK)
+    n_full, rest = divmod(N, CHUNK)
     full = gemm_step(H, CHUNK, training=False)
     part = gemm_step(H, rest, training=False) if rest else (lambda: None)
 
@@ -568,22 +571,33 @@ def bench_inference(H, reps) -> dict:
 
         return run
 
+    def one_worker():  # called from another thread, prediction runs as one worker
+        # (npmlp.inference.plan): the chunks one after the other, each product on every thread
+        out = {}
+        thread = threading.Thread(target=lambda: out.setdefault("P", net.predict_proba(X)))
+        thread.start()
+        thread.join()
+        return out["P"]
+
     t = race(
         {
             "floor_1thread": gemms(1),
             "floor_default": gemms(None),
             "predict_proba": timed(lambda: net.predict_proba(X)),
+            "one_worker": timed(one_worker),
         },
         reps,
     )
     return {
         "H": H,
-        "N": N_INFER,
+        "N": N,
         "chunk": CHUNK,
+        "workers": plan(net, X)[0],
         "predict_proba": t["predict_proba"],
+        "one_worker": t["one_worker"],
         "floor": t["floor_default"],
         "floor_best": min(t["floor_1thread"], t["floor_default"]),
-        "rows_per_s": N_INFER / t["predict_proba"],
+        "rows_per_s": N / t["predict_proba"],
     }
 
 
@@ -875,12 +889,13 @@ def main(argv=None) -> None:
         + "; npmlp faster by "
         + ", ".join(f"{digits[p] / digits['npmlp']:.1f}x vs {p}" for p in PEERS[2:] if p in digits)
     )
-    print("\ninference (predict_proba, 60,000 rows, chunks of", CHUNK, "rows):")
+    print("\ninference (predict_proba, 60,000 rows, a workspace of", CHUNK, "rows):")
     for r in infer:
         print(
             f"  H={r['H']:>5}: {r['predict_proba']:.4f} s, {r['rows_per_s']:,.0f} rows/s, "
             f"{r['predict_proba'] / r['floor']:.2f}x its GEMM floor ({r['floor']:.4f} s, "
-            f"{r['predict_proba'] / r['floor_best']:.2f}x the best of 1 and all threads)"
+            f"{r['predict_proba'] / r['floor_best']:.2f}x the best of 1 and all threads); "
+            f"{r['workers']} workers; as one worker {r['one_worker'] / r['floor']:.2f}x"
         )
     if memory:
         print(

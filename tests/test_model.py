@@ -171,7 +171,7 @@ def test_evaluate_takes_the_models_own_labels_as_predict_gives_them(rng):
 
 
 def test_inference_checks_every_chunk_and_names_the_rows_of_all_x():
-    from npmlp.model import CHUNK
+    from npmlp.inference import CHUNK
 
     net = MLP(3, 4, 3, 2, seed=0)
     X = np.zeros((CHUNK + 10, 3), np.float32)

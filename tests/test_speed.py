@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
+import npmlp.inference as inference
 import npmlp.model as model_mod
 from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, fit, gradcheck
@@ -115,7 +116,7 @@ def test_training_loop_allocates_nothing_batch_sized():
 
 
 def test_inference_reuses_one_chunk_workspace(monkeypatch):
-    monkeypatch.setattr(model_mod, "CHUNK", 16)
+    monkeypatch.setattr(inference, "CHUNK", 16)
     X, y = blobs(N=70)
     net = MLP(7, 10, 5, 3, seed=2)
     built = []
@@ -306,6 +307,9 @@ def test_benchmark_pieces_run_at_tiny_sizes():
     # 6P - 2DH flops per training row, 2P per inference row (P: weights of the seed's FC layers)
     P = 784 * 8 + 8 * 8 + 8 * 10
     assert bench.step_flops(8, 1) == 6 * P - 2 * 784 * 8
+    infer = bench.bench_inference(512, 1, N=3000)  # 3,000 rows of 784 x 512: two workers or one
+    assert (infer["workers"] > 1) == (inference.blas_thread_count() > 1) and infer["N"] == 3000
+    assert all(infer[k] > 0 for k in ("predict_proba", "one_worker", "floor", "floor_best"))
     assert bench.step_flops(8, 3, training=False) == 2 * 3 * P
 
 
@@ -366,7 +370,7 @@ def test_estimator_reads_its_rows_once_for_checks(monkeypatch):
 def test_inference_reads_rows_of_the_model_dtype_in_place(monkeypatch):
     """Rows already in the model's dtype, without preprocessing, go to the first product as
     they are (no copy into the workspace); others are cast there. Same probabilities."""
-    monkeypatch.setattr(model_mod, "CHUNK", 16)
+    monkeypatch.setattr(inference, "CHUNK", 16)
     X, _ = blobs(N=40)
     net = MLP(7, 10, 5, 3, seed=2)
     copied = []

@@ -21,6 +21,7 @@ import numpy as np
 
 from .architecture import Architecture, fc_indices, summarise
 from .errors import NpmlpError
+from .inference import map_chunks
 from .labels import check_class_indices, encode_labels, indices_of
 from .layers import (
     ACTIVATIONS,
@@ -41,7 +42,6 @@ __all__ = ["MLP", "Workspace"]  # Workspace: re-exported from npmlp.workspace
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 INITS = ("he", "glorot")
-CHUNK = 4096  # rows per inference chunk: bounds memory for any N
 
 
 def _rows(X):
@@ -341,27 +341,18 @@ class MLP:
         return (loss + self.l2_penalty(l2) if l2 else loss), ws.grads
 
     # ------------------------------------------------------------------ prediction
-    def iter_scores(self, X):
-        """Yield ``(start, S)`` over chunks of raw rows X : (N, D), scaled: S : (n, C).
-
-        Bounded memory for any N: one inference workspace of ``CHUNK`` rows is allocated per
-        call and reused by every chunk; each ``S`` is a view into it, valid until the next.
-        """
-        X = self.check_input(X, finite=True)
-        ws = Workspace(self, min(CHUNK, X.shape[0]), backward=False)
-        as_is = self.preprocessing is None and isinstance(X, np.ndarray) and X.dtype == self.dtype
-        for start in range(0, X.shape[0], CHUNK):
-            rows = X[start : start + CHUNK]
-            if not as_is:  # scaled, cast or densified into the workspace (else read in place)
-                rows = self.scale_input(rows, out=ws.X[: rows.shape[0]])
-            yield start, self.forward(rows, ws)
+    def map_scores(self, X, each) -> list:
+        """``each(start, S)`` for every chunk of the raw rows X : (N, D), checked and scaled:
+        ``S`` (n, C) the scores of rows ``start ...``, valid during the call. Returns the
+        results in the order of the rows. Bounded memory for any N; large inputs are shared
+        out among threads (:func:`npmlp.inference.map_chunks`)."""
+        return map_chunks(self, self.check_input(X, finite=True), each)
 
     def _per_chunk(self, X, fill, width: int, dtype) -> np.ndarray:
         """``out`` (N, width) filled chunk by chunk: ``fill(S, out[chunk rows])``."""
         X = _rows(X)
         out = np.empty((X.shape[0] if X.ndim == 2 else 1, width), dtype)
-        for start, S in self.iter_scores(X):
-            fill(S, out[start : start + S.shape[0]])
+        self.map_scores(X, lambda start, S: fill(S, out[start : start + S.shape[0]]))
         return out
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -384,17 +375,16 @@ class MLP:
         X = _rows(X)
         y_idx = indices_of(self.classes, y, X.shape[0] if X.ndim == 2 else 1, indices=indices)
         w = None if sample_weight is None else np.asarray(sample_weight)
-        total, correct = 0.0, 0.0
-        for start, S in self.iter_scores(X):
+
+        def chunk(start, S):  # (loss sum, correct) of the chunk's rows, weighted with w
             stop = start + S.shape[0]
             y, hit = y_idx[start:stop], S.argmax(axis=1) == y_idx[start:stop]
             if w is None:
-                correct += int(np.count_nonzero(hit))
-                loss, _ = softmax_cross_entropy(S, y, out=S)
-                total += loss * S.shape[0]
-            else:
-                correct += float(w[start:stop] @ hit)
-                loss, _ = softmax_cross_entropy(S, y, w[start:stop], out=S)
-                total += loss * float(w[start:stop].sum())
+                return softmax_cross_entropy(S, y, out=S)[0] * S.shape[0], int(hit.sum())
+            loss, _ = softmax_cross_entropy(S, y, w[start:stop], out=S)
+            return loss * float(w[start:stop].sum()), float(w[start:stop] @ hit)
+
+        sums = self.map_scores(X, chunk)  # added in the order of the rows: deterministic
+        total, correct = sum(s[0] for s in sums), sum(s[1] for s in sums)
         n = max(y_idx.shape[0], 1) if w is None else float(w.sum())
         return {"loss": total / n, "accuracy": correct / n}

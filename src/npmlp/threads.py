@@ -1,4 +1,5 @@
-"""How many threads the BLAS library (NumPy's matrix products) may use while training.
+"""How many threads the BLAS library (NumPy's matrix products) may use while training, and
+how many it has now (prediction deals its chunks out to that many workers: npmlp.inference).
 
 An MLP step is a handful of matrix products. A large product runs faster on every core, but a
 small one (the digits set: 64 x 64 times 64 x 256) finishes in microseconds, and waking and
@@ -12,10 +13,11 @@ restored when training ends (threadpoolctl).
 from __future__ import annotations
 
 import contextlib
+import sys
 
 from .errors import NpmlpError
 
-__all__ = ["blas_threads", "training_threads", "check_threads", "SMALL_STEP"]
+__all__ = ["blas_threads", "blas_thread_count", "training_threads", "check_threads", "SMALL_STEP"]
 
 SMALL_STEP = 1 << 22  # multiply-adds of the largest product below which one thread is faster
 
@@ -41,16 +43,30 @@ def training_threads(arch, B: int, threads: int | None = None):
     return 1 if largest < SMALL_STEP else None
 
 
-_controller = None
+_controller, _modules_seen = None, 0
+
+
+def _blas():
+    """threadpoolctl's view of the loaded libraries. Scanning them takes about 20 ms, so it is
+    done again only when modules were imported since (one may have loaded another BLAS, as
+    SciPy's linear algebra does)."""
+    global _controller, _modules_seen
+    if _controller is None or len(sys.modules) != _modules_seen:
+        from threadpoolctl import ThreadpoolController
+
+        _controller, _modules_seen = ThreadpoolController(), len(sys.modules)
+    return _controller
 
 
 def blas_threads(n: int | None):
     """Context manager: limit the BLAS libraries to ``n`` threads (``None``: no change)."""
-    global _controller
     if n is None:
         return contextlib.nullcontext()
-    if _controller is None:  # scanning the loaded libraries takes milliseconds: do it once
-        from threadpoolctl import ThreadpoolController
+    return _blas().limit(limits=n, user_api="blas")
 
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=n, user_api="blas")
+
+def blas_thread_count() -> int:
+    """The threads the BLAS libraries may use now: the most any of them is set to (1 if none
+    is loaded). Reads their current setting, a limit in force included."""
+    libs = _blas().select(user_api="blas").lib_controllers
+    return max((lib.num_threads for lib in libs), default=1)

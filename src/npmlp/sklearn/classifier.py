@@ -350,8 +350,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.model_.dtype.type, accept_sparse=_SPARSE)
         S = np.empty((X.shape[0], self.model_.C), self.model_.dtype)
-        for start, chunk in self.model_.iter_scores(X):
-            S[start : start + chunk.shape[0]] = chunk
+        self.model_.map_scores(X, lambda start, s: np.copyto(S[start : start + len(s)], s))
         return S
 
     def decision_function(self, X):
