@@ -595,6 +595,8 @@ def bench_inference(H, reps, N: int = N_INFER) -> dict:
         "workers": plan(net, X)[0],
         "predict_proba": t["predict_proba"],
         "one_worker": t["one_worker"],
+        "fastest_ratio": t["predict_proba_min"] / t["floor_default_min"],
+        "one_worker_fastest_ratio": t["one_worker_min"] / t["floor_default_min"],
         "floor": t["floor_default"],
         "floor_best": min(t["floor_1thread"], t["floor_default"]),
         "rows_per_s": N / t["predict_proba"],
@@ -895,7 +897,9 @@ def main(argv=None) -> None:
             f"  H={r['H']:>5}: {r['predict_proba']:.4f} s, {r['rows_per_s']:,.0f} rows/s, "
             f"{r['predict_proba'] / r['floor']:.2f}x its GEMM floor ({r['floor']:.4f} s, "
             f"{r['predict_proba'] / r['floor_best']:.2f}x the best of 1 and all threads); "
-            f"{r['workers']} workers; as one worker {r['one_worker'] / r['floor']:.2f}x"
+            f"{r['workers']} workers; as one worker {r['one_worker'] / r['floor']:.2f}x; "
+            f"fastest rounds {r['fastest_ratio']:.2f}x (one worker "
+            f"{r['one_worker_fastest_ratio']:.2f}x)"
         )
     if memory:
         print(

@@ -309,7 +309,8 @@ def test_benchmark_pieces_run_at_tiny_sizes():
     assert bench.step_flops(8, 1) == 6 * P - 2 * 784 * 8
     infer = bench.bench_inference(512, 1, N=3000)  # 3,000 rows of 784 x 512: two workers or one
     assert (infer["workers"] > 1) == (inference.blas_thread_count() > 1) and infer["N"] == 3000
-    assert all(infer[k] > 0 for k in ("predict_proba", "one_worker", "floor", "floor_best"))
+    keys = ("predict_proba", "one_worker", "floor", "floor_best", "fastest_ratio")
+    assert all(infer[k] > 0 for k in keys)
     assert bench.step_flops(8, 3, training=False) == 2 * 3 * P
 
 

@@ -39,8 +39,9 @@ def plan(net, X) -> tuple[int, int]:
     :data:`CHUNK` rows, unless the BLAS library has ``n > 1`` threads, X is in memory (not
     streamed from a file) and holds more than one chunk of ``CHUNK // n`` rows, each of at
     least :data:`~npmlp.threads.SMALL_STEP` multiply-adds, and the call comes from the main
-    thread: OpenBLAS ignores a thread limit set from another thread (seen with NumPy 2.4's
-    OpenBLAS 0.3.31), and calls from several threads would each change the one setting."""
+    thread: OpenBLAS ignores a thread limit set from another thread once the main thread has
+    set one (seen with NumPy 2.4's OpenBLAS 0.3.31), and calls from several threads would each
+    change the one process-wide setting."""
     N, per_row = X.shape[0], sum(d_in * d_out for _, d_in, d_out in net.arch.fc_layers)
     if is_streamed(X) or N * per_row < 2 * SMALL_STEP or not _in_main_thread():
         return 1, CHUNK
