@@ -44,12 +44,17 @@ def test_the_plan_by_threads_rows_and_work(monkeypatch):
     assert inference.plan(net, X[:2049]) == (2, 2048)  # two chunks: both workers
     assert inference.plan(net, X[:2048]) == (1, 4096)  # one chunk: the calling thread alone
     monkeypatch.setattr(inference, "blas_thread_count", lambda: 16)
+    monkeypatch.setattr(inference.os, "cpu_count", lambda: 16)
     assert inference.plan(net, X) == (16, 256)
     assert inference.plan(net, X[:600]) == (3, 256)  # no more workers than chunks
     tiny = MLP(4, 16, 3, 3, seed=0)  # 256 rows x 112 multiply-adds: not worth a thread
     assert inference.plan(tiny, np.zeros((60_000, 4), np.float32)) == (1, 4096)
     monkeypatch.setattr(inference, "blas_thread_count", lambda: 1)
     assert inference.plan(net, X) == (1, 4096)
+    asked = []  # rows no worker count could split: the library is not asked (a ~20 ms scan)
+    monkeypatch.setattr(inference, "blas_thread_count", lambda: asked.append(1) or 16)
+    assert inference.plan(net, X[:256]) == (1, 4096) and asked == []
+    assert inference.plan(net, X[:257]) == (2, 256) and asked == [1]
 
 
 def test_blas_thread_count_reads_the_limit_in_force():

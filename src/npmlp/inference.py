@@ -17,6 +17,7 @@ counts do.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -37,14 +38,16 @@ def _in_main_thread() -> bool:
 def plan(net, X) -> tuple[int, int]:
     """``(workers, rows per chunk)`` for the rows X : (N, D) of ``net``: one worker with
     :data:`CHUNK` rows, unless the BLAS library has ``n > 1`` threads, X is in memory (not
-    streamed from a file) and holds more than one chunk of ``CHUNK // n`` rows, each of at
+    streamed from a file) and holds more than one chunk of ``CHUNK // n`` rows (and more than
+    ``CHUNK // cores``, checked first), each of at
     least :data:`~npmlp.threads.SMALL_STEP` multiply-adds, and the call comes from the main
     thread: OpenBLAS ignores a thread limit set from another thread once the main thread has
     set one (seen with NumPy 2.4's OpenBLAS 0.3.31), and calls from several threads would each
     change the one process-wide setting."""
     N, per_row = X.shape[0], sum(d_in * d_out for _, d_in, d_out in net.arch.fc_layers)
-    if is_streamed(X) or N * per_row < 2 * SMALL_STEP or not _in_main_thread():
-        return 1, CHUNK
+    least = CHUNK // (os.cpu_count() or 1)  # the rows of a chunk when every core is a worker
+    if is_streamed(X) or N <= least or N * per_row < 2 * SMALL_STEP or not _in_main_thread():
+        return 1, CHUNK  # decided before asking the library (its first scan takes ~20 ms)
     n = blas_thread_count()
     rows = max(CHUNK // n, 1)
     if n == 1 or N <= rows or rows * per_row < SMALL_STEP:
