@@ -131,6 +131,22 @@ def test_nan_in_npz(tmp_path, capsys):
     assert "1 row(s) contain NaN or infinity (first: row 4)" in err
 
 
+def test_npz_without_x_names_what_it_holds_on_one_line(tmp_path, capsys):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    np.save(buf, np.zeros(2))
+    with zipfile.ZipFile(tmp_path / "d.npz", "w") as zf:
+        zf.writestr("y.npy", buf.getvalue())
+        zf.writestr("feat\nures.npy", buf.getvalue())  # a name with a newline in it
+    err = train_fails(tmp_path, capsys, tmp_path / "d.npz")
+    assert err.endswith(
+        "d.npz: no array named X (found: y, 'feat\\nures'); save it with np.savez(path, X=X, y=y)\n"
+    )
+    assert err.count("\n") == 1
+
+
 def test_label_column_that_does_not_exist(tmp_path, capsys):
     (tmp_path / "d.csv").write_text("a,b,kind\n1,2,x\n3,4,y\n")
     err = train_fails(tmp_path, capsys, tmp_path / "d.csv", "--label", "species")
