@@ -39,11 +39,10 @@ def plan(net, X) -> tuple[int, int]:
     """``(workers, rows per chunk)`` for the rows X : (N, D) of ``net``: one worker with
     :data:`CHUNK` rows, unless the BLAS library has ``n > 1`` threads, X is in memory (not
     streamed from a file) and holds more than one chunk of ``CHUNK // n`` rows (and more than
-    ``CHUNK // cores``, checked first), each of at
-    least :data:`~npmlp.threads.SMALL_STEP` multiply-adds, and the call comes from the main
-    thread: OpenBLAS ignores a thread limit set from another thread once the main thread has
-    set one (seen with NumPy 2.4's OpenBLAS 0.3.31), and calls from several threads would each
-    change the one process-wide setting."""
+    ``CHUNK // cores``, checked first), each of at least :data:`~npmlp.threads.SMALL_STEP`
+    multiply-adds, and the call comes from the main thread: OpenBLAS ignores a thread limit set
+    from another thread once the main thread has set one (seen with NumPy 2.4's OpenBLAS
+    0.3.31), and calls from several threads would each change the one process-wide setting."""
     N, per_row = X.shape[0], sum(d_in * d_out for _, d_in, d_out in net.arch.fc_layers)
     least = CHUNK // (os.cpu_count() or 1)  # the rows of a chunk when every core is a worker
     if is_streamed(X) or N <= least or N * per_row < 2 * SMALL_STEP or not _in_main_thread():
