@@ -2,12 +2,14 @@
 run left alone (float32 and float64, sgd / momentum / adam, with and without early stopping)."""
 
 import json
+import math
 
 import numpy as np
 import pytest
 
 from npmlp import MLP, NpmlpError, TrainConfig, fit
 from npmlp.checkpoint import Checkpointer, TrainState, load_state, save_state
+from npmlp.train_config import History
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +33,21 @@ def _net(dtype):
     return MLP(6, 12, 5, 3, dtype=dtype, seed=3)
 
 
-class StopAt:
-    """A checkpoint callable that captures the state at its ``k``-th call and stops there."""
+class StopAt(Checkpointer):
+    """The run's checkpoint callback, but it captures the state at the ``k``-th moment it
+    would consider writing, and is interrupted there (as a signal would)."""
 
     def __init__(self, k):
-        self.k, self.calls, self.state, self.whens = k, 0, None, []
+        super().__init__(None)
+        self.k, self.calls, self.captured, self.whens = k, 0, None, []
 
-    def __call__(self, capture, when):
+    def _maybe_write(self, loop, when):
         self.calls += 1
         self.whens.append(when)
         if self.calls == self.k:
-            self.state = capture()
-            return True
-        return False
+            self.captured = loop.state()
+            if when != "end":
+                loop.interrupt()
 
 
 def _same_run(a: MLP, ha, b: MLP, hb):
@@ -63,11 +67,12 @@ def _resume(tmp_path, blobs, dtype, config, k):
     X, y = blobs
     stopper = StopAt(k)
     net = _net(dtype)
-    history = fit(net, X, y, config, checkpoint=stopper)
+    history = fit(net, X, y, config, callbacks=[stopper])
     path = tmp_path / f"ck{k}.npz"
-    save_state(path, stopper.state)  # through the file, as after a real interruption
+    save_state(path, stopper.captured)  # through the file, as after a real interruption
     resumed = _net(dtype)
-    return history, stopper, resumed, fit(resumed, X, y, config, resume=load_state(path))
+    again = fit(resumed, X, y, config, callbacks=[StopAt(0)], resume=load_state(path))
+    return history, stopper, resumed, again
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -80,7 +85,7 @@ def test_a_run_resumed_from_any_batch_ends_bit_identical(tmp_path, blobs, dtype,
     h_alone = fit(alone, X, y, config)
     assert h_alone.stopped_early == early  # patience runs out before the 9 epochs
     calls = StopAt(0)
-    fit(_net(dtype), X, y, config, checkpoint=calls)
+    fit(_net(dtype), X, y, config, callbacks=[calls])
     assert calls.whens.count("end") == 1 and calls.whens[-1] == "end"
     n = len(calls.whens)
     assert n == len(h_alone) * (8 if early else 10)  # ceil(120 / 16) or ceil(150 / 16) batches
@@ -96,31 +101,42 @@ def test_resuming_continues_the_optimiser_state_and_the_generator(tmp_path, blob
     config = _config("adam", False)
     stopper = StopAt(24)  # epoch 3, batch 4
     net = _net("float32")
-    fit(net, X, y, config, checkpoint=stopper)
-    state = stopper.state
+    fit(net, X, y, config, callbacks=[stopper])
+    state = stopper.captured
     assert (state.epoch, state.batch) == (2, 4)
-    assert state.optimizer_scalars == {"t": 2 * 10 + 4}
+    assert state.optimizer_scalars == {
+        "t": 2 * 10 + 4,
+        "learning_rate": 0.01 * 0.5 * (1 + math.cos(math.pi * 2 / 9)),
+        "schedule_scale": 1.0,
+    }
     assert sorted(state.optimizer) == sorted(f"{m}/{k}" for m in "mv" for k in net.params)
     assert state.rng["bit_generator"] == "PCG64"
     assert sorted(state.order.tolist()) == list(range(150))
     assert set(state.sums) == {"loss_sum", "penalty_sum", "objective_sum", "correct", "seconds"}
-    assert state.epoch_start is not None and len(state.history["records"]) == 2
+    assert state.epoch_start is not None and len(state.callbacks["History"]["records"]) == 2
+    assert state.epochs == 9
 
 
 def test_the_file_round_trip_is_exact_and_has_no_pickle(tmp_path, blobs):
     X, y = blobs
     stopper = StopAt(30)
-    fit(_net("float64"), X, y, _config("momentum", True), checkpoint=stopper)
-    state = stopper.state
+    fit(_net("float64"), X, y, _config("momentum", True), callbacks=[stopper])
+    state = stopper.captured
     state.settings = {"data": "blobs", "hidden": [12], "seed": 7}
-    state.extra = {"health/W1": np.arange(6.0)}
+    state.callbacks["health"] = {"W1": np.arange(6.0), "n": 3}
     path = tmp_path / "c.npz"
     save_state(path, state)
     back = load_state(path)
-    for name in ("epoch", "batch", "optimizer_scalars", "rng", "history", "stopper", "sums"):
+    for name in ("epoch", "batch", "epochs", "optimizer_scalars", "rng", "sums", "settings"):
         assert getattr(back, name) == getattr(state, name), name
-    assert back.settings == state.settings
-    for group in ("params", "optimizer", "best_params", "epoch_start", "extra"):
+    assert sorted(back.callbacks) == ["EarlyStopping", "History", "health"]
+    for name, values in state.callbacks.items():
+        assert sorted(back.callbacks[name]) == sorted(values), name
+        for k, v in values.items():
+            np.testing.assert_array_equal(back.callbacks[name][k], v)
+            assert isinstance(back.callbacks[name][k], np.ndarray) == isinstance(v, np.ndarray)
+    assert any(k.startswith("best/") for k in back.callbacks["EarlyStopping"])
+    for group in ("params", "optimizer", "epoch_start"):
         a, b = getattr(state, group), getattr(back, group)
         assert list(a) == list(b)
         for k in a:
@@ -135,13 +151,13 @@ def test_the_file_round_trip_is_exact_and_has_no_pickle(tmp_path, blobs):
 def test_a_state_that_does_not_fit_the_run_is_refused(tmp_path, blobs):
     X, y = blobs
     stopper = StopAt(5)
-    fit(_net("float32"), X, y, _config("adam", False), checkpoint=stopper)
+    fit(_net("float32"), X, y, _config("adam", False), callbacks=[stopper])
     with pytest.raises(NpmlpError, match="^checkpoint: its weights are not those of this net"):
-        fit(MLP(6, 13, 5, 3, seed=3), X, y, _config("adam", False), resume=stopper.state)
+        fit(MLP(6, 13, 5, 3, seed=3), X, y, _config("adam", False), resume=stopper.captured)
     with pytest.raises(NpmlpError, match="^checkpoint: its row order is for 150 training rows"):
-        fit(_net("float32"), X[:100], y[:100], _config("adam", False), resume=stopper.state)
+        fit(_net("float32"), X[:100], y[:100], _config("adam", False), resume=stopper.captured)
     with pytest.raises(NpmlpError, match=r"^optimiser state has \['m/W1'"):
-        fit(_net("float32"), X, y, _config("sgd", False), resume=stopper.state)
+        fit(_net("float32"), X, y, _config("sgd", False), resume=stopper.captured)
     bad = tmp_path / "bad.npz"
     np.savez(bad, x=np.zeros(3))
     with pytest.raises(NpmlpError, match=f"^{bad}: not a readable npmlp checkpoint"):
@@ -153,35 +169,56 @@ def test_a_state_that_does_not_fit_the_run_is_refused(tmp_path, blobs):
         load_state(tmp_path / "none.npz")
 
 
+class FakeLoop:
+    """What the checkpoint callback reads of a loop: its state, counters and stop."""
+
+    def __init__(self):
+        self.epoch, self.n, self.stop_training = 0, 0, False
+        self.config = TrainConfig(epochs=100)
+        self.history = History()
+
+    def state(self):
+        self.n += 1
+        return TrainState(self.n, 0, {}, {}, {}, {}, np.arange(3))
+
+    def interrupt(self):
+        self.history.interrupted = self.stop_training = True
+
+
 def test_the_checkpointer_writes_by_epoch_at_most_every_interval(tmp_path, monkeypatch):
     clock = [100.0]
     monkeypatch.setattr("npmlp.checkpoint.time.monotonic", lambda: clock[0])
     flag = []
     ck = Checkpointer(tmp_path / "c.npz", every=2.0, interrupted=lambda: bool(flag))
-    states = iter(range(100))
-
-    def capture():
-        n = next(states)
-        return TrainState(n, 0, {}, {}, {}, {}, np.arange(3), {"records": []})
-
+    loop = FakeLoop()
+    ck.on_train_begin(loop)
+    batch, epoch = {"batch": 1, "n_batches": 9}, {"epoch": 1}
     log = []
-    for t, when in [
-        (0.5, "batch"),
-        (1.0, "epoch"),  # 1 s since the start: not yet
-        (2.5, "batch"),  # 2.5 s since the last write but only 1.5 s into the epoch
-        (3.1, "batch"),  # 3.1 s and 2.1 s into the epoch: a long epoch, written
-        (3.5, "epoch"),  # 0.4 s after the last write
-        (5.2, "epoch"),  # 2.1 s: written
-        (5.3, "batch"),
+    for t, event, logs in [
+        (0.5, ck.on_batch_end, batch),
+        (1.0, ck.on_epoch_end, epoch),  # 1 s since the start: not yet
+        (2.5, ck.on_batch_end, batch),  # 2.5 s since the last write but 1.5 s into the epoch
+        (3.1, ck.on_batch_end, batch),  # 3.1 s and 2.1 s into the epoch: a long epoch, written
+        (3.5, ck.on_epoch_end, epoch),  # 0.4 s after the last write
+        (5.2, ck.on_epoch_end, epoch),  # 2.1 s: written
+        (5.3, ck.on_batch_end, batch),
+        (5.3, ck.on_batch_end, {"batch": 9, "n_batches": 9}),  # an epoch's last: its end decides
     ]:
         clock[0] = 100.0 + t
-        assert ck(capture, when) is False
+        event(loop, logs)
         log.append(ck.writes)
-    assert log == [0, 0, 0, 1, 1, 2, 2]
+    assert log == [0, 0, 0, 1, 1, 2, 2, 2] and not loop.stop_training
     clock[0] += 0.01
-    assert ck(capture, "end") is False and ck.writes == 3  # the end is always written
+    loop.epoch = 100
+    ck.on_epoch_end(loop, epoch)
+    assert ck.writes == 3 and not loop.stop_training  # the end is always written
+    ck.on_train_end(loop, epoch)
+    assert ck.writes == 3  # and only once
     flag.append(1)
-    assert ck(capture, "batch") is True and ck.writes == 4  # and an interruption
-    assert load_state(tmp_path / "c.npz").epoch == ck.saved[0]
-    quiet = Checkpointer(None, interrupted=lambda: True)  # no file: only the interruption
-    assert quiet(capture, "batch") is True and quiet.writes == 0
+    loop.epoch = 5
+    ck.on_batch_end(loop, batch)
+    assert ck.writes == 4 and loop.history.interrupted  # and an interruption, which stops
+    assert load_state(tmp_path / "c.npz").epoch == ck.saved[0] == 4
+    quiet, loop = Checkpointer(None, interrupted=lambda: True), FakeLoop()  # only the interruption
+    quiet.on_batch_end(loop, batch)
+    assert loop.stop_training and quiet.writes == 0

@@ -7,6 +7,7 @@ from sklearn.datasets import load_digits
 
 import npmlp.lbfgs as lbfgs
 from npmlp import MLP, TrainConfig, fit
+from npmlp.callbacks import LambdaCallback
 from npmlp.packing import packed
 
 
@@ -57,8 +58,9 @@ def test_lbfgs_fits_digits_and_honours_its_limits(digits):
 def test_lbfgs_stops_when_the_callback_says_so(digits):
     X, y = digits
     net = MLP(64, 8, 3, 10, seed=0)
-    hist = fit(net, X, y, TrainConfig(optimizer="lbfgs", epochs=50), callback=lambda r, n: True)
-    assert len(hist) == 1 and hist.stopped_early
+    stop = LambdaCallback(on_epoch_end=lambda loop, logs: loop.stop())
+    hist = fit(net, X, y, TrainConfig(optimizer="lbfgs", epochs=50), callbacks=[stop])
+    assert len(hist) == 1 and hist.stopped_early and not hist.interrupted
 
 
 def test_lbfgs_needs_no_validation_rows_under_the_default_early_stopping(digits):

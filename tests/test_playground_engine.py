@@ -97,7 +97,7 @@ def test_the_seed_view_shows_the_gradients_of_the_next_step():
     s.step()
     rows = {r["name"]: r for r in s.seed_view()["rows"]}
     s.step()
-    grads = s.workspaces[s.B].grads
+    grads = s.trainer.workspaces[s.B].grads
     for i in (1, 3, 5):
         assert rows[f"dl/dW^({i})"]["norm"] == pytest.approx(
             np.linalg.norm(grads[f"W{i}"]), rel=1e-5
@@ -146,17 +146,17 @@ def test_tiny_network_numbers_and_one_sgd_step():
     np.testing.assert_allclose(change["W1"], -0.03 * grads["W1"], atol=1e-5)
 
 
-def test_a_diverging_step_keeps_the_weights_and_says_what_to_do():
+def test_a_diverging_step_goes_back_to_finite_weights_and_says_what_to_do():
     s = Session({"optimizer": "sgd", "lr": 10.0})
-    s.net.params["W1"][...] = 1e38
-    before = s.flat.copy()
+    first = s.flat.copy()  # the epoch's first weights
+    s.net.params["W1"][...] = 1e38  # their sum overflows: not finite for the loop
     with pytest.raises(NpmlpError) as e:
         s.step()
     assert str(e.value) == (
-        "training diverged at step 1 (the loss became nan); the weights are kept as before "
-        "that step: lower the learning rate (now 10, try 1) and press reset"
+        "training diverged at epoch 1, batch 1: the loss became nan; the model keeps its last "
+        "finite weights. Use a smaller learning rate (now 10, try 1)"
     )
-    np.testing.assert_array_equal(s.flat, before)
+    np.testing.assert_array_equal(s.flat, first)  # the last finite weights: the epoch's first
     assert s.steps == 0
 
 

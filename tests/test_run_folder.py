@@ -8,7 +8,9 @@ import signal
 import numpy as np
 import pytest
 
+import npmlp
 from npmlp import NpmlpError
+from npmlp.callbacks import LambdaCallback
 from npmlp.cli import main
 from npmlp.data import load_dataset
 from npmlp.interrupt import Signals
@@ -199,12 +201,13 @@ def test_a_signal_saves_and_resume_ends_bit_identical_with_the_pictures(capsys, 
     run_job(settings, ds, tmp_path / "alone")
     out = tmp_path / "run"
 
-    def send_at_epoch_5(record, net):
+    def send_at_epoch_5(loop, record):
         if record["epoch"] == 5:
             os.kill(os.getpid(), sig)
 
+    send = LambdaCallback(on_epoch_end=send_at_epoch_5)
     with Signals() as signals:
-        stopped = run_job(settings, ds, out, callback=send_at_epoch_5, signals=signals)
+        stopped = run_job(settings, ds, out, callbacks=[send], signals=signals)
     name = signal.Signals(sig).name
     assert stopped.signal == name and stopped.saved == (5, 0)  # the rest of epoch 5's record
     manifest = check_run(out)
@@ -213,10 +216,9 @@ def test_a_signal_saves_and_resume_ends_bit_identical_with_the_pictures(capsys, 
     assert len(history_without_seconds(out)) == 1 + 5
     _, _, state = read_checkpoint(out)
     assert (state.epoch, state.batch) == (5, 0)
-    assert sorted(state.extra) == ["boundary/epochs", "boundary/frames"] + [
-        "health/W1",
-        "health/W3",
-    ]
+    assert sorted(state.callbacks["boundary"]) == ["epochs", "frames"]
+    assert sorted(state.callbacks["health"]) == ["W1", "W3"]
+    assert sorted(state.callbacks) == ["EarlyStopping", "History", "boundary", "health"]
     code, _, err = run(capsys, "train", "--resume", out, "--quiet")
     assert (code, err) == (0, "")
     assert_same_weights(out, tmp_path / "alone")
@@ -232,14 +234,9 @@ def test_resume_refusals(capsys, tmp_path):
     code, _, err = run(capsys, "train", "--resume", out)
     assert (code, err) == (
         2,
-        f"npmlp: error: --resume {out}: no checkpoint ({tmp_path / '.run.ckpt' / 'checkpoint.npz'}); "
-        f"a run into --out {out} leaves one only when it is stopped before it finishes\n",
-    )
-    code, _, err = run(capsys, "train", "--resume", out, "--epochs", "3", "-H", "4", "--json")
-    assert (code, err) == (
-        2,
-        "npmlp: error: --resume takes every setting from the checkpoint; drop --hidden, --epochs "
-        "(only --out, --quiet and --json go with --resume)\n",
+        f"npmlp: error: --resume {out}: no checkpoint ({tmp_path / '.run.ckpt' / 'checkpoint.npz'}) "
+        f"and no finished run's checkpoint.npz; a run into --out {out} leaves one when it is "
+        "stopped or when it finishes\n",
     )
     csv = tmp_path / "rows.csv"
     rng = np.random.default_rng(0)
@@ -248,16 +245,49 @@ def test_resume_refusals(capsys, tmp_path):
     settings = _settings(data=str(csv))
     with Signals() as signals:
 
-        def stop(record, net):
+        def stop(loop, record):
             signals.received = signal.SIGINT  # as the handler does
 
-        run_job(settings, load_dataset(str(csv)), out, callback=stop, signals=signals)
+        stop = LambdaCallback(on_epoch_end=stop)
+        run_job(settings, load_dataset(str(csv)), out, callbacks=[stop], signals=signals)
     csv.write_text(csv.read_text() + "0,0,0,1\n")  # one more row
     code, _, err = run(capsys, "train", "--resume", out)
     assert (code, err) == (
         2,
         f"npmlp: error: --resume: the data {csv} has changed since the checkpoint; the run can "
         "only continue on the same rows\n",
+    )
+
+
+def test_a_finished_run_extended_with_epochs_ends_as_the_longer_run(capsys, tmp_path):
+    """3 epochs, then ``--resume DIR --epochs 6``: the weights of a straight 6-epoch run, bit for
+    bit (constant schedule, no early stopping); the history goes on from epoch 4."""
+    common = [*DIGITS[:4], "--early-stopping", "off", "--schedule", "constant", "--no-pictures"]
+    assert (
+        run(capsys, "train", *common, "--epochs", "6", "--out", tmp_path / "six", "--quiet")[0] == 0
+    )
+    out = tmp_path / "three"
+    assert run(capsys, "train", *common, "--epochs", "3", "--out", out, "--quiet")[0] == 0
+    assert "checkpoint.npz" in check_run(out)["files"]
+    code, _, err = run(capsys, "train", "--resume", out, "--epochs", "6", "--quiet")
+    assert (code, err) == (0, "")
+    assert_same_weights(out, tmp_path / "six")
+    assert history_without_seconds(out) == history_without_seconds(tmp_path / "six")
+    assert npmlp.load(out / "model.npz").metadata["training"]["epochs"] == 6
+    # the original command's options again, with their values: accepted; a change: refused
+    code, _, err = run(capsys, "train", *common, "--epochs", "7", "--resume", out, "--quiet")
+    assert (code, err) == (0, "") and len(history_without_seconds(out)) == 1 + 7
+    code, _, err = run(capsys, "train", *common, "--lr", "0.5", "-H", "32", "--resume", out)
+    assert (code, err) == (
+        2,
+        "npmlp: error: --resume continues the run with its own settings; --hidden, --lr differ "
+        "from the checkpoint's (drop them, or start a new run without --resume; --epochs N "
+        "extends the run)\n",
+    )
+    code, _, err = run(capsys, "train", "--resume", out, "--epochs", "5")
+    assert (code, err) == (
+        2,
+        "npmlp: error: --epochs 5: the run has done 7 epochs already; give --epochs 7 or more\n",
     )
 
 
@@ -286,12 +316,13 @@ def test_an_interrupted_lbfgs_run_resumes_from_its_first_weights_to_the_same_end
     assert alone.result.metrics["optimizer"] == "lbfgs"
     out = tmp_path / "run"
 
-    def interrupt_at_5(record, net):
+    def interrupt_at_5(loop, record):
         if record["epoch"] == 5:
             os.kill(os.getpid(), signal.SIGINT)
 
+    send = LambdaCallback(on_epoch_end=interrupt_at_5)
     with Signals() as signals:
-        stopped = run_job(settings, ds, out, callback=interrupt_at_5, signals=signals)
+        stopped = run_job(settings, ds, out, callbacks=[send], signals=signals)
     assert stopped.signal == "SIGINT" and stopped.saved == (0, 0)
     assert check_run(out)["checkpoint"] == {"epoch": 0, "batch": 0}
     assert len(history_without_seconds(out)) == 1 + 5

@@ -16,6 +16,7 @@ import npmlp.model as model_mod
 from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, fit, gradcheck
 from npmlp.architecture import Architecture
+from npmlp.callbacks import LambdaCallback
 from npmlp.model import Workspace
 from npmlp.optim import make_optimizer
 from npmlp.threads import SMALL_STEP, blas_threads, training_threads
@@ -81,7 +82,7 @@ def test_training_loop_allocates_nothing_batch_sized():
     param_bytes = sum(v.nbytes for v in net.params.values())
     growth = []
 
-    def callback(record, net):
+    def callback(loop, record):
         current, peak = tracemalloc.get_traced_memory()
         growth.append(peak - current)
         tracemalloc.reset_peak()
@@ -103,7 +104,7 @@ def test_training_loop_allocates_nothing_batch_sized():
             loop_config(
                 epochs=3, batch_size=512, lr=0.01, optimizer="adam", weight_decay=1e-4, seed=0
             ),
-            callback=callback,
+            callbacks=[LambdaCallback(on_epoch_end=callback)],
         )
     finally:
         Workspace.__init__ = real_init
@@ -228,7 +229,7 @@ def test_fit_runs_under_the_thread_setting_and_restores_it():
         X,
         y,
         loop_config(epochs=1, batch_size=32, threads=1),
-        callback=lambda record, net: seen.append(blas_threads_now()),
+        callbacks=[LambdaCallback(on_epoch_end=lambda loop, logs: seen.append(blas_threads_now()))],
     )
     assert seen == [{1}]
     assert blas_threads_now() == before

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
+import npmlp.loop as loop
 import npmlp.training as training
 from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, TrainingDiverged, fit
+from npmlp.callbacks import EarlyStopping, LambdaCallback
 from npmlp.data.splits import stratified_split
-from npmlp.training import EarlyStopping
 
 
 def blobs(n=300, seed=0):
@@ -65,13 +66,13 @@ def test_every_optimizer_reduces_the_loss(opt):
 
 def test_buffers_are_allocated_once_per_batch_size(monkeypatch):
     made = []
-    real = training.Workspace
+    real = loop.Workspace
 
     def spy(net, N, **kw):
         made.append(N)
         return real(net, N, **kw)
 
-    monkeypatch.setattr(training, "Workspace", spy)
+    monkeypatch.setattr(loop, "Workspace", spy)
     X, y = blobs(100)
     fit(MLP(4, 8, 3, 3, seed=0), X, y, loop_config(epochs=5, batch_size=32))
     assert sorted(made) == [4, 32]  # 100 = 3 x 32 + 4, for all 5 epochs
@@ -105,8 +106,8 @@ def test_early_stopping_restores_the_best_weights():
     net = MLP(4, 64, 3, 3, seed=0)
     seen = {}
 
-    def remember(record, net):
-        seen[record["epoch"]] = {k: v.copy() for k, v in net.params.items()}
+    def remember(loop, record):
+        seen[record["epoch"]] = {k: v.copy() for k, v in loop.net.params.items()}
 
     cfg = loop_config(
         epochs=200,
@@ -118,7 +119,7 @@ def test_early_stopping_restores_the_best_weights():
         patience=5,
         restore_best=True,
     )
-    hist = fit(net, X, y_noisy, cfg, callback=remember)
+    hist = fit(net, X, y_noisy, cfg, callbacks=[LambdaCallback(on_epoch_end=remember)])
     assert hist.stopped_early and len(hist) < 200
     val = hist.column("val_loss")
     assert hist.best_epoch == int(np.argmin(val)) + 1
@@ -134,9 +135,11 @@ def test_callback_can_stop_training():
         X,
         y,
         loop_config(epochs=50),
-        callback=lambda rec, net: rec["epoch"] == 3,
+        callbacks=[
+            LambdaCallback(on_epoch_end=lambda loop, rec: rec["epoch"] == 3 and loop.stop())
+        ],
     )
-    assert len(hist) == 3
+    assert len(hist) == 3 and hist.stopped_early and not hist.interrupted
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow is the point of the test
@@ -262,20 +265,19 @@ def test_a_validation_split_too_small_to_stop_on_is_not_held_out():
     assert hist.monitor == "val_loss" and hist.records[-1]["val_loss"] > 0
 
 
-def test_on_batch_hears_of_the_batches_within_long_epochs(monkeypatch):
+def test_on_batch_end_hears_of_every_batch_with_its_logs():
     X, y = blobs(100)
     heard = []
     cfg = loop_config(epochs=2, batch_size=32)
-    monkeypatch.setattr(training, "REPORT_SECONDS", 0.0)  # every epoch counts as long
-    fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg, on_batch=lambda *a: heard.append(a))
-    assert [a[:4] for a in heard] == [
+    keep = LambdaCallback(on_batch_end=lambda loop, logs: heard.append(dict(logs)))
+    hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg, callbacks=[keep])
+    assert [(h["epoch"], h["batch"], h["n_batches"], h["rows"]) for h in heard] == [
         (e, b, 4, min(32 * b, 100)) for e in (1, 2) for b in (1, 2, 3, 4)
     ]
-    assert all(0 < a[4] < 60 for a in heard)  # seconds since the epoch began
-    heard.clear()
-    monkeypatch.setattr(training, "REPORT_SECONDS", 1e9)  # short epochs: only their end
-    fit(MLP(4, 8, 3, 3, seed=0), X, y, cfg, on_batch=lambda *a: heard.append(a))
-    assert heard == []
+    assert all(0 < h["seconds"] < 60 for h in heard)
+    for e in (1, 2):  # the batches' losses, weighted by their rows, make the epoch's mean
+        losses = [h["loss"] * n for h, n in zip(heard[4 * e - 4 : 4 * e], (32, 32, 32, 4))]
+        assert sum(losses) / 100 == pytest.approx(hist.records[e - 1]["train_loss"], rel=1e-12)
 
 
 def test_auto_is_lbfgs_only_where_no_validation_split_is_held_out():
@@ -302,10 +304,10 @@ def test_auto_weight_decay_is_stronger_only_for_lbfgs_on_few_rows(monkeypatch):
     assert training.choose_weight_decay(cfg, "adam", 120) == 1e-3
     assert training.choose_weight_decay(TrainConfig(weight_decay=0), "lbfgs", 120) == 0.0
     seen = []
-    real = training.fit_lbfgs
+    real = training.LbfgsLoop
     monkeypatch.setattr(
         training,
-        "fit_lbfgs",
+        "LbfgsLoop",
         lambda net, X, y, cfg, *a, **k: (
             seen.append(cfg.weight_decay) or real(net, X, y, cfg, *a, **k)
         ),

@@ -1,20 +1,21 @@
-"""Checkpoints of a training run: the state :func:`npmlp.training.fit` continues from exactly.
+"""Checkpoints of a training run: the state a training loop (:mod:`npmlp.loop`) continues
+from exactly.
 
 A :class:`TrainState` holds everything the next update depends on, so that a run stopped at
 any batch and resumed from its state ends with the same weights, bit for bit, as the run left
-alone: the weights, the optimiser's state (moments, velocities, step count), the number of
-epochs and batches done, the random generator's ``bit_generator.state``, the row order (each
-epoch shuffles the previous order in place), early stopping's best value, patience count and
-best weights, the history's records and, inside an epoch, the epoch's first weights and running
-sums. The job adds its own settings (JSON) and its epoch callbacks' arrays (``extra``).
+alone: the weights, the optimiser's state (moments, velocities, step count, learning rate and
+schedule), the number of epochs and batches done, the random generator's
+``bit_generator.state``, the row order (each epoch shuffles the previous order in place),
+inside an epoch the epoch's first weights and running sums, and each callback's own state (the
+history's records, early stopping's best value, patience count and best weights, the job's
+health reference and boundary frames). The job adds its own settings (JSON).
 
 The file is one ``.npz`` of plain arrays (read with ``allow_pickle=False``) written atomically;
 its member ``state.json`` (UTF-8 bytes) holds the numbers and texts, the others the arrays:
-``params/W1``, ``optimizer/m/W1``, ``order``, ``best/W1``, ``start/W1``, ``extra/<name>``.
+``params/W1``, ``optimizer/m/W1``, ``order``, ``start/W1``, ``callbacks/<name>/<key>``.
 
-:class:`Checkpointer` is the ``checkpoint`` callable that ``fit`` calls after every batch and
-every epoch: it decides when a state is worth writing and tells ``fit`` to stop when the run is
-interrupted (see :mod:`npmlp.interrupt`).
+:class:`Checkpointer` is the callback that decides when a state is worth writing and
+interrupts the loop when the run is interrupted (see :mod:`npmlp.interrupt`).
 """
 
 from __future__ import annotations
@@ -28,25 +29,39 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_write
+from .callbacks import Callback
 from .errors import NpmlpError
 
-__all__ = ["TrainState", "Checkpointer", "save_state", "load_state", "FORMAT", "VERSION"]
+__all__ = [
+    "TrainState",
+    "Checkpointer",
+    "save_state",
+    "load_state",
+    "check_arrays",
+    "FORMAT",
+    "VERSION",
+]
 
-FORMAT, VERSION = "npmlp-checkpoint", 1
+FORMAT, VERSION = "npmlp-checkpoint", 2  # 2: the loop's state plus each callback's
 COST_FACTOR = 20  # checkpoints at most every 20 x a write's duration: under 5 % of the time
 
 
 @dataclass
 class TrainState:
-    """A snapshot of a training run after ``epoch`` whole epochs and ``batch`` batches of the
-    next one (``batch == 0`` at an epoch's end).
+    """A snapshot of a training loop after ``epoch`` whole epochs and ``batch`` batches of the
+    next one (``batch == 0`` at an epoch's end), in a run planned for ``epochs``.
 
-    params, epoch_start, best_params : dicts of the model's arrays (``W1`` : (D, H), ...):
-        the weights now, at the start of the unfinished epoch (``batch > 0``), the best so far.
+    params, epoch_start : dicts of the model's arrays (``W1`` : (D, H), ...): the weights now,
+        and at the start of the unfinished epoch (``batch > 0``).
+    optimizer, optimizer_scalars : the optimiser's arrays and numbers (its learning rate and
+        schedule included).
     order : (N,) the row order of the unfinished (or last) epoch, N training rows.
     rng : the shuffling generator's ``bit_generator.state``.
     sums : ``{"loss_sum", "penalty_sum", "objective_sum", "correct", "seconds"}`` of the
         unfinished epoch's batches.
+    callbacks : ``{name: state}``, each callback's own (:meth:`Callback.state`): the history,
+        early stopping's best weights, the job's health and boundary frames, ...
+    settings : what the job adds (its run settings, JSON).
     """
 
     epoch: int
@@ -56,78 +71,14 @@ class TrainState:
     optimizer_scalars: dict
     rng: dict
     order: np.ndarray
-    history: dict
-    stopper: dict | None = None
-    best_params: dict | None = None
+    epochs: int = 0
     epoch_start: dict | None = None
     sums: dict | None = None
+    callbacks: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
-
-    @classmethod
-    def capture(cls, net, opt, rng, order, history, stopper, epoch, batch, epoch_start, sums):
-        """The state of a running :func:`~npmlp.training.fit` (arrays copied where ``fit``
-        changes them in place)."""
-        return cls(
-            epoch=epoch,
-            batch=batch,
-            params={k: v.copy() for k, v in net.params.items()},
-            optimizer={k: v.copy() for k, v in opt.state().items()},
-            optimizer_scalars=dict(opt.scalars()),
-            rng=rng.bit_generator.state,
-            order=order.copy(),
-            history={
-                "records": [dict(r) for r in history.records],
-                "best_epoch": history.best_epoch,
-                "stopped_early": history.stopped_early,
-                "best_value": history.best_value,
-            },
-            stopper=None
-            if stopper is None
-            else {
-                "best": stopper.best,
-                "best_epoch": stopper.best_epoch,
-                "wait": stopper.wait,
-                "lr_scale": stopper.lr_scale,
-            },
-            best_params=None if stopper is None else stopper.best_params,  # replaced, not changed
-            epoch_start=epoch_start if batch else None,  # fit's snapshot: replaced each epoch
-            sums=dict(sums) if batch else None,
-        )
-
-    def restore(self, net, opt, rng, order, history, stopper) -> None:
-        """Put this state back into the objects of a new ``fit``; a :class:`NpmlpError` names
-        the first thing that does not match (another network, data set or setting)."""
-        _check_arrays("weights", self.params, net.params)
-        if order.shape != self.order.shape or not np.array_equal(
-            np.sort(self.order), np.arange(order.size)
-        ):
-            raise NpmlpError(
-                f"checkpoint: its row order is for {self.order.size} training rows, this run "
-                f"has {order.size}"
-            )
-        if (stopper is None) != (self.stopper is None):
-            raise NpmlpError("checkpoint: early stopping is set in one run and not the other")
-        net.set_params(self.params)
-        opt.load_state(self.optimizer, self.optimizer_scalars)
-        rng.bit_generator.state = self.rng
-        order[...] = self.order
-        h = self.history
-        history.records = [dict(r) for r in h["records"]]
-        history.best_epoch, history.stopped_early = h["best_epoch"], h["stopped_early"]
-        history.best_value = h["best_value"]
-        if stopper is not None:
-            s = self.stopper
-            stopper.best, stopper.best_epoch, stopper.wait = s["best"], s["best_epoch"], s["wait"]
-            stopper.lr_scale = s.get("lr_scale", 1.0)
-            if self.best_params is not None:
-                _check_arrays("best weights", self.best_params, net.params)
-                stopper.best_params = {k: v.copy() for k, v in self.best_params.items()}
-        if self.batch:
-            _check_arrays("epoch's first weights", self.epoch_start, net.params)
 
 
-def _check_arrays(what: str, arrays: dict, like: dict) -> None:
+def check_arrays(what: str, arrays: dict, like: dict) -> None:
     if set(arrays) != set(like) or any(
         a.shape != like[k].shape or a.dtype != like[k].dtype for k, a in arrays.items()
     ):
@@ -138,29 +89,37 @@ def _check_arrays(what: str, arrays: dict, like: dict) -> None:
 
 
 # ----------------------------------------------------------------------------------- the file
-_GROUPS = ("params", "optimizer", "best_params", "epoch_start", "extra")
-_PREFIX = {"params": "params/", "optimizer": "optimizer/", "best_params": "best/"}
-_PREFIX.update({"epoch_start": "start/", "extra": "extra/"})
+# members: order, params/W1, optimizer/m/W1, start/W1 and callbacks/<name>/<key> for each
+# array a callback keeps; state.json holds the rest (a callback's numbers under its name)
+_GROUPS = {"params": "params/", "optimizer": "optimizer/", "epoch_start": "start/"}
 
 
 def save_state(path, state: TrainState) -> None:
     """Write ``state`` to ``path`` (``.npz``) atomically: the old file stays until the new one
     is whole."""
     arrays = {"order": state.order}
-    for group in _GROUPS:
+    for group, prefix in _GROUPS.items():
         for k, a in (getattr(state, group) or {}).items():
-            arrays[_PREFIX[group] + k] = np.asarray(a)
+            arrays[prefix + k] = np.asarray(a)
+    plain = {}
+    for name, values in state.callbacks.items():
+        plain[name] = {}
+        for k, v in values.items():
+            if isinstance(v, np.ndarray):
+                arrays[f"callbacks/{name}/{k}"] = v
+            else:
+                plain[name][k] = v
     meta = {
         "format": FORMAT,
         "version": VERSION,
         "epoch": state.epoch,
         "batch": state.batch,
+        "epochs": state.epochs,
         "optimizer_scalars": state.optimizer_scalars,
         "rng": state.rng,
-        "history": state.history,
-        "stopper": state.stopper,
-        "has": [g for g in ("best_params", "epoch_start") if getattr(state, g) is not None],
+        "has_epoch_start": state.epoch_start is not None,
         "sums": state.sums,
+        "callbacks": plain,
         "settings": state.settings,
     }
     text = json.dumps(meta, default=_plain)
@@ -191,54 +150,56 @@ def load_state(path) -> TrainState:
         raise NpmlpError(f"{path}: not an npmlp checkpoint")
     if meta.get("version") != VERSION:
         raise NpmlpError(
-            f"{path}: checkpoint version {meta.get('version')!r}, this npmlp reads {VERSION}"
+            f"{path}: checkpoint version {meta.get('version')!r}, this npmlp reads {VERSION}; "
+            "start the run again without --resume"
         )
     groups = {g: {} for g in _GROUPS}
+    callbacks = {name: dict(values) for name, values in meta.get("callbacks", {}).items()}
     for name, a in arrays.items():
-        for g in _GROUPS:
-            if name.startswith(_PREFIX[g]):
-                groups[g][name[len(_PREFIX[g]) :]] = a
+        for g, prefix in _GROUPS.items():
+            if name.startswith(prefix):
+                groups[g][name[len(prefix) :]] = a
+        if name.startswith("callbacks/"):
+            owner, _, key = name[len("callbacks/") :].partition("/")
+            callbacks.setdefault(owner, {})[key] = a
     try:
         return TrainState(
             epoch=int(meta["epoch"]),
             batch=int(meta["batch"]),
+            epochs=int(meta["epochs"]),
             params=groups["params"],
             optimizer=groups["optimizer"],
             optimizer_scalars=meta["optimizer_scalars"],
             rng=meta["rng"],
             order=arrays["order"],
-            history=meta["history"],
-            stopper=meta["stopper"],
-            best_params=groups["best_params"] if "best_params" in meta["has"] else None,
-            epoch_start=groups["epoch_start"] if "epoch_start" in meta["has"] else None,
+            epoch_start=groups["epoch_start"] if meta["has_epoch_start"] else None,
             sums=meta["sums"],
+            callbacks=callbacks,
             settings=meta["settings"],
-            extra=groups["extra"],
         )
     except (KeyError, TypeError, ValueError) as e:
         raise NpmlpError(f"{path}: incomplete npmlp checkpoint (missing {e})") from e
 
 
 # ------------------------------------------------------------------------------ when to write
-class Checkpointer:
-    """The ``checkpoint(capture, when)`` callable of :func:`~npmlp.training.fit`.
-
-    ``fit`` calls it after every batch (``when="batch"``), at the end of every epoch
-    (``"epoch"``) and of the last one (``"end"``); ``capture()`` returns the
-    :class:`TrainState` of that moment. A state is written to ``path``:
+class Checkpointer(Callback):
+    """The callback that keeps a run's checkpoint: the loop's :meth:`~npmlp.loop.Loop.state`
+    written to ``path``
 
     - at the end of an epoch, when ``every`` seconds have passed since the last write
       (every epoch, at most once per ``every`` seconds);
-    - after a batch, when ``every`` seconds have passed since the last write *and* since the
-      epoch began (long epochs get checkpoints inside them);
-    - always at the end of training and when ``interrupted()`` returns true; the return value
-      is then true, which stops ``fit``.
+    - after a batch (not an epoch's last), when ``every`` seconds have passed since the last
+      write *and* since the epoch began (long epochs get checkpoints inside them);
+    - always at the end of training (the last epoch, or the one after which a callback
+      stopped) and when ``interrupted()`` returns true; the loop is then interrupted there.
 
     Writes never come closer than :data:`COST_FACTOR` times the last write's duration, so
     checkpointing stays under about 5 % of the training time. ``path=None`` writes nothing
-    (only the interruption is checked). ``decorate(state)`` adds the job's settings and
-    arrays before a write.
+    (only the interruption is checked). ``decorate(state)`` adds the job's settings before a
+    write. It runs after every other callback (``order`` 100), so it sees their decisions.
     """
+
+    order = 100
 
     def __init__(self, path=None, every: float = 2.0, interrupted=None, decorate=None):
         self.path = None if path is None else Path(path)
@@ -247,9 +208,27 @@ class Checkpointer:
         self.cost = 0.0
         self.saved: tuple[int, int] | None = None  # (epoch, batch) of the last write
         self.writes = 0
+        self.ended = False  # the end of training is written
 
-    def __call__(self, capture, when: str) -> bool:
-        stop = bool(self.interrupted and self.interrupted())
+    def on_train_begin(self, loop) -> None:
+        self.ended = loop.epoch >= loop.config.epochs  # resumed with nothing left to run
+
+    def on_batch_end(self, loop, logs: dict) -> None:
+        if logs["batch"] < logs["n_batches"]:  # an epoch's last batch: its end decides
+            self._maybe_write(loop, "batch")
+
+    def on_epoch_end(self, loop, logs: dict) -> None:
+        self.ended = loop.stop_training or loop.epoch >= loop.config.epochs
+        self._maybe_write(loop, "end" if self.ended else "epoch")
+        self.epoch_began = time.monotonic()
+
+    def on_train_end(self, loop, logs: dict) -> None:
+        if not (self.ended or loop.history.interrupted):  # L-BFGS converged before its limit
+            self.ended = True
+            self._maybe_write(loop, "end")
+
+    def _maybe_write(self, loop, when: str) -> None:
+        stop = bool(self.interrupted and self.interrupted()) and when != "end"
         if self.path is not None:
             now = time.monotonic()
             wait = max(self.every, COST_FACTOR * self.cost)
@@ -257,10 +236,9 @@ class Checkpointer:
             if when == "batch":
                 due = due and now - self.epoch_began >= wait
             if stop or when == "end" or due:
-                self.write(capture())
-        if when != "batch":
-            self.epoch_began = time.monotonic()
-        return stop
+                self.write(loop.state())
+        if stop:
+            loop.interrupt()
 
     def write(self, state: TrainState) -> None:
         t0 = time.monotonic()

@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from .architecture import fc_indices
+from .callbacks import Callback
 from .loss import softmax_cross_entropy
 
 __all__ = [
@@ -60,8 +61,9 @@ def health_columns(L: int) -> list[str]:
     return cols
 
 
-class HealthMonitor:
-    """Epoch callback ``monitor(record, net)`` that adds the health columns to ``record``.
+class HealthMonitor(Callback):
+    """The callback that adds the health columns to each epoch's record (before the callbacks
+    of order 0 hear of it; ``monitor(record, net)`` does the same by hand).
 
     Parameters
     ----------
@@ -110,8 +112,13 @@ class HealthMonitor:
             np.copyto(W0, W)
         return {k: out[k] for k in health_columns(L)}
 
+    order, name = -50, "health"
+
     def __call__(self, record: dict, net) -> None:
         record.update(self.measure(net))
+
+    def on_epoch_end(self, loop, logs: dict) -> None:
+        self(logs, loop.net)
 
     def state(self) -> dict:
         """The weights of the last measure (a checkpoint's part, :mod:`npmlp.checkpoint`)."""

@@ -90,20 +90,17 @@ class RunResult:
 
 def train_run(
     s: RunSettings,
-    callback=None,
+    callbacks=(),
     dataset: Dataset | None = None,
     *,
     resume=None,
-    checkpoint=None,
-    on_batch=None,
 ) -> RunResult:
     """Run the whole job; raises :class:`~npmlp.errors.NpmlpError` on bad input.
 
-    ``callback(record, net)`` runs after each epoch, ``on_batch`` within long epochs (see
-    :func:`npmlp.training.fit`). ``resume`` (a :class:`~npmlp.checkpoint.TrainState` of a run
-    with the same settings) and ``checkpoint`` go to :func:`~npmlp.training.fit`; the epoch
-    callbacks' state (health reference weights, boundary frames) travels in the state's
-    ``extra`` arrays.
+    ``callbacks`` hear the training loop's events (:mod:`npmlp.callbacks`), after the job's
+    own: the health monitor and, for 2-D data, the boundary frames. ``resume`` (a
+    :class:`~npmlp.checkpoint.TrainState` of a run with the same settings, and callbacks that
+    keep the same state) goes to :func:`~npmlp.training.fit`.
     """
     if not (isinstance(s.seed, int) and 0 <= s.seed < 2**32):
         raise NpmlpError(f"seed must be an integer in [0, 2**32), got {s.seed!r}")
@@ -149,25 +146,6 @@ def train_run(
     watchers, extras = _watchers(net, X_train, y_train, s.config, X_val is not None)
     if table_notes is not None:
         extras["table_notes"] = table_notes
-    fresh = resume is None or not (resume.epoch or resume.batch)  # lbfgs: from the start
-    for name, watch in watchers.items() if not fresh else ():
-        n = len(name) + 1
-        watch.load_state({k[n:]: v for k, v in resume.extra.items() if k[:n] == f"{name}/"})
-
-    def on_epoch(record, net):  # health and pictures first, so the caller sees their columns
-        for watch in watchers.values():
-            watch(record, net)
-        return callback(record, net) if callback is not None else False
-
-    def on_checkpoint(capture, when):  # the watchers' state goes into every checkpoint
-        def capture_all():
-            state = capture()
-            for name, watch in watchers.items():
-                state.extra.update({f"{name}/{k}": v for k, v in watch.state().items()})
-            return state
-
-        return checkpoint(capture_all, when)
-
     t0 = time.perf_counter()
     history = fit(
         net,
@@ -176,10 +154,8 @@ def train_run(
         s.config,
         X_val=X_val,
         y_val=y_val,
-        callback=on_epoch,
+        callbacks=[*watchers, *callbacks],
         resume=resume,
-        checkpoint=on_checkpoint if checkpoint is not None else None,
-        on_batch=on_batch,
     )
     seconds = time.perf_counter() - t0
     splits = {"train": (X_train, y_train), "test": (X_test, y_test)}
@@ -224,18 +200,19 @@ def train_run(
 
 
 def _watchers(net, X_train, y_train, config, has_val):
-    """Epoch callbacks run outside the training loop: health (always), boundary frames (2-D)."""
+    """The job's callbacks: health (always), boundary frames (2-D data); and the extras."""
     from .plots import boundary_recorder
 
     B = config.batch_size or len(y_train)
     updates = math.ceil(len(y_train) / B)
     if choose_optimizer(config, len(y_train), has_val=has_val) == "lbfgs":
         updates = 1  # one step per iteration
-    watchers = {"health": HealthMonitor(net, X_train, y_train, updates, seed=config.seed)}
+    watchers = [HealthMonitor(net, X_train, y_train, updates, seed=config.seed)]
     extras = {}
     recorder = boundary_recorder(net, X_train, config.epochs)
     if recorder is not None:
-        watchers["boundary"] = extras["boundary"] = recorder
+        watchers.append(recorder)
+        extras["boundary"] = recorder
     return watchers, extras
 
 

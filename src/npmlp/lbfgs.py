@@ -16,16 +16,17 @@ import time
 
 import numpy as np
 
-from .checkpoint import TrainState
-from .errors import TrainingDiverged
+from .checkpoint import TrainState, check_arrays
+from .errors import NpmlpError, TrainingDiverged
+from .loop import Loop
 from .model import MLP
 from .optim import make_optimizer
 from .packing import packed
 from .rows import is_sparse
-from .train_config import History, TrainConfig, choose_weight_decay
+from .threads import blas_threads, training_threads
 from .workspace import Workspace
 
-__all__ = ["fit_lbfgs", "full_batch_loss_and_grad", "CHUNK"]
+__all__ = ["LbfgsLoop", "full_batch_loss_and_grad", "CHUNK"]
 
 CHUNK = 4096  # rows per forward/backward pass of one evaluation
 
@@ -63,109 +64,129 @@ def full_batch_loss_and_grad(net: MLP, X, y, sample_weight, l2: float, workspace
     return loss, correct, grad
 
 
-def fit_lbfgs(
-    net: MLP,
-    X,
-    y,
-    config: TrainConfig,
-    sample_weight=None,
-    X_val=None,
-    y_val=None,
-    sample_weight_val=None,
-    callback=None,
-    *,
-    resume=None,
-    checkpoint=None,
-) -> History:
+class LbfgsLoop(Loop):
     """Train ``net`` in place by L-BFGS on checked rows X : (N, D), class indices y : (N,).
 
-    One history record per iteration (``epoch`` is the iteration); ``callback(record, net)``
-    returning ``True`` stops. ``history.solver`` holds scipy's ``nit``, ``nfev``, ``status``
-    and ``message``. Raises :class:`TrainingDiverged` if the loss becomes non-finite.
+    One history record per iteration (``epoch`` is the iteration), announced to the callbacks
+    as an epoch's end (no batches: ``on_epoch_begin`` and ``on_batch_end`` are not called);
+    ``loop.stop()`` ends the run after that iteration. ``history.solver`` holds scipy's
+    ``nit``, ``nfev``, ``status`` and ``message``. Raises :class:`TrainingDiverged` if the loss
+    becomes non-finite. The BLAS threads follow the rule of the rest of training
+    (:func:`npmlp.threads.training_threads`, the whole set as one batch).
 
-    L-BFGS keeps its state inside scipy, so ``checkpoint(capture, when)`` (see
-    :func:`npmlp.training.fit`; after each iteration, ``"epoch"``, returning ``True`` stops
-    there with ``history.interrupted``; ``"end"`` at the end) is given the run's first
-    weights, and ``resume`` from such a state starts again from them: deterministic, the run
-    ends with the weights it would have had if left alone.
+    L-BFGS keeps its state inside scipy, so :meth:`state` is the run's first weights (and the
+    callbacks' first state): a run resumed from it starts again from them, and being
+    deterministic, ends with the weights it would have had if left alone.
     """
-    from scipy.optimize import minimize
 
-    hook = None
-    if resume is not None or checkpoint is not None:
-        stand_in, order = make_optimizer("sgd", net.params), np.arange(X.shape[0])  # no state
-        if resume is not None:
-            resume.restore(net, stand_in, np.random.default_rng(), order, History(), None)
-        rng = np.random.default_rng(config.seed)
-        first = TrainState.capture(net, stand_in, rng, order, History(), None, 0, 0, None, None)
-        hook = None if checkpoint is None else (lambda when: checkpoint(lambda: first, when))
+    def __init__(
+        self, net, X, y, config, history, *, sample_weight=None, validation=None, callbacks=()
+    ):
+        super().__init__(net, config, make_optimizer("sgd", net.params), history, callbacks)
+        self.X, self.y, self.sample_weight, self.validation = X, y, sample_weight, validation
+        self.optimizer.learning_rate = None  # no learning rate runs here
+        self.first = None
+        self.workspaces: dict = {}
+        self.last: dict = {}
 
-    l2 = choose_weight_decay(config, "lbfgs", X.shape[0])  # fit has resolved it already
-    flat = packed(net.params)
-    workspaces: dict = {}
-    history = History()
-    last = {}
-    start = flat.copy()
+    def run(self):
+        """Minimise the loss of eq. 5 (with the L2 term) from the current weights."""
+        from scipy.optimize import minimize
 
-    def objective(theta):
+        self.first = self.state()
+        flat = packed(self.net.params)
+        self.start = flat.copy()
+        self.t0 = time.perf_counter()
+        cfg = self.config
+        options = {"maxiter": cfg.epochs, "maxfun": cfg.max_fun, "gtol": cfg.min_delta}
+        threads = training_threads(self.net.arch, self.X.shape[0], cfg.threads)
+        with self.closing(), blas_threads(threads):
+            self.announce("on_train_begin")
+            res = minimize(
+                self.objective,
+                flat.astype(np.float64),
+                jac=True,
+                method="L-BFGS-B",
+                callback=self.iteration_ended,
+                options=options,
+            )
+            np.copyto(flat, res.x, casting="unsafe")
+            self.history.best_epoch = len(self.history.records)
+            self.history.solver = {
+                "nit": int(res.nit),
+                "nfev": int(res.nfev),
+                "status": int(res.status),
+                "message": str(res.message),
+                "loss": float(res.fun),
+            }
+            self.announce("on_train_end", self.history.records[-1] if self.history.records else {})
+        return self.history
+
+    def objective(self, theta):
+        """The loss of eq. 5 plus the L2 term at ``theta`` and its gradient (float64)."""
+        flat, l2 = packed(self.net.params), self.config.weight_decay
         np.copyto(flat, theta, casting="unsafe")
-        loss, correct, grad = full_batch_loss_and_grad(net, X, y, sample_weight, l2, workspaces)
+        loss, correct, grad = full_batch_loss_and_grad(
+            self.net, self.X, self.y, self.sample_weight, l2, self.workspaces
+        )
         if not math.isfinite(loss):
-            np.copyto(flat, start)
+            np.copyto(flat, self.start)
             raise TrainingDiverged(
                 f"training diverged: the lbfgs loss became {loss}; the model keeps its first "
                 "weights. Scale the inputs or raise the L2 penalty",
-                history,
+                self.history,
             )
-        penalty = net.l2_penalty(l2) if l2 else 0.0
-        last.update(loss=loss, correct=correct, penalty=penalty)
+        penalty = self.net.l2_penalty(l2) if l2 else 0.0
+        self.last.update(loss=loss, correct=correct, penalty=penalty)
         return loss, grad
 
-    t0 = time.perf_counter()
-
-    def on_iteration(intermediate_result):
-        nonlocal t0
+    def iteration_ended(self, intermediate_result):
+        """scipy's word after each iteration: its record, announced as an epoch's end."""
+        fun = float(intermediate_result.fun)
         record = {
-            "epoch": len(history.records) + 1,
+            "epoch": self.epoch + 1,
             "lr": None,
-            "train_loss": float(intermediate_result.fun) - last["penalty"],  # cross-entropy
-            "train_accuracy": last["correct"] / X.shape[0],
+            "train_loss": fun - self.last["penalty"],  # cross-entropy
+            "train_accuracy": self.last["correct"] / self.X.shape[0],
             "val_loss": None,
             "val_accuracy": None,
-            "l2_penalty": last["penalty"],
-            "train_objective": float(intermediate_result.fun),
+            "l2_penalty": self.last["penalty"],
+            "train_objective": fun,
         }
-        if X_val is not None:
-            ev = net.evaluate(X_val, y_val, sample_weight_val, indices=True)
+        if self.validation is not None:
+            ev = self.net.evaluate(*self.validation, indices=True)
             record["val_loss"], record["val_accuracy"] = ev["loss"], ev["accuracy"]
-        record["seconds"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        history.records.append(record)
-        if callback is not None and callback(record, net):
-            history.stopped_early = True
-            raise StopIteration
-        if hook is not None and hook("epoch"):
-            history.interrupted = True
+        record["seconds"] = time.perf_counter() - self.t0
+        self.t0 = time.perf_counter()
+        self.epoch += 1
+        self.announce("on_epoch_end", record)
+        if self.stop_training:
             raise StopIteration
 
-    res = minimize(
-        objective,
-        flat.astype(np.float64),
-        jac=True,
-        method="L-BFGS-B",
-        callback=on_iteration,
-        options={"maxiter": config.epochs, "maxfun": config.max_fun, "gtol": config.min_delta},
-    )
-    np.copyto(flat, res.x, casting="unsafe")
-    history.best_epoch = len(history.records)
-    history.solver = {
-        "nit": int(res.nit),
-        "nfev": int(res.nfev),
-        "status": int(res.status),
-        "message": str(res.message),
-        "loss": float(res.fun),
-    }
-    net.metadata["training"] = config.to_dict()
-    if hook is not None and not history.interrupted:
-        hook("end")
-    return history
+    def state(self) -> TrainState:
+        """The run's first weights and callbacks' first state (see the class docstring)."""
+        if self.first is not None:
+            return self.first
+        N = self.X.shape[0]
+        return TrainState(
+            epoch=0,
+            batch=0,
+            epochs=self.config.epochs,
+            params={k: v.copy() for k, v in self.net.params.items()},
+            optimizer={},
+            optimizer_scalars={},
+            rng=np.random.default_rng(self.config.seed).bit_generator.state,
+            order=np.arange(N),
+            callbacks=self.callback_states(),
+        )
+
+    def load_state(self, state: TrainState) -> None:
+        """Start from a state of :meth:`state`: the first weights of the same run."""
+        check_arrays("weights", state.params, self.net.params)
+        if state.epoch or state.batch or state.order.shape != (self.X.shape[0],):
+            raise NpmlpError(
+                "checkpoint: it is not the first state of an lbfgs run on these rows; "
+                "start the run again without --resume"
+            )
+        self.load_callback_states(state.callbacks)
+        self.net.set_params(state.params)

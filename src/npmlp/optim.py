@@ -20,11 +20,63 @@ import numpy as np
 from .errors import NpmlpError
 from .packing import packed, packed_copy, packed_zeros
 
-__all__ = ["SGD", "Adam", "make_optimizer", "OPTIMIZERS", "SCHEDULES", "learning_rate"]
+__all__ = [
+    "SGD",
+    "Adam",
+    "Schedule",
+    "make_optimizer",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "learning_rate",
+]
 
 # lbfgs: npmlp.lbfgs, full batch; auto: lbfgs or adam by the rows (npmlp.train_config.choose_optimizer)
 OPTIMIZERS = ("auto", "sgd", "momentum", "nesterov", "adam", "lbfgs")
 SCHEDULES = ("constant", "step", "cosine", "invscaling", "adaptive")
+ADAPTIVE_FACTOR = (
+    5.0  # the adaptive schedule divides the rate by this on a plateau (scikit-learn's)
+)
+ADAPTIVE_FLOOR = 1e-6  # ... until the rate is at or below this: then training stops
+
+
+class Schedule:
+    """The learning rate of every epoch, owned by an optimiser (``opt.schedule``).
+
+    ``rate(epoch)`` is :func:`learning_rate` for the 0-based ``epoch`` times ``scale``, the
+    adaptive schedule's factor; ``samples_seen`` rows were processed before the first epoch and
+    ``rows`` in each one (``invscaling`` counts them). :meth:`plateau` is the adaptive answer to
+    "stop?": divide by :data:`ADAPTIVE_FACTOR` and go on while the rate is above
+    :data:`ADAPTIVE_FLOOR`.
+    """
+
+    def __init__(self, kind="constant", lr=1e-3, epochs=1, *, rows=0, samples_seen=0, **options):
+        self.kind, self.lr, self.epochs, self.options = kind, lr, epochs, options
+        self.rows, self.samples_seen = rows, samples_seen
+        self.scale = 1.0
+
+    @classmethod
+    def from_config(cls, config, rows: int) -> Schedule:
+        """The schedule of a :class:`~npmlp.train_config.TrainConfig` over ``rows`` rows."""
+        options = {k: getattr(config, k) for k in ("step_size", "gamma", "min_lr", "power_t")}
+        seen = config.samples_seen
+        return cls(
+            config.schedule, config.lr, config.epochs, rows=rows, samples_seen=seen, **options
+        )
+
+    def rate(self, epoch: int) -> float:
+        """The rate of the 0-based ``epoch``."""
+        seen = self.samples_seen + epoch * self.rows
+        return self.scale * learning_rate(
+            self.kind, self.lr, epoch, self.epochs, samples_seen=seen, **self.options
+        )
+
+    def plateau(self, current: float) -> bool:
+        """``True``: training goes on at a smaller rate (adaptive, ``current`` above the floor);
+        ``False``: training should stop."""
+        if self.kind != "adaptive" or current <= ADAPTIVE_FLOOR:
+            return False
+        self.scale /= ADAPTIVE_FACTOR
+        return True
 
 
 class _Optimizer:
@@ -44,6 +96,25 @@ class _Optimizer:
         self.params = params
         self._flat_params = packed(params)
         self._last_grads, self._flat_grads = None, None
+        self.schedule = Schedule()  # the loop gives it the run's (follow)
+        self.learning_rate = self.schedule.rate(0)  # the step size in force
+
+    # ------------------------------------------------------- the learning rate it owns
+    def follow(self, schedule: Schedule) -> None:
+        """Take the learning rates of ``schedule`` from its first epoch on."""
+        self.schedule = schedule
+        self.learning_rate = schedule.rate(0)
+
+    def epoch_begins(self, epoch: int) -> float:
+        """The loop's word that the 1-based ``epoch`` begins: its rate, now in force."""
+        self.learning_rate = self.schedule.rate(epoch - 1)
+        return self.learning_rate
+
+    def trigger_stopping(self) -> bool:
+        """Asked when patience has run out: ``True`` to stop; ``False`` when the adaptive
+        schedule lowered the rate of the epochs to come instead (as scikit-learn's optimisers
+        answer)."""
+        return not self.schedule.plateau(self.learning_rate)
 
     def __getstate__(self) -> dict:
         """For pickle, joblib and ``copy.deepcopy``, which copy each view of a buffer alone."""
@@ -74,11 +145,13 @@ class _Optimizer:
                     f"{mine[k].dtype}{mine[k].shape}"
                 )
             np.copyto(mine[k], a)
+        scalars = dict(scalars)
+        self.schedule.scale = float(scalars.pop("schedule_scale"))
         self.__dict__.update(scalars)
 
     def scalars(self) -> dict:
         """The numbers (not arrays) the next step depends on."""
-        return {}
+        return {"learning_rate": self.learning_rate, "schedule_scale": self.schedule.scale}
 
     def _state(self) -> dict:
         if self._flat_params is not None:
@@ -115,7 +188,10 @@ class SGD(_Optimizer):
         self.velocity = self._state() if momentum else {}
         self.scratch = self._state()
 
-    def step(self, grads: dict, lr: float) -> None:
+    def step(self, grads: dict, lr: float | None = None) -> None:
+        """One update with ``grads`` (the parameters' shapes) at ``lr`` (default: the rate in
+        force, :attr:`learning_rate`)."""
+        lr = self.learning_rate if lr is None else lr
         mu = self.momentum
         states = (self.scratch, self.velocity) if mu else (self.scratch,)
         for W, g, tmp, *v in self._groups(grads, *states):
@@ -147,7 +223,9 @@ class Adam(_Optimizer):
         self.m, self.v, self.scratch = self._state(), self._state(), self._state()
         self.t = 0
 
-    def step(self, grads: dict, lr: float) -> None:
+    def step(self, grads: dict, lr: float | None = None) -> None:
+        """One update with ``grads`` at ``lr`` (default: :attr:`learning_rate`)."""
+        lr = self.learning_rate if lr is None else lr
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t
@@ -172,7 +250,7 @@ class Adam(_Optimizer):
         return out
 
     def scalars(self) -> dict:
-        return {"t": self.t}
+        return {**super().scalars(), "t": self.t}
 
 
 def make_optimizer(
@@ -216,7 +294,7 @@ def learning_rate(
     cosine: ``min_lr + (lr - min_lr) * (1 + cos(pi * epoch / epochs)) / 2``;
     invscaling (scikit-learn's): ``lr / (samples_seen + 1) ** power_t``, ``samples_seen`` the
     rows processed before this epoch; adaptive (scikit-learn's): ``lr`` here, divided by 5 by
-    :func:`npmlp.training.fit` each time the loss stops improving.
+    :meth:`Schedule.plateau` each time the monitored quantity stops improving.
     """
     if schedule in ("constant", "adaptive"):
         return lr

@@ -44,7 +44,7 @@ from .errors import NpmlpError
 __all__ = ["RunFolder", "check_run", "MANIFEST", "RUN_FILES"]
 
 MANIFEST = "run.json"
-RUN_FILES = ("model.npz", "history.csv", "metrics.json", "report.html", MANIFEST)
+RUN_FILES = ("model.npz", "history.csv", "metrics.json", "report.html", "checkpoint.npz", MANIFEST)
 PICTURES = (".png", ".gif", ".svg")
 _RENAME_EXCHANGE = 2
 

@@ -13,7 +13,8 @@
   run's id (also in ``metrics.json``), and DIR's lock held throughout.
 
 :func:`read_checkpoint` reads DIR's checkpoint back for ``npmlp train --resume DIR``: the run
-settings, the job's options and the :class:`~npmlp.checkpoint.TrainState`. The data is loaded
+settings, the job's options and the :class:`~npmlp.checkpoint.TrainState`; a finished run keeps
+its last state as ``DIR/checkpoint.npz``, so ``--resume DIR --epochs N`` extends it. The data is loaded
 again from the settings and must hash as it did (:func:`data_fingerprint`), so the resumed run
 ends with the weights of the run left alone, bit for bit.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,14 +71,21 @@ def data_fingerprint(ds) -> str:
     return h.hexdigest()
 
 
+FINAL_STATE = "checkpoint.npz"  # a finished run's last state, in its folder: it can be extended
+
+
 def read_checkpoint(folder) -> tuple[RunSettings, JobOptions, TrainState]:
-    """The settings, options and state of the checkpoint that a stopped run into ``folder``
-    left; :class:`NpmlpError` when there is none."""
+    """The settings, options and state to continue the run in ``folder``: the checkpoint that
+    a stopped run left, or the last state of a finished one (``DIR/checkpoint.npz``);
+    :class:`NpmlpError` when there is neither."""
     ckpt = RunFolder(folder).checkpoint
     if not ckpt.exists():
+        ckpt = Path(folder) / FINAL_STATE
+    if not ckpt.exists():
         raise NpmlpError(
-            f"--resume {folder}: no checkpoint ({ckpt}); a run into --out {folder} leaves one "
-            "only when it is stopped before it finishes"
+            f"--resume {folder}: no checkpoint ({RunFolder(folder).checkpoint}) and no finished "
+            f"run's {FINAL_STATE}; a run into --out {folder} leaves one when it is stopped or "
+            "when it finishes"
         )
     state = load_state(ckpt)
     try:
@@ -109,14 +118,12 @@ def run_job(
     *,
     options: JobOptions | None = None,
     resume: TrainState | None = None,
-    callback=None,
+    callbacks=(),
     signals: Signals | None = None,
-    on_batch=None,
 ) -> Outcome:
     """Train, checkpoint and (with ``out``) publish the run folder; see the module docstring.
 
-    ``callback`` (each epoch) and ``on_batch`` (within long epochs) go to
-    :func:`~npmlp.training.fit`.
+    ``callbacks`` hear the training loop's events (:mod:`npmlp.callbacks`).
     ``signals``: an entered :class:`~npmlp.interrupt.Signals` (none: signals act as usual).
     :func:`check_job` runs first unless ``options`` come from it.
     """
@@ -125,14 +132,14 @@ def run_job(
     signals = signals or Signals()
     folder = RunFolder(out) if out is not None else None
     try:
-        return _run(settings, dataset, folder, options, resume, callback, signals, on_batch)
+        return _run(settings, dataset, folder, options, resume, callbacks, signals)
     except Interrupted as e:  # a second signal, or one while the files were written
         if folder is not None and folder.checkpoint.exists():
             e.hint = f"; its last checkpoint is kept: continue with 'npmlp train --resume {out}'"
         raise
 
 
-def _run(settings, dataset, folder, options, resume, callback, signals, on_batch) -> Outcome:
+def _run(settings, dataset, folder, options, resume, callbacks, signals) -> Outcome:
     job = {"run": settings.to_dict(), "job": vars(options)}
     lock = folder.locked(new_run=resume is None, blocked=signals.blocked) if folder else None
     with lock if lock is not None else contextlib.nullcontext():
@@ -144,9 +151,7 @@ def _run(settings, dataset, folder, options, resume, callback, signals, on_batch
         )
         try:
             with signals.deferred():
-                result = train_run(
-                    settings, callback, dataset, resume=resume, checkpoint=ckpt, on_batch=on_batch
-                )
+                result = train_run(settings, [*callbacks, ckpt], dataset, resume=resume)
         except NpmlpError:  # diverged: its checkpoint would diverge again
             if folder is not None and resume is None:
                 folder.drop_checkpoint()
@@ -158,7 +163,11 @@ def _run(settings, dataset, folder, options, resume, callback, signals, on_batch
         run_id, files = None, []
         if folder is not None:
             run_id = result.metrics["run_id"] = uuid.uuid4().hex
-            staged = write_run(result, folder.new_stage(), pictures=options.pictures)
+            stage = folder.new_stage()
+            staged = write_run(result, stage, pictures=options.pictures)
+            if not interrupted and folder.checkpoint.exists():  # the last state: to extend it
+                shutil.copyfile(folder.checkpoint, stage / FINAL_STATE)
+                staged.append(stage / FINAL_STATE)
             info = {"interrupted": interrupted, "epochs": len(result.history)}
             if interrupted:
                 info["checkpoint"] = {"epoch": ckpt.saved[0], "batch": ckpt.saved[1]}

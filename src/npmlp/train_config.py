@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from .callbacks import Callback
 from .defaults import TRAIN, WEIGHT_DECAY_AUTO
 from .errors import NpmlpError
 from .optim import OPTIMIZERS, SCHEDULES
@@ -57,7 +58,7 @@ class TrainConfig:
         accuracy moves in steps too coarse to stop on); early stopping on a validation
         quantity then watches ``train_loss`` (see :func:`npmlp.train_config.validation_plan`).
     early_stopping : ``None`` or the record entry to monitor, one of :data:`MONITORS`; see
-        :class:`~npmlp.training.EarlyStopping` (``patience`` epochs, possibly ``inf``,
+        :class:`~npmlp.callbacks.EarlyStopping` (``patience`` epochs, possibly ``inf``,
         ``min_delta`` as its ``tol``, ``restore_best``).
     threads : BLAS threads during training; ``None`` picks one thread for small layers and the
         library's default otherwise (see :mod:`npmlp.threads`).
@@ -203,8 +204,11 @@ def _too_few_to_hold_out(config: TrainConfig, n_rows: int) -> bool:
 
 
 @dataclass
-class History:
+class History(Callback):
     """Per-epoch records; ``train_*`` are running means over the epoch's batches.
+
+    The first callback of every training loop: it records each epoch's logs (the dict itself,
+    so columns that later callbacks add are in it) and keeps them in checkpoints.
 
     ``best_epoch`` is the epoch whose weights the model holds at the end when early stopping
     restored them (else the last epoch); ``stopped_early`` tells whether patience ran out;
@@ -215,7 +219,7 @@ class History:
     records: list[dict] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
-    interrupted: bool = False  # a ``checkpoint`` callable stopped the run (see ``fit``)
+    interrupted: bool = False  # stopped inside the run by a signal or a batch callback
     best_value: float | None = None  # of the early-stopping monitor, when there is one
     no_improvement: int = 0  # epochs without improvement at the end (the monitor's patience count)
     solver: dict = field(default_factory=dict)  # lbfgs: scipy's iterations, evaluations, status
@@ -223,6 +227,25 @@ class History:
     optimizer_name: str | None = None  # the one that ran (``auto`` resolved)
     weight_decay: float | None = None  # the L2 penalty that ran (``auto`` resolved)
     monitor: str | None = None
+
+    order = -100
+
+    def on_epoch_end(self, loop, logs: dict) -> None:
+        self.records.append(logs)
+        self.best_epoch = logs["epoch"]
+
+    def state(self) -> dict:
+        return {
+            "records": [dict(r) for r in self.records],
+            "best_epoch": self.best_epoch,
+            "stopped_early": self.stopped_early,
+            "best_value": self.best_value,
+        }
+
+    def load_state(self, state: dict) -> None:
+        self.records = [dict(r) for r in state["records"]]
+        self.best_epoch, self.stopped_early = state["best_epoch"], state["stopped_early"]
+        self.best_value = state["best_value"]
 
     def column(self, name: str) -> np.ndarray:
         return np.array([r.get(name, np.nan) for r in self.records], dtype=float)

@@ -184,8 +184,8 @@ from .train_report import run_and_report
     "--resume",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Continue the stopped run of this --out folder from its checkpoint, with its settings "
-    "(only --out, --quiet and --json may be added).",
+    help="Continue the run of this --out folder, stopped or finished, from its checkpoint, with "
+    "its settings (the same options may be given again; --epochs N extends it to N epochs).",
 )
 @click.option(
     "--checkpoint-every",
@@ -221,16 +221,18 @@ def train(**given):
       npmlp train --data mnist -H 128 --epochs 10    # downloaded once, then cached
       npmlp train --batch-size full --optimizer sgd --lr 0.5   # the seed's gradient descent
       npmlp train --resume runs/wine                 # after Ctrl-C, SIGTERM or a crash
+      npmlp train --resume runs/wine --epochs 200    # a finished run, extended
     """
     from ..interrupt import Signals
 
     resume, out = given["resume"], given["out"]
     with Signals() as signals:  # from here on, Ctrl-C and SIGTERM remove what they cut short
         if resume is not None:
-            _refuse_settings_with_resume(click.get_current_context())
             from ..runner import read_checkpoint
 
             settings, options, state = read_checkpoint(resume)
+            _refuse_changes_with_resume(click.get_current_context(), given, settings, options)
+            settings.config.epochs = _epochs_to_extend(click.get_current_context(), given, state)
             out = resume if out is None else out
         else:
             (settings, options), state = _settings(**given), None
@@ -314,15 +316,57 @@ def _settings(
     return settings, JobOptions(pictures=not no_pictures, checkpoint_every=checkpoint_every)
 
 
-def _refuse_settings_with_resume(ctx):
-    given = [
-        max(p.opts, key=len)
+_FREE_WITH_RESUME = ("resume", "out", "quiet", "as_json", "epochs")
+
+
+def _refuse_changes_with_resume(ctx, given, settings, options):
+    """``--resume`` takes the checkpoint's settings: an option given again with the value it
+    had is accepted, a change is refused, naming it (``--epochs`` extends the run)."""
+    named = [
+        p
         for p in ctx.command.params
-        if p.name not in ("resume", "out", "quiet", "as_json")
+        if p.name not in _FREE_WITH_RESUME
         and ctx.get_parameter_source(p.name) not in (ParameterSource.DEFAULT, None)
     ]
-    if given:
+    if not named:
+        return
+    fresh, fresh_options = _settings(**given)
+    now, then = _flat(fresh, fresh_options), _flat(settings, options)
+    changed = [
+        max(p.opts, key=len)
+        for p in named
+        if now.get(_KEY.get(p.name, p.name)) != then.get(_KEY.get(p.name, p.name))
+    ]
+    if changed:
         raise NpmlpError(
-            f"--resume takes every setting from the checkpoint; drop {', '.join(given)} "
-            "(only --out, --quiet and --json go with --resume)"
+            f"--resume continues the run with its own settings; {', '.join(changed)} "
+            "differ from the checkpoint's (drop them, or start a new run without --resume; "
+            "--epochs N extends the run)"
         )
+
+
+_KEY = {"no_pictures": "pictures"}  # the click option -> its field in the run's settings
+
+
+def _flat(settings, options) -> dict:
+    """Every setting of a run by its field name (the config's and table's fields too)."""
+    d = settings.to_dict()
+    flat = {k: v for k, v in d.items() if not isinstance(v, dict)}
+    flat.update(d["config"])
+    flat.update(d["table"])
+    flat.update(pictures=not options.pictures, checkpoint_every=options.checkpoint_every)
+    flat["early_stopping"] = flat["early_stopping"] or "off"
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in flat.items()}
+
+
+def _epochs_to_extend(ctx, given, state) -> int:
+    """The epochs of the resumed run: the checkpoint's, or ``--epochs N`` (not fewer than
+    those done), the run then extended to N epochs in all."""
+    if ctx.get_parameter_source("epochs") in (ParameterSource.DEFAULT, None):
+        return state.epochs
+    if given["epochs"] < state.epoch:
+        raise NpmlpError(
+            f"--epochs {given['epochs']}: the run has done {state.epoch} epochs already; "
+            f"give --epochs {state.epoch} or more"
+        )
+    return given["epochs"]

@@ -53,66 +53,16 @@ def run_and_report(settings, options, state, out, quiet, as_json, signals):
 
 
 def _train_with_progress(settings, options, state, out, console, dataset, signals):
-    """The job under a progress bar, shown from the first report on (an error before it is
-    one line): one update per epoch (train and validation cross-entropy and accuracy); within
-    an epoch longer than a quarter second, batches done, rows per second and the time left (at
-    most: early stopping may end sooner)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-    from rich.table import Column
-
+    """The job under a progress bar (:class:`npmlp.callbacks.ProgressBar` on stderr): one
+    update per epoch (train and validation cross-entropy and accuracy); within an epoch longer
+    than a quarter second, batches done, rows per second and the time left (at most: early
+    stopping may end sooner)."""
+    from ..callbacks import ProgressBar
     from ..runner import run_job
 
-    total = settings.config.epochs
-    columns = (
-        TextColumn(f"epoch {{task.fields[epoch]}}/{total}", table_column=Column(no_wrap=True)),
-        BarColumn(bar_width=12),
-        TextColumn(  # a narrow terminal cuts the status, not the epoch or the time left
-            "{task.fields[status]}",
-            table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
-        ),
-        TextColumn("ETA", table_column=Column(no_wrap=True)),
-        TimeRemainingColumn(table_column=Column(no_wrap=True)),
-    )
-    progress = Progress(*columns, console=console, transient=False, refresh_per_second=4)
-    tasks, last = [], {"status": ""}
-
-    def task():
-        if not tasks:
-            progress.start()
-            start = 0 if state is None else state.epoch
-            tasks.append(
-                progress.add_task("train", total=total, completed=start, status="", epoch=start)
-            )
-        return tasks[0]
-
-    def on_batch(epoch, done, n_batches, rows, seconds):
-        status = f"batch {done}/{n_batches} {rows / seconds:,.0f} rows/s" + last["status"]
-        progress.update(task(), completed=epoch - 1 + done / n_batches, status=status, epoch=epoch)
-
-    def on_epoch(record, net):
-        status = f"loss {record['train_loss']:.4f} acc {record['train_accuracy']:.3f}"
-        if record["val_loss"] is not None:
-            status += f" | val loss {record['val_loss']:.4f} acc {record['val_accuracy']:.3f}"
-        val = record["val_accuracy"]  # the last epoch's, shown beside the next one's batches
-        last["status"] = f" | acc {record['train_accuracy']:.3f}" + (
-            "" if val is None else f" val {val:.3f}"
-        )
-        progress.update(task(), completed=record["epoch"], status=status, epoch=record["epoch"])
-
-    try:
-        return run_job(
-            settings,
-            dataset,
-            out,
-            options=options,
-            resume=state,
-            callback=on_epoch,
-            signals=signals,
-            on_batch=on_batch,
-        )
-    finally:
-        if tasks:
-            progress.stop()
+    bar = ProgressBar(console=console)
+    return run_job(settings, dataset, out, options=options, resume=state, callbacks=[bar],
+                   signals=signals)  # fmt: skip
 
 
 def _print_result(result, out, quiet, no_pictures=False):

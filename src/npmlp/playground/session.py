@@ -1,11 +1,11 @@
 """One page's run: its data, its network, and training steps exactly as ``npmlp train`` takes them.
 
 A :class:`Session` holds the settings of :mod:`.config`, the synthetic data set they name
-(split and scaled as :func:`npmlp.job.train_run` does), an :class:`~npmlp.MLP` and its
-optimiser. :meth:`Session.step` is one minibatch update through the model's own code --
-``MLP.forward_backward`` on a :class:`~npmlp.model.Workspace`, then ``opt.step`` -- with the
-batches drawn in the order :func:`npmlp.fit` draws them. So after ``k`` whole epochs the
-weights equal those of the ``npmlp train`` command :meth:`Session.command` prints, bit for bit.
+(split and scaled as :func:`npmlp.job.train_run` does), an :class:`~npmlp.MLP` and the
+training loop that :func:`npmlp.fit` runs (:func:`npmlp.training.make_loop`).
+:meth:`Session.step` is one batch of that loop (:meth:`npmlp.loop.Trainer.step`), so after
+``k`` whole epochs the weights equal those of the ``npmlp train`` command
+:meth:`Session.command` prints, bit for bit.
 
 Everything here is synchronous and knows nothing of the web; :mod:`.server` runs it off the
 event loop, one call at a time per session.
@@ -13,7 +13,6 @@ event loop, one call at a time per session.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 
@@ -24,11 +23,9 @@ from ..data.splits import split_dataset
 from ..errors import NpmlpError
 from ..model import MLP
 from ..model_file import save
-from ..optim import make_optimizer
 from ..packing import packed
 from ..preprocessing import Preprocessing
-from ..training import TrainConfig, gather_batch
-from ..workspace import Workspace
+from ..training import TrainConfig, make_loop
 from . import config as cfgmod
 from .engine import graph_rows, grid_views, tiny_network
 from .frames import encode, prob_u8, unit_u8, weights_i8
@@ -43,6 +40,22 @@ def new_net(cfg: dict, C: int) -> MLP:
     """The network the settings describe (He init, as ``npmlp train``'s default)."""
     extra = {} if cfg["activation"] == "relu" else {"activation": cfg["activation"]}
     return MLP(2, cfg["widths"], cfg["layers"], C, seed=cfg["seed"], init="he", **extra)
+
+
+def train_config(cfg: dict) -> TrainConfig:
+    """The settings of ``npmlp train`` that :func:`.config.train_command` spells out."""
+    return TrainConfig(
+        epochs=2**31 - 1,  # the page trains until paused; the command names whole epochs
+        batch_size=cfg["batch_size"] or None,
+        lr=cfg["lr"],
+        optimizer=cfg["optimizer"],
+        momentum=0.9,
+        weight_decay=cfg["l2"],
+        schedule="constant",
+        val_fraction=0.0,
+        early_stopping=None,
+        seed=cfg["seed"],
+    )
 
 
 class Session:
@@ -74,26 +87,12 @@ class Session:
         self.X_test, self.y_test = ds.X[test_idx], y[test_idx]
         net.preprocessing = Preprocessing.fit("standard", self.X_train)  # training rows only
         self.net = net
-        n = len(self.y_train)
-        self.B = min(cfg["batch_size"], n) if cfg["batch_size"] else n
-        self.n_batches = math.ceil(n / self.B)
-        self.workspaces = {self.B: Workspace(net, self.B)}
-        if n % self.B:
-            self.workspaces[n % self.B] = Workspace(net, n % self.B)
-        self.opt = make_optimizer(cfg["optimizer"], net.params, momentum=0.9)
+        self.trainer = make_loop(net, self.X_train, self.y_train, train_config(cfg))
+        self.trainer.begin_epoch()  # its order drawn: the seed's view shows the next batch
         self.flat = packed(net.params)
-        self.backup = self.flat.copy()
-        self.rng = np.random.default_rng(cfg["seed"])  # as npmlp.fit: shuffled each epoch
-        self.order = np.arange(n)
-        self._shuffle()
-        self.steps, self.batch, self.epochs = 0, 0, 0
         self.selected = None  # (layer index i, unit j) shown enlarged
         self.run = getattr(self, "run", 0) + 1  # frames of an earlier run are dropped by the page
         self._make_grid()
-
-    def _shuffle(self) -> None:
-        if self.n_batches > 1:  # npmlp.fit shuffles only when an epoch has several batches
-            self.rng.shuffle(self.order)
 
     def _make_grid(self) -> None:
         """The plane around the data, square, as RES x RES pixel centres (row 0 at the top)."""
@@ -107,37 +106,41 @@ class Session:
         self.grid = self.net.scale_input(G)
 
     # ------------------------------------------------------------------ training
+    @property
+    def B(self) -> int:  # rows per batch
+        return self.trainer.B
+
+    @property
+    def n_batches(self) -> int:
+        return self.trainer.n_batches
+
+    @property
+    def batch(self) -> int:  # batches done of the current epoch
+        return self.trainer.batch
+
+    @property
+    def epochs(self) -> int:  # whole epochs done
+        return self.trainer.epoch
+
+    @property
+    def steps(self) -> int:
+        return self.trainer.epoch * self.trainer.n_batches + self.trainer.batch
+
     def next_rows(self) -> np.ndarray:
         """Indices into the training split of the batch the next step will use."""
-        return self.order[self.batch * self.B : (self.batch + 1) * self.B]
+        t = self.trainer
+        return t.order[t.batch * t.B : (t.batch + 1) * t.B]
 
     def step(self) -> float:
-        """One minibatch update, exactly as :func:`npmlp.fit` makes it. Returns the loss.
+        """One batch of the training loop that :func:`npmlp.fit` runs; returns its loss.
 
-        Raises :class:`NpmlpError` (weights unchanged) when the loss or a weight turns
-        non-finite.
+        Raises :class:`~npmlp.errors.TrainingDiverged` (the loop's own test) when the loss or
+        a weight turns non-finite.
         """
-        net, rows = self.net, self.next_rows()
-        ws = self.workspaces[rows.shape[0]]
-        gather_batch(net, self.X_train, self.y_train, rows, ws)  # as fit gathers a batch
-        np.copyto(self.backup, self.flat)
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: reported below
-            loss, _ = net.forward_backward(ws, None, self.cfg["l2"])
-            if math.isfinite(loss):
-                self.opt.step(ws.grads, self.cfg["lr"])
-        if not (math.isfinite(loss) and math.isfinite(float(self.flat.sum()))):
-            np.copyto(self.flat, self.backup)
-            lr = self.cfg["lr"]
-            raise NpmlpError(
-                f"training diverged at step {self.steps + 1} (the loss became {loss:g}); the "
-                f"weights are kept as before that step: lower the learning rate (now {lr:g}, "
-                f"try {lr / 10:g}) and press reset"
-            )
-        self.steps += 1
-        self.batch += 1
-        if self.batch == self.n_batches:
-            self.batch, self.epochs = 0, self.epochs + 1
-            self._shuffle()
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: the loop says so
+            loss = self.trainer.step()
+            if not self.trainer.in_epoch:
+                self.trainer.begin_epoch()  # the next epoch's order, for the seed's view
         return loss
 
     def advance(self, steps: int) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.animation import PillowWriter
 from matplotlib.figure import Figure
 
+from ..callbacks import Callback
 from ..loss import softmax
 from .base import atomic_path, class_colors, new_figure, plot_tiles
 
@@ -122,8 +123,8 @@ def plot_boundary(
     return fig
 
 
-class BoundaryRecorder:
-    """Epoch callback that keeps a picture of the decision regions every ``every`` epochs.
+class BoundaryRecorder(Callback):
+    """The callback that keeps a picture of the decision regions every ``every`` epochs.
 
     At most :data:`MAX_FRAMES` pictures for ``epochs`` epochs; each is a small (G, G, 3) array.
     """
@@ -141,10 +142,15 @@ class BoundaryRecorder:
     def snapshot(self, net, label: str) -> None:
         self.frames.append((label, self.picture(net)))
 
+    order, name = -50, "boundary"
+
     def __call__(self, record: dict, net) -> None:
         epoch = record["epoch"]
         if epoch == 1 or epoch % self.every == 0:
             self.snapshot(net, f"epoch {epoch}")
+
+    def on_epoch_end(self, loop, logs: dict) -> None:
+        self(logs, loop.net)
 
     def state(self) -> dict:
         """The frames so far as arrays (a checkpoint's part, :mod:`npmlp.checkpoint`)."""

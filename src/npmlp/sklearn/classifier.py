@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..callbacks import LambdaCallback
 from ..export import export_onnx
 from ..model import MLP
 from ..rows import subset_rows
@@ -239,7 +240,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             self._optimizer = None
         n_rows, self.n_iter_ = X.shape[0], self.n_iter_ if partial else 0
 
-        def on_epoch(record, net):
+        def on_epoch(loop, record):
             self.n_iter_ += 1
             self.t_ += n_rows
             self.loss_ = record["train_objective"]  # with the L2 term, as scikit-learn's
@@ -251,11 +252,11 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
                 self.validation_loss_curve_.append(record["val_loss"])
                 if self.verbose:
                     print(f"Validation score: {record['val_accuracy']:f}")
-            return False
 
         # X and y_idx were checked by _validate and _encode: fit need not read X again
         history = fit(self.model_, X, y_idx, config, X_val=val[0], y_val=val[1],
-                      sample_weight=sw, sample_weight_val=val[2], callback=on_epoch,
+                      sample_weight=sw, sample_weight_val=val[2],
+                      callbacks=[LambdaCallback(on_epoch_end=on_epoch)],
                       optimizer=self._optimizer, check_input=False)  # fmt: skip
         self._optimizer = history.optimizer
         self._no_improvement_count = history.no_improvement
