@@ -44,6 +44,7 @@ def test_train_defaults_reach_0975_on_digits_and_write_the_run(tmp_path, capsys)
     assert 1 <= metrics["epochs"] <= TRAIN["epochs"] and metrics["data"] == "digits"
     assert {"train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy"} <= set(metrics)
     assert sorted(os.listdir(tmp_path)) == [
+        "checkpoint.npz",
         "confusion.png",
         "curves.png",
         "health.png",
@@ -215,22 +216,24 @@ def write_csv(path, text):
         ),
         (
             ["train", "--lr", "-1"],
-            "Invalid value for '--lr': must be > 0, got -1.0 (see 'npmlp train --help')",
+            "Invalid value for '--lr': learning rate must be a positive number, got -1.0 "
+            "(see 'npmlp train --help')",
         ),
         (
             ["train", "--init", "xavier"],
-            "Invalid value for '--init': 'xavier' is not one of 'he', 'glorot'. "
+            "Invalid value for '--init': unknown init 'xavier'; choose one of he, glorot "
             "(see 'npmlp train --help')",
         ),
         (
             ["train", "--batch-size", "many"],
-            "Invalid value for '--batch-size': 'many' is not a batch "
-            "size; give a positive integer or 'full' "
-            "(see 'npmlp train --help')",
+            "Invalid value for '--batch-size': batch size must be 'full' or an integer >= 0, "
+            "got 'many' (see 'npmlp train --help')",
         ),
         (
             ["train", "--val-fraction", "0", "--data", "iris"],
-            "--early-stopping needs validation rows: set --val-fraction > 0 or --early-stopping off",
+            "early stopping on val_loss needs validation rows: set a validation fraction > 0 "
+            "(--val-fraction), pass X_val and y_val, or turn early stopping off "
+            "(--early-stopping off)",
         ),
         (
             ["evaluate", "missing.npz", "--data", "iris"],
@@ -383,4 +386,7 @@ def test_activation_dropout_and_lbfgs_from_the_command_line(tmp_path, capsys):
     assert code == 0 and json.loads(out.splitlines()[-1])["test_accuracy"] >= 0.9
     assert load(tmp_path / "b" / "model.npz").metadata["training"]["optimizer"] == "lbfgs"
     code, _, err = run(capsys, *base, "--dropout", "1")
-    assert code == 2 and "Invalid value for '--dropout': 1.0 is not in the range 0<=x<1" in err
+    assert (
+        code == 2
+        and "Invalid value for '--dropout': dropout must be a number in [0, 1), got 1.0" in err
+    )

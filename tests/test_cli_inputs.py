@@ -22,10 +22,13 @@ def run(capsys, *args):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--seed", "-1"], "Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295."),
+        (
+            ["--seed", "-1"],
+            "Invalid value for '--seed': seed must be an integer in [0, 4294967295], got -1",
+        ),
         (
             ["--seed", str(2**32)],
-            "Invalid value for '--seed': 4294967296 is not in the range 0<=x<=4294967295.",
+            "Invalid value for '--seed': seed must be an integer in [0, 4294967295], got 4294967296",
         ),
         (
             ["--data", "digits", "--val-fraction", "0.999"],

@@ -134,9 +134,15 @@ def test_graph_reads_a_saved_model(model_path, tmp_path, capsys):
         (["summary"], "give a saved model (MODEL.npz) or the network with -D, -H and -C "),
         (["summary", "-D", "4", "-C", "3"], "(missing: -H)"),
         (["summary", "MODEL", "-D", "4"], "give a saved model or -D, not both"),
-        (["summary", "-D", "4", "-H", "8,x", "-C", "3"], "'8,x' is not a width"),
+        (
+            ["summary", "-D", "4", "-H", "8,x", "-C", "3"],
+            "hidden width must be an integer >= 1, or one per hidden layer separated by commas (64,32), got '8,x'",
+        ),
         (["summary", "-D", "4", "-H", "8,4", "-L", "3", "-C", "3"], "-H gives 2 hidden widths"),
-        (["graph", "-D", "4", "-H", "0", "-C", "3"], "hidden widths must be >= 1, got 0"),
+        (
+            ["graph", "-D", "4", "-H", "0", "-C", "3"],
+            "hidden width must be an integer >= 1, or one per hidden layer separated by commas (64,32), got 0",
+        ),
     ],
 )
 def test_summary_and_graph_refuse_a_network_they_cannot_read(args, message, model_path, capsys):

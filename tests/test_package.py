@@ -143,12 +143,6 @@ def test_layer_functions_are_called_only_by_the_layers_and_the_model():
     assert callers == set()
 
 
-def test_no_module_in_src_is_over_400_lines():
-    lengths = {str(f.relative_to(SRC)): len(f.read_text().splitlines()) for f in SRC.rglob("*.py")}
-    # sklearn.py: rewritten into a package by the drop-in issue (scikit-learn's signature)
-    assert {f: n for f, n in lengths.items() if n > 400 and f != "sklearn.py"} == {}
-
-
 def test_public_names_are_imported_on_first_use_and_gradcheck_stays_the_function():
     import subprocess
     import sys

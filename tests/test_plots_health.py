@@ -167,6 +167,7 @@ def test_no_pictures_writes_only_the_model_history_and_metrics(tmp_path, capsys)
         == 0
     )
     assert sorted(p.name for p in out.iterdir()) == [
+        "checkpoint.npz",
         "history.csv",
         "metrics.json",
         "model.npz",

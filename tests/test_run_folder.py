@@ -55,7 +55,13 @@ def test_a_run_replaces_the_previous_run_whole(capsys, tmp_path):
     moons_id = check_run(out)["run_id"]
     code, _, _ = run(capsys, "train", *DIGITS, "--out", out)
     assert code == 0
-    assert sorted(os.listdir(out)) == ["history.csv", "metrics.json", "model.npz", "run.json"]
+    assert sorted(os.listdir(out)) == [
+        "checkpoint.npz",
+        "history.csv",
+        "metrics.json",
+        "model.npz",
+        "run.json",
+    ]
     manifest = check_run(out)
     assert manifest["run_id"] != moons_id and manifest["interrupted"] is False
     assert json.loads((out / "metrics.json").read_text())["run_id"] == manifest["run_id"]
@@ -66,7 +72,7 @@ def test_check_run_finds_a_mix_of_two_runs(capsys, tmp_path):
     out = tmp_path / "run"
     assert run(capsys, "train", *DIGITS, "--out", out)[0] == 0
     (out / "boundary.png").write_bytes(b"an older run's picture")
-    with pytest.raises(NpmlpError, match=r"holds \['boundary.png', 'history.csv'"):
+    with pytest.raises(NpmlpError, match=r"holds \['boundary.png', 'checkpoint.npz', 'history"):
         check_run(out)
     (out / "boundary.png").unlink()
     (out / "history.csv").write_text("epoch\n1\n")

@@ -205,9 +205,9 @@ def test_training_threads_rule():
         training_threads(Architecture.of(784, 512, 5, 10), 256) is None
     )  # large: the library decides
     assert training_threads(Architecture.of(784, 512, 5, 10), 256, threads=3) == 3
-    with pytest.raises(NpmlpError, match=r"^threads must be a whole number >= 1, got 0$"):
+    with pytest.raises(NpmlpError, match=r"^threads must be an integer >= 1, got 0$"):
         training_threads(Architecture.of(784, 512, 5, 10), 256, threads=0)
-    with pytest.raises(NpmlpError, match=r"^threads must be a whole number >= 1, got 0$"):
+    with pytest.raises(NpmlpError, match=r"^threads must be an integer >= 1, got 0$"):
         TrainConfig(threads=0).validate()
 
 
@@ -243,8 +243,8 @@ def test_cli_threads_option(capsys):
     assert main(["train", "--threads", "0"]) == 2
     captured = capsys.readouterr()
     assert captured.err == (
-        "npmlp: error: Invalid value for '--threads': 0 is not in the range "
-        "x>=1. (see 'npmlp train --help')\n"
+        "npmlp: error: Invalid value for '--threads': threads must be an integer >= 1, got 0 "
+        "(see 'npmlp train --help')\n"
     )
     assert main(["train", "--threads", "1", "--epochs", "2", "--quiet", "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

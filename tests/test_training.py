@@ -157,7 +157,7 @@ def test_divergence_names_epoch_and_batch_and_keeps_finite_weights():
 
 def test_early_stopping_without_validation_is_refused():
     X, y = blobs(30)
-    with pytest.raises(NpmlpError, match="^early stopping needs validation rows"):
+    with pytest.raises(NpmlpError, match="^early stopping on val_loss needs validation rows"):
         fit(MLP(4, 8, 3, 3), X, y, TrainConfig(early_stopping="val_loss", val_fraction=0.0))
 
 
@@ -174,13 +174,13 @@ def test_early_stopping_without_validation_is_refused():
             {"schedule": "poly"},
             "unknown schedule 'poly'; choose one of constant, step, cosine, invscaling, adaptive",
         ),
-        ({"dropout": 1.0}, "dropout must be in [0, 1), got 1.0"),
+        ({"dropout": 1.0}, "dropout must be a number in [0, 1), got 1.0"),
         (
             {"optimizer": "lbfgs", "dropout": 0.5},
             "the lbfgs optimizer runs full-batch without dropout; use sgd or adam for "
             "dropout, or --dropout 0",
         ),
-        ({"val_fraction": 1.0}, "validation fraction must be in [0, 1), got 1.0"),
+        ({"val_fraction": 1.0}, "validation fraction must be a number in [0, 1), got 1.0"),
     ],
 )
 def test_bad_settings(kw, message):

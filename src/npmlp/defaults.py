@@ -1,5 +1,6 @@
-"""The one table of training defaults: ``npmlp train``, :class:`~npmlp.job.RunSettings` and
-:class:`~npmlp.training.TrainConfig` all read :data:`TRAIN`, so they can never disagree.
+"""The table of training defaults: ``npmlp train``, :class:`~npmlp.job.RunSettings` and
+:class:`~npmlp.training.TrainConfig` all read them, so they can never disagree. Each default is
+declared with its setting in :data:`npmlp.settings.SETTINGS`; :data:`TRAIN` is their table.
 
 The optimisation and early-stopping values were chosen by ``benchmarks/defaults_sweep.py``
 (docs/defaults.md): across the bundled, synthetic and a 28 x 28 image set, at least 600 test
@@ -10,50 +11,12 @@ A leaf module: plain values only, importable without NumPy.
 
 from __future__ import annotations
 
+from .settings import SETTINGS
+
 __all__ = ["TRAIN", "WEIGHT_DECAY_AUTO"]
 
-TRAIN = {
-    # data and split
-    "data": "digits",
-    "test_fraction": 0.2,
-    "val_fraction": 0.1,
-    "scaling": "standard",
-    # network
-    "layers": 3,
-    "hidden": 256,
-    "activation": "relu",
-    "init": "he",
-    "dtype": "float32",
-    # optimisation
-    "epochs": 100,
-    "batch_size": 64,
-    "lr": 2e-3,
-    "optimizer": "auto",  # adam, or lbfgs when too few rows for a validation split
-    "momentum": 0.9,
-    "nesterov": False,
-    "beta1": 0.9,
-    "beta2": 0.999,
-    "epsilon": 1e-8,
-    "max_fun": 15000,  # lbfgs: loss evaluations at most
-    "schedule": "constant",
-    "step_size": 30,
-    "gamma": 0.1,
-    "min_lr": 0.0,
-    "power_t": 0.5,
-    "samples_seen": 0,
-    "weight_decay": "auto",  # L2: by the optimiser that runs, WEIGHT_DECAY_AUTO
-    "dropout": 0.0,
-    "shuffle": True,
-    # early stopping
-    "early_stopping": "val_loss",
-    "patience": 20,
-    "min_delta": 0.0,
-    "restore_best": True,
-    "min_val_rows": 30,  # fewer validation rows: stop on the training loss
-    # run
-    "threads": None,
-    "seed": 0,
-}
+# the default of every training setting, as declared with it (npmlp.settings), and the data
+TRAIN = {"data": "digits", **{s.name: s.default for s in SETTINGS.values()}}
 
 # ``weight_decay="auto"``: the L2 penalty by the run. Full-batch L-BFGS on rows too few to hold
 # out a validation split (the small sets ``optimizer="auto"`` gives it) goes to the minimum of

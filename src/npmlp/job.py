@@ -22,14 +22,15 @@ from .data import Dataset, TableOptions, load_dataset
 from .data.splits import hold_out, split_dataset
 from .defaults import TRAIN
 from .encoding import fit_and_encode
-from .errors import DataError, NpmlpError
+from .errors import DataError
 from .health import HealthMonitor
 from .labels import encode_labels
 from .model import MLP
 from .model_file import save
 from .preprocessing import Preprocessing
 from .rows import subset_rows
-from .train_config import History, TrainConfig, choose_optimizer, validation_plan
+from .settings import RUN
+from .train_config import History, TrainConfig, choose_optimizer, declared, validation_plan
 from .training import fit
 
 __all__ = ["RunSettings", "RunResult", "train_run", "write_run", "default_config"]
@@ -41,23 +42,22 @@ def default_config(**changes) -> TrainConfig:
     return TrainConfig(**changes)
 
 
-@dataclass
+@declared(RUN)
 class RunSettings:
     """What ``npmlp train`` takes. ``config`` holds the optimisation settings; ``data`` is a
-    name, a path or a pandas DataFrame; ``table`` chooses and reads a table's columns."""
+    name, a path or a pandas DataFrame; ``table`` chooses and reads a table's columns; the
+    network and the split are declared in :data:`npmlp.settings.SETTINGS`."""
 
     data: str = TRAIN["data"]
     label: str | None = None
-    layers: int = TRAIN["layers"]
-    hidden: int | tuple = TRAIN["hidden"]
-    activation: str = TRAIN["activation"]
-    init: str = TRAIN["init"]
-    test_fraction: float = TRAIN["test_fraction"]
-    scaling: str = TRAIN["scaling"]
-    dtype: str = TRAIN["dtype"]
-    seed: int = TRAIN["seed"]
     config: TrainConfig = field(default_factory=default_config)
     table: TableOptions = field(default_factory=TableOptions)
+
+    def validate(self) -> None:
+        """Raise :class:`NpmlpError` naming the first bad setting (:mod:`npmlp.settings`)."""
+        for s in RUN:
+            s.check(getattr(self, s.name))
+        self.config.validate()
 
     def to_dict(self) -> dict:
         """JSON-ready settings (a checkpoint keeps them); :meth:`from_dict` reads them back."""
@@ -102,8 +102,7 @@ def train_run(
     :class:`~npmlp.checkpoint.TrainState` of a run with the same settings, and callbacks that
     keep the same state) goes to :func:`~npmlp.training.fit`.
     """
-    if not (isinstance(s.seed, int) and 0 <= s.seed < 2**32):
-        raise NpmlpError(f"seed must be an integer in [0, 2**32), got {s.seed!r}")
+    s.validate()
     ds = dataset or load_dataset(s.data, label=s.label, table=s.table)
     classes = ds.classes
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .errors import NpmlpError
 from .packing import packed, packed_copy, packed_zeros
+from .settings import OPTIMIZERS, SCHEDULES
 
 __all__ = [
     "SGD",
@@ -30,9 +31,6 @@ __all__ = [
     "learning_rate",
 ]
 
-# lbfgs: npmlp.lbfgs, full batch; auto: lbfgs or adam by the rows (npmlp.train_config.choose_optimizer)
-OPTIMIZERS = ("auto", "sgd", "momentum", "nesterov", "adam", "lbfgs")
-SCHEDULES = ("constant", "step", "cosine", "invscaling", "adaptive")
 ADAPTIVE_FACTOR = (
     5.0  # the adaptive schedule divides the rate by this on a plateau (scikit-learn's)
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from .errors import NpmlpError
+from .settings import SETTINGS
 
 __all__ = ["blas_threads", "blas_thread_count", "training_threads", "check_threads", "SMALL_STEP"]
 
@@ -23,11 +23,9 @@ SMALL_STEP = 1 << 22  # multiply-adds of the largest product below which one thr
 
 
 def check_threads(threads) -> None:
-    """Raise :class:`NpmlpError` unless ``threads`` is ``None`` or a whole number >= 1."""
-    if threads is not None and (
-        not isinstance(threads, int) or isinstance(threads, bool) or threads < 1
-    ):
-        raise NpmlpError(f"threads must be a whole number >= 1, got {threads!r}")
+    """Raise :class:`NpmlpError` unless ``threads`` is ``None`` or an integer >= 1 (the
+    declared rule of the setting, :mod:`npmlp.settings`)."""
+    SETTINGS["threads"].check(threads)
 
 
 def training_threads(arch, B: int, threads: int | None = None):

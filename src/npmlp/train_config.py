@@ -11,13 +11,13 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from .callbacks import Callback
-from .defaults import TRAIN, WEIGHT_DECAY_AUTO
+from .defaults import WEIGHT_DECAY_AUTO
 from .errors import NpmlpError
-from .optim import OPTIMIZERS, SCHEDULES
-from .threads import check_threads
+from .settings import CONFIG, MONITORS
 
 __all__ = [
     "TrainConfig",
+    "declared",
     "History",
     "MONITORS",
     "HISTORY_COLUMNS",
@@ -26,108 +26,46 @@ __all__ = [
     "choose_weight_decay",
 ]
 
-MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_objective")
+
+def declared(section):
+    """Give the class a dataclass field for each setting of ``section`` (its default as
+    declared in :mod:`npmlp.settings`), and list them in its docstring."""
+
+    def make(cls):
+        own = dict(cls.__dict__.get("__annotations__", {}))
+        cls.__annotations__ = {**own, **{s.name: "object" for s in section if s.name not in own}}
+        for s in section:
+            setattr(cls, s.name, s.default)
+        lines = [f"    {s.name} = {s.default!r}: {s.help}" for s in section]
+        cls.__doc__ = (cls.__doc__ or "") + "\n    Settings:\n\n" + "\n".join(lines) + "\n"
+        return dataclass(cls)
+
+    return make
 
 
-@dataclass
+@declared(CONFIG)
 class TrainConfig:
-    """Settings of one training run; saved in the model file's metadata.
+    """Settings of one training run; saved in the model file's metadata. Each field, its
+    default, its rule and its help are declared once in :data:`npmlp.settings.SETTINGS`.
 
-    batch_size : rows per update; ``0`` or ``None`` means the whole training set (full-batch
-        gradient descent, the seed's method).
-    optimizer : one of ``sgd``, ``momentum``, ``nesterov``, ``adam`` (``beta1``, ``beta2``,
-        ``epsilon``) or ``lbfgs`` (full-batch L-BFGS, :mod:`npmlp.lbfgs`: at most ``epochs``
-        iterations and ``max_fun`` loss evaluations, gradient tolerance ``min_delta``; no
-        batches, schedule, dropout or early stopping, as in scikit-learn); ``auto`` (the
-        default) is ``lbfgs`` on rows too few to hold out a validation split and ``adam``
-        otherwise (:func:`npmlp.train_config.choose_optimizer`).
-    weight_decay : L2 penalty ``weight_decay/2 * sum ||W||^2`` (biases excluded); ``auto``
-        (the default) is 5e-2 when L-BFGS runs on rows too few to hold out a validation split
-        and 1e-3 otherwise (:data:`npmlp.defaults.WEIGHT_DECAY_AUTO`,
-        :func:`choose_weight_decay`).
-    schedule : ``constant``, ``step`` (times ``gamma`` every ``step_size`` epochs),
-        ``cosine`` (to ``min_lr`` at the last epoch), or scikit-learn's ``invscaling``
-        (``lr / (t + 1) ** power_t``, t the rows seen, counted from ``samples_seen``) and
-        ``adaptive`` (divided by 5 instead of stopping when ``patience`` runs out, until it is
-        below 1e-6).
-    dropout : share of every hidden layer's units zeroed at each training step (inverted
-        dropout: the others are scaled by ``1 / (1 - dropout)``; no dropout at prediction).
-    val_fraction : share of the training rows held out (stratified) when no validation set is
-        given.
-    min_val_rows : a held-out share smaller than this many rows is not held out (its
-        accuracy moves in steps too coarse to stop on); early stopping on a validation
-        quantity then watches ``train_loss`` (see :func:`npmlp.train_config.validation_plan`).
-    early_stopping : ``None`` or the record entry to monitor, one of :data:`MONITORS`; see
-        :class:`~npmlp.callbacks.EarlyStopping` (``patience`` epochs, possibly ``inf``,
-        ``min_delta`` as its ``tol``, ``restore_best``).
-    threads : BLAS threads during training; ``None`` picks one thread for small layers and the
-        library's default otherwise (see :mod:`npmlp.threads`).
+    ``batch_size`` ``0`` or ``None`` means the whole training set (the seed's full-batch
+    gradient descent). ``optimizer="lbfgs"`` is full-batch L-BFGS (:mod:`npmlp.lbfgs`: at most
+    ``epochs`` iterations and ``max_fun`` loss evaluations, gradient tolerance ``min_delta``;
+    no batches, schedule, dropout or early stopping, as in scikit-learn); ``auto`` is
+    ``lbfgs`` on rows too few to hold out a validation split and ``adam`` otherwise
+    (:func:`choose_optimizer`); ``weight_decay="auto"``: :func:`choose_weight_decay`. The
+    schedules are :func:`npmlp.optim.learning_rate`'s; ``adaptive`` divides the rate by 5
+    instead of stopping when ``patience`` runs out (:class:`npmlp.optim.Schedule`).
+    ``early_stopping`` (``None`` or one of :data:`MONITORS`, see
+    :class:`~npmlp.callbacks.EarlyStopping`) watches ``train_loss`` when the validation split
+    would be under ``min_val_rows`` rows (:func:`validation_plan`).
     """
 
-    epochs: int = TRAIN["epochs"]
-    batch_size: int | None = TRAIN["batch_size"]
-    lr: float = TRAIN["lr"]
-    optimizer: str = TRAIN["optimizer"]
-    momentum: float = TRAIN["momentum"]
-    nesterov: bool = TRAIN["nesterov"]
-    beta1: float = TRAIN["beta1"]
-    beta2: float = TRAIN["beta2"]
-    epsilon: float = TRAIN["epsilon"]
-    max_fun: int = TRAIN["max_fun"]
-    dropout: float = TRAIN["dropout"]
-    weight_decay: float | str = TRAIN["weight_decay"]
-    schedule: str = TRAIN["schedule"]
-    step_size: int = TRAIN["step_size"]
-    gamma: float = TRAIN["gamma"]
-    min_lr: float = TRAIN["min_lr"]
-    power_t: float = TRAIN["power_t"]
-    samples_seen: int = TRAIN["samples_seen"]
-    shuffle: bool = TRAIN["shuffle"]
-    val_fraction: float = TRAIN["val_fraction"]
-    min_val_rows: int = TRAIN["min_val_rows"]
-    early_stopping: str | None = TRAIN["early_stopping"]
-    patience: int = TRAIN["patience"]
-    min_delta: float = TRAIN["min_delta"]
-    restore_best: bool = TRAIN["restore_best"]
-    threads: int | None = TRAIN["threads"]
-    seed: int | None = TRAIN["seed"]
-
     def validate(self) -> None:
-        """Raise :class:`NpmlpError` naming the first bad setting."""
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            raise NpmlpError(f"epochs must be an integer >= 1, got {self.epochs!r}")
-        if self.batch_size is not None and (
-            not isinstance(self.batch_size, int) or self.batch_size < 0
-        ):
-            raise NpmlpError(
-                f"batch size must be >= 1 (or 0 for the full training set), got {self.batch_size!r}"
-            )
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise NpmlpError(f"learning rate must be a positive number, got {self.lr!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise NpmlpError(
-                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
-            )
-        if self.schedule not in SCHEDULES:
-            raise NpmlpError(
-                f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}"
-            )
-        wd = self.weight_decay
-        if wd != "auto" and not (isinstance(wd, (int, float)) and math.isfinite(wd) and wd >= 0):
-            raise NpmlpError(f"weight decay must be 'auto' or a number >= 0, got {wd!r}")
-        if not 0.0 <= self.val_fraction < 1.0:
-            raise NpmlpError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
-        if self.early_stopping is not None and self.early_stopping not in MONITORS:
-            raise NpmlpError(
-                f"early stopping monitors one of {', '.join(MONITORS)}, got {self.early_stopping!r}"
-            )
-        check_threads(self.threads)
-        if not self.patience >= 1:
-            raise NpmlpError(f"patience must be >= 1 epoch, got {self.patience}")
-        if not isinstance(self.min_val_rows, int) or self.min_val_rows < 0:
-            raise NpmlpError(f"min_val_rows must be an integer >= 0, got {self.min_val_rows!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise NpmlpError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        """Raise :class:`NpmlpError` naming the first bad setting (each setting's own rule,
+        then the one rule between two)."""
+        for s in CONFIG:
+            s.check(getattr(self, s.name))
         if self.optimizer == "lbfgs" and self.dropout:
             raise NpmlpError(
                 "the lbfgs optimizer runs full-batch without dropout; use sgd or adam for "

@@ -180,8 +180,9 @@ def _plan(net, X, y, config, X_val, y_val, sample_weight, sample_weight_val, che
         monitor = None  # full batch, its own loop, no early stopping
     elif monitor and monitor.startswith("val_") and validation is None:
         raise NpmlpError(
-            "early stopping needs validation rows: set a validation fraction > 0 "
-            "or pass X_val and y_val"
+            f"early stopping on {monitor} needs validation rows: set a validation fraction > 0 "
+            "(--val-fraction), pass X_val and y_val, or turn early stopping off "
+            "(--early-stopping off)"
         )
     if X.shape[0] == 0:
         raise DataError("no training rows")

@@ -2,50 +2,70 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
 
 from ..encoding import MISSING, NA_VALUES, UNKNOWN
+from ..errors import NpmlpError
+from ..settings import SETTINGS, Choice, Flag
 from . import CONTEXT  # noqa: F401  (the commands' settings, for the commands to import here)
 
 
-class BatchSize(click.ParamType):
-    """A positive integer, or ``full`` / ``0`` for the whole training set."""
+class SettingType(click.ParamType):
+    """A declared setting's value on the command line: the text read by its rule
+    (:meth:`npmlp.settings.Rule.parse`), then checked by the same rule as in Python."""
 
-    name = "N|full"
+    def __init__(self, setting):
+        self.setting = setting
+        rule = setting.rule
+        if isinstance(rule, Choice):
+            self.name = "|".join([*(["off"] if None in rule.also else []), *rule.choices()])
+        else:
+            self.name = rule.metavar
+
+    def get_metavar(self, param, ctx=None):
+        return f"[{self.name}]" if isinstance(self.setting.rule, Choice) else self.name
 
     def convert(self, value, param, ctx):
-        if isinstance(value, int):
-            n = value
-        elif str(value).lower() == "full":
-            return 0
-        else:
-            try:
-                n = int(value)
-            except ValueError:
-                self.fail(
-                    f"{value!r} is not a batch size; give a positive integer or 'full'", param, ctx
-                )
-        if n < 0:
-            self.fail(f"{n} is negative; give a positive integer or 'full'", param, ctx)
-        return n
+        if isinstance(value, str):
+            value = self.setting.rule.parse(value)
+        try:
+            self.setting.check(value)
+        except NpmlpError as e:
+            self.fail(str(e), param, ctx)
+        return value
 
 
-def check_layers(ctx, param, value):
-    if value is not None and (value < 3 or value % 2 == 0):
-        raise click.BadParameter(
-            f"L must be odd and >= 3 (FC and ReLU alternate, first and last layers are FC), "
-            f"got {value}; use 3 for one hidden layer, 5 for two, ..."
-        )
-    return value
+def setting_options(names):
+    """Click options for the declared settings ``names`` (:data:`npmlp.settings.SETTINGS`):
+    each with its flag, help, default and rule."""
+
+    def decorate(f):
+        for name in reversed(list(names)):
+            f = _setting_option(SETTINGS[name])(f)
+        return f
+
+    return decorate
 
 
-def fraction(ctx, param, value):
-    if value is not None and not 0.0 <= value < 1.0:
-        raise click.BadParameter(f"must be in [0, 1), got {value}")
-    return value
+def _setting_option(s):
+    if isinstance(s.rule, Flag):
+        return click.option(*s.flags, s.name, default=s.default, show_default=True, help=s.help)
+    default = s.default
+    if s.name == "layers":
+        default = None  # from -H: 2 x its widths + 1, or 3
+    elif default is None or isinstance(default, tuple):
+        default = None if default is None else ",".join(map(str, default))
+    shown = {None: "off"}.get(default, default) if isinstance(s.rule, Choice) else default
+    return click.option(
+        *s.flags,
+        s.name,
+        type=SettingType(s),
+        default=shown,
+        show_default=s.name != "layers",
+        help=s.help,
+    )
 
 
 def positive(ctx, param, value):
@@ -54,46 +74,7 @@ def positive(ctx, param, value):
     return value
 
 
-class WeightDecay(click.ParamType):
-    """``auto`` or a number >= 0."""
-
-    name = "auto|FLOAT"
-
-    def convert(self, value, param, ctx):
-        if value == "auto":
-            return value
-        try:
-            wd = float(value)
-        except (TypeError, ValueError):
-            wd = math.nan
-        if not (math.isfinite(wd) and wd >= 0):
-            self.fail(f"{value!r} is not a weight decay; give 'auto' or a number >= 0", param, ctx)
-        return wd
-
-
-class Widths(click.ParamType):
-    """Hidden widths: one for every hidden layer (``256``) or one per hidden layer (``64,32``).
-
-    Gives an int or a tuple of ints, as :class:`npmlp.MLP`'s ``H`` takes them.
-    """
-
-    name = "H[,H...]"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, (int, tuple)):
-            return value
-        try:
-            widths = tuple(int(part) for part in str(value).split(","))
-        except ValueError:
-            self.fail(
-                f"{value!r} is not a width; give an integer >= 1, or one per hidden layer "
-                "separated by commas (64,32)",
-                param,
-                ctx,
-            )
-        if min(widths) < 1:
-            self.fail(f"hidden widths must be >= 1, got {value}", param, ctx)
-        return widths[0] if len(widths) == 1 else widths
+WIDTHS, LAYERS = SettingType(SETTINGS["hidden"]), SettingType(SETTINGS["layers"])
 
 
 def layers_for(L: int | None, H, default: int) -> int:
@@ -118,13 +99,12 @@ def arch_options(f):
             ),
             click.option("-D", "D", type=click.IntRange(min=1), help="Input size D."),
             click.option(
-                "-H", "H", type=Widths(), help="Hidden width H, or one per hidden layer: 64,32."
+                "-H", "H", type=WIDTHS, help="Hidden width H, or one per hidden layer: 64,32."
             ),
             click.option(
                 "-L",
                 "L",
-                type=int,
-                callback=check_layers,
+                type=LAYERS,
                 help="Layers L (odd, >= 3) [default: 3, or 2 x the widths of -H + 1].",
             ),
             click.option("-C", "C", type=click.IntRange(min=2), help="Classes C."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import CONTEXT, Widths, arch_options, check_layers, layers_for, network_of, positive
+from .options import CONTEXT, LAYERS, WIDTHS, arch_options, layers_for, network_of, positive
 
 
 @click.command(context_settings=CONTEXT)
@@ -31,15 +31,12 @@ def summary(model, D, H, L, C, N):
 # ----------------------------------------------------------------------------------- gradcheck
 @click.command(context_settings=CONTEXT)
 @click.option("-D", "D", type=click.IntRange(min=1), default=6, show_default=True)
-@click.option(
-    "-H", "H", type=Widths(), default="5", show_default=True, help="One width, or 4,3 ..."
-)
+@click.option("-H", "H", type=WIDTHS, default="5", show_default=True, help="One width, or 4,3 ...")
 @click.option(
     "-L",
     "L",
-    type=int,
+    type=LAYERS,
     default=None,
-    callback=check_layers,
     help="Layers [default: 5, or 2 x the widths of -H + 1].",
 )
 @click.option("-C", "C", type=click.IntRange(min=2), default=4, show_default=True)

@@ -11,24 +11,10 @@ import click
 from click.core import ParameterSource
 
 from ..data import DATA_HELP
-from ..defaults import TRAIN, WEIGHT_DECAY_AUTO
+from ..defaults import TRAIN
 from ..errors import NpmlpError
-from ..layers import ACTIVATIONS
-from ..model import INITS
-from ..optim import OPTIMIZERS, SCHEDULES
-from ..preprocessing import KINDS
-from ..training import MONITORS
-from .options import (
-    CONTEXT,
-    BatchSize,
-    WeightDecay,
-    Widths,
-    check_layers,
-    fraction,
-    layers_for,
-    positive,
-    table_options,
-)
+from ..settings import CONFIG, RUN, SETTINGS
+from .options import CONTEXT, layers_for, setting_options, table_options
 from .train_report import run_and_report
 
 
@@ -40,137 +26,7 @@ from .train_report import run_and_report
     help="CSV label column (name or 0-based index), or the labels file of .npy/IDX.",
 )
 @table_options
-@click.option(
-    "-L",
-    "--layers",
-    type=int,
-    default=None,
-    callback=check_layers,
-    help=f"Number of layers L (odd, >= 3) [default: {TRAIN['layers']}, or 2 x the widths of "
-    "-H + 1].",
-)
-@click.option(
-    "-H",
-    "--hidden",
-    type=Widths(),
-    default=str(TRAIN["hidden"]),
-    show_default=True,
-    help="Hidden width H, or one width per hidden layer: 64,32.",
-)
-@click.option(
-    "--init",
-    type=click.Choice(INITS),
-    default=TRAIN["init"],
-    show_default=True,
-    help="Initial weights: he = N(0, 2/d_in); glorot = U(+-sqrt(6/(d_in+d_out))). Biases 0.",
-)
-@click.option(
-    "--activation",
-    type=click.Choice(tuple(ACTIVATIONS)),
-    default=TRAIN["activation"],
-    show_default=True,
-    help="Hidden activation (the seed's is relu).",
-)
-@click.option("--epochs", type=click.IntRange(min=1), default=TRAIN["epochs"], show_default=True)
-@click.option(
-    "--batch-size",
-    type=BatchSize(),
-    default=str(TRAIN["batch_size"]),
-    show_default=True,
-    help="Rows per update; 'full' (or 0) for full-batch gradient descent.",
-)
-@click.option(
-    "--lr",
-    type=float,
-    default=TRAIN["lr"],
-    show_default=True,
-    callback=positive,
-    help="Learning rate.",
-)
-@click.option(
-    "--optimizer",
-    type=click.Choice(OPTIMIZERS),
-    default=TRAIN["optimizer"],
-    show_default=True,
-    help="auto: full-batch L-BFGS when the training rows are too few for a validation split "
-    "(--val-fraction of them under --min-val-rows), else Adam.",
-)
-@click.option("--momentum", type=float, default=TRAIN["momentum"], show_default=True)
-@click.option(
-    "--schedule",
-    type=click.Choice(SCHEDULES),
-    default=TRAIN["schedule"],
-    show_default=True,
-    help="Learning-rate schedule.",
-)
-@click.option(
-    "--weight-decay",
-    type=WeightDecay(),
-    default=TRAIN["weight_decay"],
-    show_default=True,
-    help="L2 penalty on the weights; auto: "
-    f"{WEIGHT_DECAY_AUTO['lbfgs on few rows']:g} when L-BFGS runs on rows too few for a "
-    f"validation split, else {WEIGHT_DECAY_AUTO['others']:g}.",
-)
-@click.option(
-    "--dropout",
-    type=click.FloatRange(0, 1, max_open=True),
-    default=TRAIN["dropout"],
-    show_default=True,
-    help="Share of hidden units zeroed at each training step (inverted dropout).",
-)
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=TRAIN["seed"], show_default=True)
-@click.option(
-    "--val-fraction",
-    type=float,
-    default=TRAIN["val_fraction"],
-    show_default=True,
-    callback=fraction,
-)
-@click.option(
-    "--test-fraction",
-    type=float,
-    default=TRAIN["test_fraction"],
-    show_default=True,
-    callback=fraction,
-)
-@click.option(
-    "--early-stopping",
-    type=click.Choice(("off",) + MONITORS),
-    default=TRAIN["early_stopping"] or "off",
-    show_default=True,
-    help="Quantity to stop on when it stops improving for --patience epochs.",
-)
-@click.option(
-    "--patience", type=click.IntRange(min=1), default=TRAIN["patience"], show_default=True
-)
-@click.option(
-    "--restore-best/--keep-last",
-    default=TRAIN["restore_best"],
-    show_default=True,
-    help="After early stopping, put back the weights of the best epoch, or keep the last.",
-)
-@click.option(
-    "--min-val-rows",
-    type=click.IntRange(min=0),
-    default=TRAIN["min_val_rows"],
-    show_default=True,
-    help="A validation split smaller than this is not held out; early stopping then "
-    "watches the training loss.",
-)
-@click.option(
-    "--scaling",
-    type=click.Choice(KINDS),
-    default=TRAIN["scaling"],
-    show_default=True,
-    help="Input scaling fitted on the training split.",
-)
-@click.option(
-    "--dtype",
-    type=click.Choice(("float32", "float64")),
-    default=TRAIN["dtype"],
-    show_default=True,
-)
+@setting_options(name for name, s in SETTINGS.items() if s.flags)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -202,12 +58,6 @@ from .train_report import run_and_report
     help="Print the final metrics as one JSON line (the last line of stdout).",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar or table.")
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=None,
-    help="BLAS threads for training [default: 1 for small layers, else all cores].",
-)
 def train(**given):
     """Train an MLP and report train/validation/test loss and accuracy.
 
@@ -240,80 +90,25 @@ def train(**given):
         return run_and_report(settings, options, state, out, quiet, as_json, signals)
 
 
-def _settings(
-    data,
-    label,
-    drop,
-    features,
-    na_values,
-    missing,
-    layers,
-    hidden,
-    init,
-    activation,
-    epochs,
-    batch_size,
-    lr,
-    optimizer,
-    momentum,
-    schedule,
-    weight_decay,
-    dropout,
-    seed,
-    val_fraction,
-    test_fraction,
-    early_stopping,
-    patience,
-    restore_best,
-    min_val_rows,
-    scaling,
-    dtype,
-    threads,
-    no_pictures,
-    checkpoint_every,
-    **_,
-):
+def _settings(**given):
+    """The run's settings and the job's options from the command line's values: every
+    declared setting (:mod:`npmlp.settings`) under its own name."""
     from ..data import TableOptions
-    from ..job import RunSettings, default_config
+    from ..job import RunSettings
     from ..runner import JobOptions
+    from ..train_config import TrainConfig
 
-    if early_stopping.startswith("val_") and val_fraction == 0:
-        raise NpmlpError(
-            "--early-stopping needs validation rows: set --val-fraction > 0 or --early-stopping off"
-        )
-    config = default_config(
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        optimizer=optimizer,
-        momentum=momentum,
-        schedule=schedule,
-        weight_decay=weight_decay,
-        dropout=dropout,
-        val_fraction=val_fraction,
-        patience=patience,
-        restore_best=restore_best,
-        min_val_rows=min_val_rows,
-        seed=seed,
-        threads=threads,
-        early_stopping=None if early_stopping == "off" else early_stopping,
-    )
-    table = TableOptions(drop=drop, features=features, na_values=na_values, missing=missing)
+    config = TrainConfig(**{s.name: given[s.name] for s in CONFIG if s.flags})
+    run = {s.name: given[s.name] for s in RUN if s.flags}
+    run["layers"] = layers_for(given["layers"], given["hidden"], TRAIN["layers"])
+    table = TableOptions(**{k: given[k] for k in ("drop", "features", "na_values", "missing")})
     settings = RunSettings(
-        data=data,
-        label=label,
-        table=table,
-        layers=layers_for(layers, hidden, TRAIN["layers"]),
-        hidden=hidden,
-        activation=activation,
-        init=init,
-        test_fraction=test_fraction,
-        scaling=scaling,
-        dtype=dtype,
-        seed=seed,
-        config=config,
+        data=given["data"], label=given["label"], table=table, config=config, **run
     )
-    return settings, JobOptions(pictures=not no_pictures, checkpoint_every=checkpoint_every)
+    options = JobOptions(
+        pictures=not given["no_pictures"], checkpoint_every=given["checkpoint_every"]
+    )
+    return settings, options
 
 
 _FREE_WITH_RESUME = ("resume", "out", "quiet", "as_json", "epochs")

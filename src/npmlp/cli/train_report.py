@@ -61,8 +61,9 @@ def _train_with_progress(settings, options, state, out, console, dataset, signal
     from ..runner import run_job
 
     bar = ProgressBar(console=console)
-    return run_job(settings, dataset, out, options=options, resume=state, callbacks=[bar],
-                   signals=signals)  # fmt: skip
+    return run_job(
+        settings, dataset, out, options=options, resume=state, callbacks=[bar], signals=signals
+    )
 
 
 def _print_result(result, out, quiet, no_pictures=False):
