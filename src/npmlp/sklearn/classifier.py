@@ -22,11 +22,11 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..callbacks import LambdaCallback
 from ..export import export_onnx
 from ..model import MLP
 from ..rows import subset_rows
 from ..training import fit
+from .callbacks import Curves
 from .convert import to_sklearn
 from .settings import (
     PARAMETER_CONSTRAINTS,
@@ -236,27 +236,12 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         config = train_config(
             self, X.shape[0], epochs, shuffle_seed, partial=partial, w_mean=w_mean
         )
-        if not partial:  # each fit starts a new optimiser, as scikit-learn's does
-            self._optimizer = None
-        n_rows, self.n_iter_ = X.shape[0], self.n_iter_ if partial else 0
-
-        def on_epoch(loop, record):
-            self.n_iter_ += 1
-            self.t_ += n_rows
-            self.loss_ = record["train_objective"]  # with the L2 term, as scikit-learn's
-            self.loss_curve_.append(self.loss_)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            if early:
-                self.validation_scores_.append(record["val_accuracy"])
-                self.validation_loss_curve_.append(record["val_loss"])
-                if self.verbose:
-                    print(f"Validation score: {record['val_accuracy']:f}")
-
+        if not partial:  # each fit starts a new optimiser and count, as scikit-learn's does
+            self._optimizer, self.n_iter_ = None, 0
         # X and y_idx were checked by _validate and _encode: fit need not read X again
         history = fit(self.model_, X, y_idx, config, X_val=val[0], y_val=val[1],
                       sample_weight=sw, sample_weight_val=val[2],
-                      callbacks=[LambdaCallback(on_epoch_end=on_epoch)],
+                      callbacks=[Curves(self, X.shape[0], early)],
                       optimizer=self._optimizer, check_input=False)  # fmt: skip
         self._optimizer = history.optimizer
         self._no_improvement_count = history.no_improvement
