@@ -1,7 +1,9 @@
-"""The README's Python example runs as written, and its Quickstart is the two make commands."""
+"""The README's Python examples run as written, and its Quickstart is the two make commands."""
 
 import re
 from pathlib import Path
+
+import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -29,3 +31,17 @@ def test_quickstart_is_make_demo_and_make_test():
         "make demo",
         "make test",
     ]
+
+
+def test_readme_scikit_learn_callbacks_example_runs(capsys):
+    pytest.importorskip("sklearn.callback")
+    pytest.importorskip("pandas")
+    text = README.read_text()
+    setup = re.search(r"## With scikit-learn\n\n```python\n(.*?)```", text, re.S).group(1)
+    code = re.search(r"its callbacks \(`sklearn.callback`\).*?```python\n(.*?)```", text, re.S)
+    scope = {}
+    exec(compile(setup, "README.md", "exec"), scope)
+    exec(compile(code.group(1), "README.md", "exec"), scope)
+    out = capsys.readouterr().out
+    assert "GridSearchCV - fit" in out and "refit-with-best-params | Pipeline - fit" in out
+    assert out.splitlines()[-1].split()[1:3] == ["epoch", str(scope["clf"][-1].n_iter_ - 1)]

@@ -22,11 +22,11 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..callbacks import LambdaCallback
 from ..export import export_onnx
 from ..model import MLP
 from ..rows import subset_rows
 from ..training import fit
+from .callbacks import CALLBACK_SUPPORT, Curves, fit_task, model_attributes, with_callbacks
 from .convert import to_sklearn
 from .settings import (
     PARAMETER_CONSTRAINTS,
@@ -42,7 +42,7 @@ _FLOATS = (np.float64, np.float32)
 _SPARSE = ("csr", "csc")
 
 
-class NpMLPClassifier(ClassifierMixin, BaseEstimator):
+class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
     """Multilayer perceptron classifier: the seed's network, a drop-in for ``MLPClassifier``.
 
     ``s = FC(f(... FC(f(FC(x; W1, b1)); W3, b3) ...); WL, bL)`` with ``f`` the hidden
@@ -94,6 +94,10 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         equivalent ``MLPClassifier`` (its output column is the difference of the two).
     model_ : the trained :class:`~npmlp.model.MLP` (``npmlp.save(model_, path)``, no pickle).
     validation_loss_curve_ : validation loss per epoch with early stopping, else None.
+
+    Where scikit-learn has ``sklearn.callback`` (1.9 and later), ``set_callbacks(ProgressBar(),
+    ScoringMonitor(...))`` as on its own estimators, each epoch one subtask of the fit task
+    (:mod:`npmlp.sklearn.callbacks`).
 
     Examples
     --------
@@ -199,9 +203,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _point_at_model(self):
         """``coefs_`` and ``intercepts_`` as views of the model's parameters."""
-        params = self.model_.params
-        self.coefs_ = [params[f"W{i}"] for i, _, _ in self.model_.arch.fc_layers]
-        self.intercepts_ = [params[f"b{i}"][0] for i, _, _ in self.model_.arch.fc_layers]
+        vars(self).update(model_attributes(self.model_))
 
     def __setstate__(self, state):
         """After pickle, joblib or ``copy.deepcopy``: the model has re-packed its parameters
@@ -226,7 +228,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         return X, y_idx, sw
 
     # ------------------------------------------------------------------ training
-    def _train(self, X, y_idx, sw, *, epochs, partial, rng):
+    def _train(self, X, y_idx, sw, *, epochs, partial, rng, relay=()):
         split_seed, shuffle_seed = (int(s) for s in rng.randint(2**31 - 1, size=2))
         early = self.early_stopping and not partial and self.solver != "lbfgs"
         val = (None, None, None)
@@ -236,27 +238,12 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         config = train_config(
             self, X.shape[0], epochs, shuffle_seed, partial=partial, w_mean=w_mean
         )
-        if not partial:  # each fit starts a new optimiser, as scikit-learn's does
-            self._optimizer = None
-        n_rows, self.n_iter_ = X.shape[0], self.n_iter_ if partial else 0
-
-        def on_epoch(loop, record):
-            self.n_iter_ += 1
-            self.t_ += n_rows
-            self.loss_ = record["train_objective"]  # with the L2 term, as scikit-learn's
-            self.loss_curve_.append(self.loss_)
-            if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-            if early:
-                self.validation_scores_.append(record["val_accuracy"])
-                self.validation_loss_curve_.append(record["val_loss"])
-                if self.verbose:
-                    print(f"Validation score: {record['val_accuracy']:f}")
-
+        if not partial:  # each fit starts a new optimiser and count, as scikit-learn's does
+            self._optimizer, self.n_iter_ = None, 0
         # X and y_idx were checked by _validate and _encode: fit need not read X again
         history = fit(self.model_, X, y_idx, config, X_val=val[0], y_val=val[1],
                       sample_weight=sw, sample_weight_val=val[2],
-                      callbacks=[LambdaCallback(on_epoch_end=on_epoch)],
+                      callbacks=[Curves(self, X.shape[0], early), *relay],
                       optimizer=self._optimizer, check_input=False)  # fmt: skip
         self._optimizer = history.optimizer
         self._no_improvement_count = history.no_improvement
@@ -270,7 +257,8 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             self.best_loss_ = float(np.min(self.loss_curve_))
         if partial:
             return
-        if self.solver == "lbfgs" and history.solver["status"] != 0:
+        stopped = history.stopped_early  # by a callback: not a failure to converge
+        if self.solver == "lbfgs" and history.solver["status"] != 0 and not stopped:
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
                 f"({history.solver['message']}); raise max_iter or max_fun, or scale the data",
@@ -292,6 +280,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             self.best_validation_score_ = None
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
     def fit(self, X, y, sample_weight=None):
         """Train on X (N, D) (dense or sparse) with labels y (N,) for up to ``max_iter`` epochs.
 
@@ -310,8 +299,9 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = classes
             self._init_model(X.shape[1], X.dtype.type, rng)
         self._start_curves()
-        X, y_idx, sw = self._encode(X, y, sample_weight, partial=False)
-        self._train(X, y_idx, sw, epochs=self.max_iter, partial=False, rng=rng)
+        with fit_task(self, X, y, sample_weight, self.max_iter) as relay:
+            X, y_idx, sw = self._encode(X, y, sample_weight, partial=False)
+            self._train(X, y_idx, sw, epochs=self.max_iter, partial=False, rng=rng, relay=relay)
         return self
 
     def _check_solver(self):
@@ -322,6 +312,7 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
 
     @available_if(_check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
+    @with_callbacks
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over X (N, D), y (N,), continuing the weights and the optimiser state.
 
@@ -340,9 +331,10 @@ class NpMLPClassifier(ClassifierMixin, BaseEstimator):
         if first:
             self._init_model(X.shape[1], X.dtype.type, check_random_state(self.random_state))
             self._start_curves()
-        X, y_idx, sw = self._encode(X, y, sample_weight, partial=True)
-        if X.shape[0]:  # a new shuffling order for every call
-            self._train(X, y_idx, sw, epochs=1, partial=True, rng=self._rng)
+        Xt, y_idx, sw = self._encode(X, y, sample_weight, partial=True)
+        if Xt.shape[0]:  # a new shuffling order for every call
+            with fit_task(self, X, y, sample_weight, 1) as relay:
+                self._train(Xt, y_idx, sw, epochs=1, partial=True, rng=self._rng, relay=relay)
         return self
 
     # ------------------------------------------------------------------ prediction
