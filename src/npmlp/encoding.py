@@ -39,6 +39,8 @@ __all__ = [
     "encoder_of",
     "note_lines",
     "summary_lines",
+    "read_warnings",
+    "header_line",
     "action",
     "NA_VALUES",
     "MAX_CATEGORIES",
@@ -72,6 +74,8 @@ class RawColumns:
     notes : K dicts; a text column's may hold ``first_text`` (line, value) and ``numeric``
         (how many of its present cells are numbers), ``distinct`` (None past the cap).
     source : where the table came from (for messages).
+    header_how : ``detected`` or ``given`` (how ``header`` was decided; empty: not a file).
+    unlabelled : rows left out because their label is missing.
     """
 
     names: list
@@ -83,6 +87,8 @@ class RawColumns:
     na_values: tuple = NA_VALUES
     notes: list = field(default_factory=list)
     source: str = ""
+    header_how: str = ""
+    unlabelled: int = 0
 
 
 def text_kind(counts: np.ndarray | None) -> str:
@@ -391,3 +397,22 @@ def note_lines(notes: dict) -> list[str]:
             f"{n} value{'s' if n != 1 else ''} unseen in training, encoded as all zeros ({per})"
         )
     return lines
+
+
+def read_warnings(raw: RawColumns) -> list[str]:
+    """The warnings of reading a table: rows left out for a missing label (one line)."""
+    n = raw.unlabelled
+    if not n:
+        return []
+    return [
+        f"{n} row{'s' if n != 1 else ''} with a missing label (column {raw.label!r}: an empty "
+        f"cell or one of {', '.join(raw.na_values)}) left out"
+    ]
+
+
+def header_line(raw: RawColumns) -> str:
+    """How a table file's first line was read (for ``npmlp data info``)."""
+    how = {"detected": "detected", "given": "as told"}.get(raw.header_how, raw.header_how)
+    if raw.header:
+        return f"header: line 1 holds the column names ({how}; --no-header reads it as data)"
+    return f"header: none, columns are named by position ({how}; --header reads line 1 as names)"

@@ -173,10 +173,16 @@ def _na_values(ctx, param, value):
 
 
 def table_options(f):
-    """``--drop``, ``--features``, ``--na-values``, ``--missing``: how a table's columns are
-    chosen and read (:class:`npmlp.data.columns.TableOptions`)."""
+    """``--header``, ``--drop``, ``--features``, ``--na-values``, ``--missing``: how a table's
+    columns are chosen and read (:class:`npmlp.data.columns.TableOptions`)."""
     for opt in reversed(
         (
+            click.option(
+                "--header/--no-header",
+                default=None,
+                help="Whether a CSV's first line holds the column names [default: detected "
+                "on the first 200 rows; 'npmlp data info' shows the choice].",
+            ),
             click.option(
                 "--drop",
                 multiple=True,

@@ -241,6 +241,7 @@ def train(**given):
 def _settings(
     data,
     label,
+    header,
     drop,
     features,
     na_values,
@@ -296,7 +297,9 @@ def _settings(
         threads=threads,
         early_stopping=None if early_stopping == "off" else early_stopping,
     )
-    table = TableOptions(drop=drop, features=features, na_values=na_values, missing=missing)
+    table = TableOptions(
+        drop=drop, features=features, na_values=na_values, missing=missing, header=header
+    )
     settings = RunSettings(
         data=data,
         label=label,

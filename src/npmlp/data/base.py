@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..encoding import CATEGORY, NUMBER, RawColumns, action
+from ..encoding import CATEGORY, NUMBER, RawColumns, action, header_line, read_warnings
 from ..errors import DataError
 from ..rows import first_nonfinite_row, is_streamed, iter_chunks
 from ..safeio import SPECIAL
@@ -177,6 +177,7 @@ def describe_table(ds: Dataset) -> dict:
         "classes": [c.item() if hasattr(c, "item") else c for c in ds.classes],
         "class_counts": label_counts,
         "n_categories": sum(1 for k in raw.kinds if k == CATEGORY),
+        "notes": ([header_line(raw)] if raw.header_how else []) + read_warnings(raw),
         "columns": columns,
     }
 

@@ -47,6 +47,7 @@ class TableOptions:
     missing : ``impute`` (fill as the encoder does) or ``error`` (refuse the first one).
     unknown : for a model's category column, ``ignore`` (all zeros) or ``error`` a value
         unseen in training.
+    header : whether a CSV's first line holds the column names (None: detected).
     """
 
     drop: tuple = ()
@@ -54,6 +55,7 @@ class TableOptions:
     na_values: tuple = NA_VALUES
     missing: str = "impute"
     unknown: str = "ignore"
+    header: bool | None = None
 
     def __post_init__(self):
         if self.missing not in MISSING:
