@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .options import CONTEXT, table_options
+from .options import CONTEXT, table_options, table_settings
 
 
 @click.group(context_settings=CONTEXT)
@@ -64,17 +64,15 @@ def list_(as_json):
 )
 @table_options
 @click.option("--json", "as_json", is_flag=True, help="Print the information as one JSON line.")
-def info(spec, label, header, drop, features, na_values, missing, as_json):
+def info(spec, label, as_json, **given):
     """Shapes, class counts, value ranges and missing values of a data set or file.
 
     For a table (CSV), every column: its kind (number, category, text, label), missing
     values, distinct values and what 'npmlp train' would do with it, with the same options.
     """
-    from ..data import TableOptions, describe, load_dataset
+    from ..data import describe, load_dataset
 
-    table = TableOptions(
-        drop=drop, features=features, na_values=na_values, missing=missing, header=header
-    )
+    table = table_settings(given)
     ds = load_dataset(spec, label=label, table=table, check_columns=False)
     if ds.table is not None:
         _table_info(ds, as_json)

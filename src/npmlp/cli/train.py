@@ -28,6 +28,7 @@ from .options import (
     layers_for,
     positive,
     table_options,
+    table_settings,
 )
 from .train_report import run_and_report
 
@@ -233,19 +234,15 @@ def train(**given):
             settings, options, state = read_checkpoint(resume)
             out = resume if out is None else out
         else:
-            (settings, options), state = _settings(**given), None
+            (settings, options), state = _settings(table_settings(given), **given), None
         quiet, as_json = given["quiet"], given["as_json"]
         return run_and_report(settings, options, state, out, quiet, as_json, signals)
 
 
 def _settings(
+    table,
     data,
     label,
-    header,
-    drop,
-    features,
-    na_values,
-    missing,
     layers,
     hidden,
     init,
@@ -272,7 +269,6 @@ def _settings(
     checkpoint_every,
     **_,
 ):
-    from ..data import TableOptions
     from ..job import RunSettings, default_config
     from ..runner import JobOptions
 
@@ -296,9 +292,6 @@ def _settings(
         seed=seed,
         threads=threads,
         early_stopping=None if early_stopping == "off" else early_stopping,
-    )
-    table = TableOptions(
-        drop=drop, features=features, na_values=na_values, missing=missing, header=header
     )
     settings = RunSettings(
         data=data,
