@@ -104,13 +104,14 @@ def table_cases(root: Path) -> list:
         )
     )
     p = folder(root, "csv_empty_label") / "d.csv"
-    p.write_text("a,b,label\n1,2,x\n3,4,\n5,6,y\n")
+    p.write_text("a,b,label\n1,2,\n3,4,NA\n5,6,\n")
     cases.append(
         info_case(
             "csv_empty_label",
-            "an empty label cell",
+            "no label in any row (a row without one is left out)",
             p,
-            r"line 3: the label \(column 'label'\) is empty; every row needs a label",
+            r"no row has a label \(column 'label' is empty or missing in every row\); choose "
+            r"the label column with --label",
         )
     )
     p = folder(root, "csv_line_20MB") / "d.csv"

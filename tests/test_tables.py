@@ -81,7 +81,7 @@ def test_penguins_train_with_no_other_option_reaches_097_over_five_seeds(capsys)
         assert code == 0, err
         metrics = json.loads(out.splitlines()[-1])
         accuracies.append(metrics["test_accuracy"])
-        assert metrics["n_test"] == 69 and metrics["architecture"]["D"] == 10
+        assert metrics["n_test"] == 69 and metrics["architecture"]["D"] == 15
         assert metrics["imputed"] == {
             "bill_length_mm": 2,
             "bill_depth_mm": 2,
@@ -100,11 +100,11 @@ def test_penguins_train_with_no_other_option_reaches_097_over_five_seeds(capsys)
 def test_the_summary_reports_the_encoding_and_the_cells_filled(capsys):
     code, out, _ = run(capsys, "train", "--data", PENGUINS, "--label", "species", "--epochs", "2")
     assert code == 0
-    assert "table: 7 feature columns -> D=10 (one-hot: island 3, sex 2); label 'species'\n" in out
+    assert "table: 7 feature columns -> D=15 (one-hot: island 3, sex 2); label 'species'\n" in out
     assert (
         "missing values filled with the training split's median (numbers) or most frequent "
-        "value (text): 19 (bill_length_mm 2, bill_depth_mm 2, flipper_length_mm 2, "
-        "body_mass_g 2, sex 11)\n"
+        "value (text), each such column with a '(missing)' column: 19 (bill_length_mm 2, "
+        "bill_depth_mm 2, flipper_length_mm 2, body_mass_g 2, sex 11)\n"
     ) in out
 
 
@@ -177,7 +177,7 @@ def test_an_island_unseen_in_training_predicts_all_zeros_with_a_warning(
         "(island: 'Atlantis' 1)\n"
     )
     net = load(model)
-    x = np.array([[0, 0, 0, 39.1, 18.7, 181, 3750, 0, 1, 2007]])  # island all zeros
+    x = np.array([[0, 0, 0, 39.1, 0, 18.7, 0, 181, 0, 3750, 0, 0, 1, 0, 2007]])  # island 0s
     assert out == f"{net.predict(x)[0]}\n"
     code, out, err = run(capsys, "predict", model, path, "--unknown", "error")
     assert (code, out) == (2, "")
@@ -274,12 +274,6 @@ def _table(tmp_path, extra_name, extra_values):
 
 
 REFUSALS = {
-    "free_text": (
-        [f"bird {i}" for i in range(344)],
-        (),
-        "column 'name' is text with more than 50 distinct values, too many for a category "
-        "(at most 50, and at most half the rows unique); drop it with --drop name",
-    ),
     "mixed": (
         [str(i) for i in range(343)] + ["lost"],
         (),
@@ -307,18 +301,18 @@ def test_train_refuses_columns_it_cannot_use_and_writes_nothing(case, tmp_path, 
     assert code == 0, err
 
 
-def test_more_than_half_the_rows_unique_is_text(tmp_path, capsys):
+def test_a_text_column_of_unique_values_is_left_out_with_a_note(tmp_path, capsys):
     path = tmp_path / "small.csv"
-    path.write_text("who,x,label\na,1,0\nb,2,1\nc,3,0\na,4,1\nd,5,0\n")  # 3 of 5 rows unique
-    code, _, err = run(capsys, "train", "--data", path, "--out", tmp_path / "run")
-    assert (code, err) == (
-        2,
-        f"npmlp: error: {path}: column 'who' is text with 4 distinct values, too many for a "
-        "category (at most 50, and at most half the rows unique); drop it with --drop who\n",
-    )
-    path.write_text("who,x,label\na,1,0\nb,2,1\nc,3,0\na,4,1\nc,5,0\n")  # 1 of 5 unique
-    assert load_dataset(path).table.kinds == ["category", "number"]
-    assert not (tmp_path / "run").exists()
+    path.write_text("who,x,label\na,1,0\nb,3,1\nc,2,0\nd,4,1\ne,5,0\nf,5,1\n")
+    assert load_dataset(path).table.kinds == ["id", "number"]
+    code, out, err = run(capsys, "train", "--data", path, "--epochs", "1")
+    assert code == 0, err
+    assert (
+        "column 'who' left out: every value is unique, so it identifies rows; keep it with "
+        "--keep who\n"
+    ) in out
+    kept = load_dataset(path, table=TableOptions(keep=("who",)))
+    assert kept.table.kinds == ["category", "number"]
 
 
 @pytest.mark.parametrize(
@@ -369,7 +363,7 @@ def test_drop_and_features_choose_the_columns(capsys):
         capsys, "train", "--data", PENGUINS, "--label", "species", "--drop", "island",
         "--drop", "sex,year", "--epochs", "2", "--json",
     )  # fmt: skip
-    assert code == 0 and json.loads(out.splitlines()[-1])["architecture"]["D"] == 4
+    assert code == 0 and json.loads(out.splitlines()[-1])["architecture"]["D"] == 8
 
 
 def test_na_values_say_what_is_missing(tmp_path):
@@ -401,7 +395,9 @@ def test_a_column_that_turns_to_text_in_a_later_chunk_is_read_again(tmp_path, mo
 
     path = tmp_path / "d.csv"
     grades = ["1", "2", "3", "K"] * 25
-    path.write_text("grade,x,label\n" + "".join(f"{g},{i},{i % 2}\n" for i, g in enumerate(grades)))
+    path.write_text(
+        "grade,x,label\n" + "".join(f"{g},{2 * i},{i % 2}\n" for i, g in enumerate(grades))
+    )
     whole = load_dataset(path)
     monkeypatch.setattr(table_mod, "CHUNK_CELLS", 6)  # two rows a chunk: 'K' in the second
     chunked = load_dataset(path)
@@ -411,36 +407,40 @@ def test_a_column_that_turns_to_text_in_a_later_chunk_is_read_again(tmp_path, mo
     np.testing.assert_array_equal(chunked.X[:4, 0], [0, 1, 2, 3])
 
 
-def test_a_text_column_keeps_at_most_51_values_in_memory(tmp_path):
-    path = _table(tmp_path, "name", [f"bird {i}" for i in range(344)])
+def test_a_text_column_keeps_at_most_max_texts_values_in_memory(tmp_path, monkeypatch):
+    import npmlp.data.columns as columns_mod
+
+    monkeypatch.setattr(columns_mod, "MAX_TEXTS", 100)
+    path = _table(tmp_path, "name", [f"bird {i % 200}" for i in range(344)])
     ds = load_dataset(path, label="species", check_columns=False)
     k = ds.table.names.index("name")
-    assert ds.table.kinds[k] == "text" and ds.table.values[k] == []
+    assert ds.table.kinds[k] == "id" and ds.table.values[k] == []
     assert ds.table.notes[k]["distinct"] is None and ds.table.notes[k]["present"] == 344
 
 
 def test_data_info_shows_every_column(capsys):
     code, out, err = run(capsys, "data", "info", PENGUINS, "--label", "species")
     assert code == 0, err
-    fill = "; 2 missing filled with the training split's median"
+    fill = "; 2 missing filled with the training split's median, and a column '{} (missing)'"
     assert out.splitlines() == [
         f"penguins: {PENGUINS}",
-        "344 rows; features D=10, classes C=3 (label 'species') after one-hot encoding",
+        "header: line 1 holds the column names (detected; --no-header reads it as data)",
+        "344 rows; features D=15, classes C=3 (label 'species') after one-hot encoding",
         "column             kind       missing distinct  what train does",
         "species            label            0        3  the label: Adelie 152, Chinstrap 68, Gentoo 124",
         "island             category         0        3  one-hot: 3 columns",
-        f"bill_length_mm     number           2      164  number, scaled{fill}",
-        f"bill_depth_mm      number           2       80  number, scaled{fill}",
-        f"flipper_length_mm  number           2       55  number, scaled{fill}",
-        f"body_mass_g        number           2       94  number, scaled{fill}",
+        f"bill_length_mm     number           2      164  number, scaled{fill.format('bill_length_mm')}",
+        f"bill_depth_mm      number           2       80  number, scaled{fill.format('bill_depth_mm')}",
+        f"flipper_length_mm  number           2       55  number, scaled{fill.format('flipper_length_mm')}",
+        f"body_mass_g        number           2       94  number, scaled{fill.format('body_mass_g')}",
         "sex                category        11        2  one-hot: 2 columns; 11 missing filled "
-        "with the training split's most frequent value",
+        "with the training split's most frequent value, and a column 'sex (missing)'",
         "year               number           0        3  number, scaled",
     ]
 
 
 def test_data_info_shows_what_train_refuses(tmp_path, capsys):
-    path = _table(tmp_path, "name", [f"bird {i}" for i in range(344)])
+    path = _table(tmp_path, "name", [str(i) for i in range(343)] + ["lost"])
     code, out, _ = run(capsys, "data", "info", path, "--label", "species", "--drop", "year")
     assert code == 0
     lines = out.splitlines()
@@ -449,9 +449,9 @@ def test_data_info_shows_what_train_refuses(tmp_path, capsys):
         == "year               -                -        -  left out (--drop / --features)"
     )
     assert lines[-1] == (
-        "name               text             0      >50  refused: it is text with more than 50 "
-        "distinct values, too many for a category (at most 50, and at most half the rows "
-        "unique); drop it with --drop name"
+        "name               text             0      344  refused: it holds numbers but also "
+        "'lost' (line 345); fix that cell, list it with --na-values, or drop the column with "
+        "--drop name"
     )
 
 
@@ -473,11 +473,9 @@ def test_a_dataframe_is_read_as_the_csv_is():
     r2 = train_run(RunSettings(data=str(PENGUINS), label="species", config=config))
     assert r1.net.encoder == r2.net.encoder
     np.testing.assert_array_equal(r1.net.params["W1"], r2.net.params["W1"])
-    with pytest.raises(DataError) as e:
-        load_dataset(df.assign(species=df.species.where(df.index != 3)), label="species")
-    assert str(e.value) == (
-        "DataFrame: row 3: the label (column 'species') is missing; every row needs a label"
-    )
+    gap = load_dataset(df.assign(species=df.species.where(df.index != 3)), label="species")
+    assert (len(gap.y), gap.table.unlabelled) == (343, 1)
+    np.testing.assert_array_equal(gap.X, np.delete(b.X, 3, axis=0))
 
 
 def test_the_table_encoder_in_the_model_file_is_checked(penguins_run, tmp_path):
@@ -527,7 +525,7 @@ def test_the_table_encoder_in_the_model_file_is_checked(penguins_run, tmp_path):
     )
     short = changed(lambda d: d["columns"].pop())
     assert refusal("short.npz", short) == (
-        "table_encoder: the table encoder's columns make 9 inputs, the model has 10"
+        "table_encoder: the table encoder's columns make 14 inputs, the model has 15"
     )
     nan = changed(lambda d: d["columns"][1].update(fill=float("nan")))
     assert refusal("nan.npz", nan) == (
@@ -635,9 +633,9 @@ def test_export_says_the_graph_takes_the_encoded_columns(penguins_run, tmp_path,
     assert code == 0 and (tmp_path / "p.onnx").exists()
     assert err == (
         f"npmlp: warning: {penguins_run / 'model.npz'} reads a table; the ONNX graph takes its "
-        "10 encoded columns (island=Biscoe, island=Dream, island=Torgersen, bill_length_mm, "
-        "bill_depth_mm, flipper_length_mm, ...): one-hot encode and fill rows as npmlp does "
-        "first\n"
+        "15 encoded columns (island=Biscoe, island=Dream, island=Torgersen, bill_length_mm, "
+        "bill_length_mm (missing), bill_depth_mm, ...): one-hot encode and fill rows as npmlp "
+        "does first\n"
     )
 
 

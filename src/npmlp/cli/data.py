@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .options import CONTEXT, table_options
+from .options import CONTEXT, table_options, table_settings
 
 
 @click.group(context_settings=CONTEXT)
@@ -64,15 +64,15 @@ def list_(as_json):
 )
 @table_options
 @click.option("--json", "as_json", is_flag=True, help="Print the information as one JSON line.")
-def info(spec, label, drop, features, na_values, missing, as_json):
+def info(spec, label, as_json, **given):
     """Shapes, class counts, value ranges and missing values of a data set or file.
 
     For a table (CSV), every column: its kind (number, category, text, label), missing
     values, distinct values and what 'npmlp train' would do with it, with the same options.
     """
-    from ..data import TableOptions, describe, load_dataset
+    from ..data import describe, load_dataset
 
-    table = TableOptions(drop=drop, features=features, na_values=na_values, missing=missing)
+    table = table_settings(given)
     ds = load_dataset(spec, label=label, table=table, check_columns=False)
     if ds.table is not None:
         _table_info(ds, as_json)
@@ -109,11 +109,13 @@ def _table_info(ds, as_json: bool) -> None:
         click.echo(json.dumps(d))
         return
     click.echo(f"{d['name']}: {d['source']}")
+    for line in d["notes"]:
+        click.echo(line)
     click.echo(
         f"{d['n_rows']} rows; features D={d['n_features']}, classes C={len(d['classes'])} "
         f"(label {d['label']!r}) after one-hot encoding"
     )
-    width = min(max(len(c["name"]) for c in d["columns"]) + 2, 32)
+    width = min(max(8, *(len(c["name"]) + 2 for c in d["columns"])), 32)
     click.echo(f"{'column':<{width}}{'kind':<10}{'missing':>8}{'distinct':>9}  what train does")
     for c in d["columns"]:
         missing = "-" if c["missing"] is None else str(c["missing"])

@@ -42,7 +42,7 @@ def evaluate(model, data, label, split, missing, unknown, as_json):
       npmlp evaluate runs/demo/model.npz --data digits --split all  # every row
     """
     from ..data import TableOptions, load_dataset
-    from ..encoding import encoder_of, note_lines
+    from ..encoding import encoder_of, note_lines, read_warnings
     from ..evaluation import evaluation_report, format_report, pick_rows, table_rows
     from ..model_file import load
 
@@ -54,7 +54,7 @@ def evaluate(model, data, label, split, missing, unknown, as_json):
     ds = load_dataset(data, label=label, table=options, encoder=enc)
     rows = pick_rows(net, ds, data, split)
     X, notes = table_rows(net, ds, rows.X, data)
-    for line in note_lines(notes):
+    for line in (read_warnings(ds.table) if ds.table is not None else []) + note_lines(notes):
         click.echo(f"npmlp: warning: {data}: {line}", err=True)
     result = {"scored": rows.what, **evaluation_report(net, X, rows.y)}
     click.echo(json.dumps(result) if as_json else format_report(result))

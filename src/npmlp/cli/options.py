@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..encoding import MISSING, NA_VALUES, UNKNOWN
+from ..encoding import MAX_CATEGORIES, MIN_FREQUENCY, MISSING, NA_VALUES, UNKNOWN
 from ..errors import NpmlpError
 from ..settings import SETTINGS, Choice, Flag
 from . import CONTEXT  # noqa: F401  (the commands' settings, for the commands to import here)
@@ -145,7 +145,7 @@ def network_of(model, D, H, L, C) -> tuple[int, object, int, int, str]:
 def _names(ctx, param, value):
     """Column names given as ``--drop a,b --drop c`` -> ("a", "b", "c"); None if not given."""
     names = tuple(n.strip() for v in value for n in v.split(",") if n.strip())
-    return names if names or param.name == "drop" else None
+    return names if names or param.name in ("drop", "keep") else None
 
 
 def _na_values(ctx, param, value):
@@ -153,10 +153,17 @@ def _na_values(ctx, param, value):
 
 
 def table_options(f):
-    """``--drop``, ``--features``, ``--na-values``, ``--missing``: how a table's columns are
-    chosen and read (:class:`npmlp.data.columns.TableOptions`)."""
+    """``--header``, ``--drop``, ``--features``, ``--na-values``, ``--missing``, ``--keep``,
+    ``--min-frequency``, ``--max-categories``: how a table's columns are chosen, read and
+    encoded (:class:`npmlp.data.columns.TableOptions`)."""
     for opt in reversed(
         (
+            click.option(
+                "--header/--no-header",
+                default=None,
+                help="Whether a CSV's first line holds the column names [default: detected "
+                "on the first 200 rows; 'npmlp data info' shows the choice].",
+            ),
             click.option(
                 "--drop",
                 multiple=True,
@@ -185,7 +192,30 @@ def table_options(f):
                 default="impute",
                 show_default=True,
                 help="Missing values: filled with the training split's median / most frequent "
-                "value (stored in the model), or refused.",
+                "value, with a '(missing)' column beside (stored in the model), or refused.",
+            ),
+            click.option(
+                "--keep",
+                multiple=True,
+                callback=_names,
+                metavar="COLS",
+                help="Columns to keep even if they identify rows (every value unique, row "
+                "numbers), which are left out by default.",
+            ),
+            click.option(
+                "--min-frequency",
+                type=click.IntRange(min=1),
+                default=MIN_FREQUENCY,
+                show_default=True,
+                help="Rows a category needs in the training split for a column of its own; "
+                "rarer ones share one '(other)' column.",
+            ),
+            click.option(
+                "--max-categories",
+                type=click.IntRange(2, MAX_CATEGORIES),
+                default=MAX_CATEGORIES,
+                show_default=True,
+                help="One-hot columns of a category at most, '(other)' included.",
             ),
         )
     ):
@@ -210,3 +240,12 @@ def encoding_options(f):
         show_default=True,
         help="A missing value: filled as in training, or refused (models trained on a table).",
     )(f)
+
+
+def table_settings(given: dict):
+    """The :class:`npmlp.data.columns.TableOptions` of the options of :func:`table_options`
+    in ``given`` (a command's keyword arguments)."""
+    from ..data import TableOptions
+
+    names = ("header", "drop", "features", "na_values", "missing", "keep", "min_frequency")
+    return TableOptions(**{n: given[n] for n in names}, max_categories=given["max_categories"])

@@ -14,7 +14,7 @@ from ..data import DATA_HELP
 from ..defaults import TRAIN
 from ..errors import NpmlpError
 from ..settings import CONFIG, RUN, SETTINGS
-from .options import CONTEXT, layers_for, setting_options, table_options
+from .options import CONTEXT, layers_for, setting_options, table_options, table_settings
 from .train_report import run_and_report
 
 
@@ -93,7 +93,6 @@ def train(**given):
 def _settings(**given):
     """The run's settings and the job's options from the command line's values: every
     declared setting (:mod:`npmlp.settings`) under its own name."""
-    from ..data import TableOptions
     from ..job import RunSettings
     from ..runner import JobOptions
     from ..train_config import TrainConfig
@@ -101,7 +100,7 @@ def _settings(**given):
     config = TrainConfig(**{s.name: given[s.name] for s in CONFIG if s.flags})
     run = {s.name: given[s.name] for s in RUN if s.flags}
     run["layers"] = layers_for(given["layers"], given["hidden"], TRAIN["layers"])
-    table = TableOptions(**{k: given[k] for k in ("drop", "features", "na_values", "missing")})
+    table = table_settings(given)
     settings = RunSettings(
         data=given["data"], label=given["label"], table=table, config=config, **run
     )

@@ -15,6 +15,7 @@ def run_and_report(settings, options, state, out, quiet, as_json, signals):
     from rich.console import Console
 
     from ..data import load_dataset
+    from ..encoding import read_warnings
     from ..health import health_warnings, loss_warnings
     from ..rundir import RunFolder
     from ..runner import check_job
@@ -23,6 +24,8 @@ def run_and_report(settings, options, state, out, quiet, as_json, signals):
         RunFolder(out).check()  # a bad --out fails before the data is loaded
     # before the progress bar
     dataset = load_dataset(settings.data, label=settings.label, table=settings.table)
+    for line in read_warnings(dataset.table) if dataset.table is not None else ():
+        click.echo(f"npmlp: warning: {line}", err=True)
     options = check_job(settings, dataset, None, options, state)  # (--out checked above)
     console = Console(stderr=True, quiet=quiet or as_json)
     done = _train_with_progress(settings, options, state, out, console, dataset, signals)

@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..encoding import CATEGORY, NUMBER, RawColumns, action
+from ..encoding import (
+    CATEGORY,
+    RawColumns,
+    TableEncoder,
+    action,
+    header_line,
+    read_warnings,
+    refused_columns,
+    usable_columns,
+)
 from ..errors import DataError
 from ..rows import first_nonfinite_row, is_streamed, iter_chunks
 from ..safeio import SPECIAL
@@ -137,10 +146,22 @@ def describe(ds: Dataset) -> dict:
 
 def _distinct(raw: RawColumns, X, k: int) -> int | None:
     """How many distinct present values column k holds (None: more than a text column keeps)."""
-    if raw.kinds[k] == NUMBER:
+    if not raw.values[k]:
         col = X[:, k]
         return int(np.unique(col[~np.isnan(col)]).size)
     return raw.notes[k].get("distinct", len(raw.values[k])) if raw.notes else len(raw.values[k])
+
+
+def _fitted(raw: RawColumns, X) -> dict:
+    """The encoder's column for each usable column k, fitted on every row: {k: EncodedColumn}
+    (none when a column is refused)."""
+    if refused_columns(raw):
+        return {}
+    ks = [k for k in usable_columns(raw) if not np.isnan(X[:, k]).all()]
+    if not ks:
+        return {}
+    enc = TableEncoder.fit(raw.subset(ks), X[:, ks])
+    return dict(zip(ks, enc.columns, strict=True))
 
 
 def describe_table(ds: Dataset) -> dict:
@@ -150,14 +171,13 @@ def describe_table(ds: Dataset) -> dict:
     labels, counts = np.unique(ds.y, return_counts=True)
     label_counts = {str(k): int(v) for k, v in zip(labels, counts, strict=True)}
     shown = ", ".join(f"{k} {v}" for k, v in list(label_counts.items())[:10])
+    fitted = _fitted(raw, X)
     rows = {}
-    D = 0
     for k, name in enumerate(raw.names):
         n = _distinct(raw, X, k)
-        what = action(raw, k, n)
-        if not what.startswith("refused"):
-            D += 1 if raw.kinds[k] == NUMBER else n
+        what = action(raw, k, fitted.get(k), n)
         rows[name] = {"kind": raw.kinds[k], "missing": raw.missing[k], "distinct": n, "train": what}
+    D = sum(c.width for c in fitted.values())
     columns = []
     everything = ds.extra.get("all_columns") or [*raw.names, raw.label]
     for name in everything:
@@ -177,6 +197,7 @@ def describe_table(ds: Dataset) -> dict:
         "classes": [c.item() if hasattr(c, "item") else c for c in ds.classes],
         "class_counts": label_counts,
         "n_categories": sum(1 for k in raw.kinds if k == CATEGORY),
+        "notes": ([header_line(raw)] if raw.header_how else []) + read_warnings(raw),
         "columns": columns,
     }
 

@@ -1,16 +1,17 @@
 """The feature columns of a table, read a chunk of rows at a time into raw columns.
 
 :class:`CellReader` turns each chunk of text cells (rows of K cells) into a float64 block
-(N, K) of :mod:`npmlp.encoding`'s raw columns: numbers with NaN for a missing cell, or the code
-of each text. A column's kind is learnt as the rows come (``number`` while every present cell
-is a number) unless a model fixes it. Memory stays bounded: a text column keeps at most
-:data:`~npmlp.encoding.MAX_CATEGORIES` + 1 distinct texts of at most :data:`MAX_VALUE_CHARS`
-characters (past that it is free text, which ``npmlp train`` refuses, and only counted), and a
-column that a model reads as categories keeps at most :data:`MAX_UNSEEN` unseen texts.
+(N, K) of :mod:`npmlp.encoding`'s raw columns: numbers with NaN for a missing cell, seconds of
+a date or a time of day, or the code of each text. A column's kind is learnt as the rows come
+(``number`` while every present cell is a number, ``date`` / ``time`` while every present cell
+is one) unless a model fixes it. Memory stays bounded: a text column keeps at most
+:data:`~npmlp.encoding.MAX_TEXTS` distinct texts of at most :data:`MAX_VALUE_CHARS`
+characters (past that it identifies rows, and is only counted), and a column that a model reads
+as categories keeps at most :data:`MAX_UNSEEN` unseen texts.
 
-A column that held numbers and meets a text further down cannot be re-coded from its floats:
-the reader then only scans the rest for such columns and raises :class:`Retype`, and the table
-is read again with them as text (two passes at most).
+A column that held numbers (or dates) and meets a text further down cannot be re-coded from its
+floats: the reader then only scans the rest for such columns and raises :class:`Retype`, and the
+table is read again with them as text (two passes at most).
 """
 
 from __future__ import annotations
@@ -21,14 +22,21 @@ import numpy as np
 
 from ..encoding import (
     CATEGORY,
+    DATE,
     EMPTY,
     MAX_CATEGORIES,
+    MAX_TEXTS,
+    MIN_FREQUENCY,
     MISSING,
     NA_VALUES,
     NUMBER,
+    TIME,
     UNKNOWN,
     RawColumns,
+    date_seconds,
+    number_kind,
     text_kind,
+    time_seconds,
 )
 from ..errors import DataError
 
@@ -47,6 +55,9 @@ class TableOptions:
     missing : ``impute`` (fill as the encoder does) or ``error`` (refuse the first one).
     unknown : for a model's category column, ``ignore`` (all zeros) or ``error`` a value
         unseen in training.
+    header : whether a CSV's first line holds the column names (None: detected).
+    keep : columns kept even if they identify rows (every value unique, row numbers).
+    min_frequency, max_categories : the pooling of rare categories (:mod:`npmlp.encoding`).
     """
 
     drop: tuple = ()
@@ -54,8 +65,18 @@ class TableOptions:
     na_values: tuple = NA_VALUES
     missing: str = "impute"
     unknown: str = "ignore"
+    header: bool | None = None
+    keep: tuple = ()
+    min_frequency: int = MIN_FREQUENCY
+    max_categories: int = MAX_CATEGORIES
 
     def __post_init__(self):
+        if not 1 <= self.min_frequency:
+            raise DataError(f"min_frequency={self.min_frequency}; give an integer >= 1")
+        if not 2 <= self.max_categories <= MAX_CATEGORIES:
+            raise DataError(
+                f"max_categories={self.max_categories}; give an integer in [2, {MAX_CATEGORIES}]"
+            )
         if self.missing not in MISSING:
             raise DataError(f"missing={self.missing!r}; use one of {', '.join(MISSING)}")
         if self.unknown not in UNKNOWN:
@@ -164,6 +185,8 @@ class CellReader:
         return self._column(k, c, values, lines)
 
     def _column(self, k, c: ColumnState, col, lines) -> np.ndarray:
+        if c.kind in (DATE, TIME):
+            return self._clock(k, c, col, lines)
         if c.kind in (None, NUMBER):
             x = self._as_numbers(col)
             if x is not None:
@@ -178,10 +201,55 @@ class CellReader:
             if self.present[k]:  # numbers in earlier chunks: their texts are gone
                 self.retype.add(k)
                 return np.full(len(col), np.nan)
+            if k not in self.texts:
+                c.kind = self._clock_kind(col)
+                if c.kind is not None:
+                    self.kindless.discard(k)
+                    return self._clock(k, c, col, lines)
             c.kind = CATEGORY
             self.texts.add(k)
             self.kindless.discard(k)
         return self._codes(k, c, col, lines)
+
+    def _clock_kind(self, col) -> str | None:
+        """``date`` or ``time`` if every present cell of ``col`` is one, else None."""
+        texts = {v.strip() for v in col} - self.na
+        for kind, parse in ((DATE, date_seconds), (TIME, time_seconds)):
+            if all(parse(v) is not None for v in texts):
+                return kind
+        return None
+
+    def _as_clock(self, kind: str, col) -> np.ndarray | None:
+        """The seconds of a date or time column's cells (NaN: missing), None at the first
+        cell that is neither."""
+        parse = date_seconds if kind == DATE else time_seconds
+        out = np.empty(len(col))
+        for i, v in enumerate(col):
+            v = v.strip()
+            x = np.nan if v in self.na else parse(v)
+            if x is None:
+                return None
+            out[i] = x
+        return out
+
+    def _clock(self, k: int, c: ColumnState, col, lines) -> np.ndarray:
+        x = self._as_clock(c.kind, col)
+        if x is None:
+            if c.fixed:
+                parse = date_seconds if c.kind == DATE else time_seconds
+                i, text = next(
+                    (i, v)
+                    for i, v in enumerate(col)
+                    if v.strip() not in self.na and parse(v.strip()) is None
+                )
+                raise DataError(
+                    f"{self._at(lines[i], c)}: {text[:80]!r} is not a {c.kind}, and the model "
+                    f"reads this column as a {c.kind}"
+                )
+            self.retype.add(k)  # a text below dates: read the column again as text
+            return np.full(len(col), np.nan)
+        self._numbers_read([k], x[:, None], lambda i, j: col[i], lines)
+        return x
 
     def _as_numbers(self, col) -> np.ndarray | None:
         try:
@@ -258,7 +326,7 @@ class CellReader:
                 )
             if len(c.values) >= c.n_fixed + MAX_UNSEEN:
                 return -1
-        elif c.codes is None or len(v) > MAX_VALUE_CHARS or len(c.values) > MAX_CATEGORIES:
+        elif c.codes is None or len(v) > MAX_VALUE_CHARS or len(c.values) >= MAX_TEXTS:
             c.codes, c.values, c.numeric = None, [], []  # free text: only counted from now
             return -1
         code = c.codes[v] = len(c.values)
@@ -268,9 +336,13 @@ class CellReader:
 
     def _scan(self, cols) -> None:
         """Only find the number columns that hold a text in these cells."""
-        for k in range(len(self.columns)):
+        for k, c in enumerate(self.columns):
             if k not in self.texts and k not in self.retype:
-                if self._as_numbers(cols[k]) is None:
+                if c.kind in (DATE, TIME):
+                    bad = self._as_clock(c.kind, cols[k]) is None
+                else:
+                    bad = self._as_numbers(cols[k]) is None
+                if bad:
                     self.retype.add(k)
 
     # ------------------------------------------------------------------ messages
@@ -293,12 +365,13 @@ class CellReader:
         for k, c in enumerate(self.columns):
             note = {"present": int(self.present[k]), "numeric": c.n_numeric}
             note["first_text"] = c.first_text
-            if c.fixed:
+            keep = c.name in self.options.keep
+            if c.fixed or c.kind in (DATE, TIME):
                 kind = c.kind
             elif c.kind is None:
                 kind = EMPTY
             elif c.kind == NUMBER:
-                kind = NUMBER
+                kind = number_kind(X[:, k], keep)
             else:
                 counts = None
                 if c.codes is not None:
@@ -306,7 +379,7 @@ class CellReader:
                     codes = col[~np.isnan(col)].astype(np.intp)
                     counts = np.bincount(codes, minlength=len(c.values))
                 note["distinct"] = None if counts is None else len(counts)
-                kind = text_kind(counts)
+                kind = text_kind(counts, keep, c.n_numeric)
             kinds.append(kind)
             notes.append(note)
         return RawColumns(
@@ -319,4 +392,6 @@ class CellReader:
             na_values=tuple(self.options.na_values),
             notes=notes,
             source=str(self.path),
+            min_frequency=self.options.min_frequency,
+            max_categories=self.options.max_categories,
         )

