@@ -79,7 +79,14 @@ def map_chunks(net, X, each) -> list:
 
     if workers == 1:
         work(0)
-        return results
+    else:
+        _in_workers(work, workers, stop)
+    return results
+
+
+def _in_workers(work, workers: int, stop: threading.Event) -> None:
+    """``work(w)`` for ``w`` in ``0 .. workers - 1``, the first in the calling thread, each on
+    one BLAS thread; the first failure anywhere sets ``stop`` and is raised here."""
     failed = []
 
     def run(first: int) -> None:
@@ -104,4 +111,3 @@ def map_chunks(net, X, each) -> list:
             raise
     if failed:
         raise failed[0]
-    return results

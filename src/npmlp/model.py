@@ -101,7 +101,7 @@ class MLP:
         init="he",
         activation="relu",
     ):
-        self._set_up(D, H, L, C, dtype, seed, init, activation)
+        self._set_up(D, H, L, C, dtype=dtype, seed=seed, init=init, activation=activation)
         for i, d_in, d_out in self.arch.fc_layers:  # biases stay 0
             if init == "he":  # W ~ N(0, 2 / d_in)
                 W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
@@ -110,7 +110,7 @@ class MLP:
                 W = self.rng.uniform(-a, a, (d_in, d_out))
             np.copyto(self.params[f"W{i}"], W, casting="unsafe")
 
-    def _set_up(self, D, H, L, C, dtype, seed, init, activation) -> None:
+    def _set_up(self, D, H, L, C, *, dtype, seed, init, activation) -> None:
         """Every attribute; zero parameters, views of one buffer (see :mod:`npmlp.packing`)."""
         self.arch = Architecture.of(D, H, L, C)
         if init not in INITS:
@@ -137,7 +137,7 @@ class MLP:
     def empty(cls, D, H, L, C, *, dtype=np.float32, seed=0, init="he", activation="relu"):
         """Zero parameters, no random draws: a model to fill from a file (allocated once)."""
         net = cls.__new__(cls)
-        net._set_up(D, H, L, C, dtype, seed, init, activation)
+        net._set_up(D, H, L, C, dtype=dtype, seed=seed, init=init, activation=activation)
         return net
 
     # ------------------------------------------------------------------ structure

@@ -132,14 +132,22 @@ def run_job(
     signals = signals or Signals()
     folder = RunFolder(out) if out is not None else None
     try:
-        return _run(settings, dataset, folder, options, resume, callbacks, signals)
+        return _run(
+            settings,
+            dataset,
+            folder,
+            options=options,
+            resume=resume,
+            callbacks=callbacks,
+            signals=signals,
+        )
     except Interrupted as e:  # a second signal, or one while the files were written
         if folder is not None and folder.checkpoint.exists():
             e.hint = f"; its last checkpoint is kept: continue with 'npmlp train --resume {out}'"
         raise
 
 
-def _run(settings, dataset, folder, options, resume, callbacks, signals) -> Outcome:
+def _run(settings, dataset, folder, *, options, resume, callbacks, signals) -> Outcome:
     job = {"run": settings.to_dict(), "job": vars(options)}
     lock = folder.locked(new_run=resume is None, blocked=signals.blocked) if folder else None
     with lock if lock is not None else contextlib.nullcontext():

@@ -128,7 +128,17 @@ def make_loop(
     """The loop that :func:`fit` runs (same arguments), built but not started: a
     :class:`~npmlp.loop.Trainer`, or an :class:`~npmlp.lbfgs.LbfgsLoop` for L-BFGS. The
     playground steps a trainer itself (:meth:`Trainer.step`)."""
-    plan = _plan(net, X, y, config, X_val, y_val, sample_weight, sample_weight_val, check_input)
+    plan = _plan(
+        net,
+        X,
+        y,
+        config,
+        X_val=X_val,
+        y_val=y_val,
+        sample_weight=sample_weight,
+        sample_weight_val=sample_weight_val,
+        check_input=check_input,
+    )
     config, (X, y, sample_weight), validation, solver, monitor = plan
     callbacks = list(callbacks)
     if verbose:
@@ -154,7 +164,7 @@ def make_loop(
     return Trainer(net, X, y, config, opt, history, **rows)
 
 
-def _plan(net, X, y, config, X_val, y_val, sample_weight, sample_weight_val, check_input):
+def _plan(net, X, y, config, *, X_val, y_val, sample_weight, sample_weight_val, check_input):
     """The policy before the loop: rows checked, the optimiser and its L2 penalty resolved,
     the validation rows held out or checked. Returns ``(config, (X, y, sample_weight),
     validation or None, solver, monitor)``; L-BFGS has no early stopping (``monitor`` None)."""

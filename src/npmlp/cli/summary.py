@@ -56,7 +56,7 @@ def summary(model, D, H, L, C, N):
     help="Exit 0 even if a tensor had every sampled entry next to a ReLU kink at every point "
     "tried (reported as 'not checked').",
 )
-def gradcheck(D, H, L, C, N, seed, threshold, max_entries, allow_unchecked):
+def gradcheck(*, D, H, L, C, N, seed, threshold, max_entries, allow_unchecked):
     """Check the backward pass against central finite differences (float64).
 
     Builds a random MLP and random data and prints the max relative error per tensor. Entries

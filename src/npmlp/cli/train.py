@@ -87,7 +87,9 @@ def train(**given):
         else:
             (settings, options), state = _settings(**given), None
         quiet, as_json = given["quiet"], given["as_json"]
-        return run_and_report(settings, options, state, out, quiet, as_json, signals)
+        return run_and_report(
+            settings, options, state, out=out, quiet=quiet, as_json=as_json, signals=signals
+        )
 
 
 def _settings(**given):

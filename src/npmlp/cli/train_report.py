@@ -10,7 +10,7 @@ import click
 __all__ = ["run_and_report"]
 
 
-def run_and_report(settings, options, state, out, quiet, as_json, signals):
+def run_and_report(settings, options, state, *, out, quiet, as_json, signals):
     """Load the data, train (with checkpoints and the run folder when ``out``), report."""
     from rich.console import Console
 
@@ -28,7 +28,9 @@ def run_and_report(settings, options, state, out, quiet, as_json, signals):
         click.echo(f"npmlp: warning: {line}", err=True)
     options = check_job(settings, dataset, None, options, state)  # (--out checked above)
     console = Console(stderr=True, quiet=quiet or as_json)
-    done = _train_with_progress(settings, options, state, out, console, dataset, signals)
+    done = _train_with_progress(
+        settings, options, state, out=out, console=console, dataset=dataset, signals=signals
+    )
     result = done.result
     lines = health_warnings(
         result.history.records, lbfgs=result.metrics.get("optimizer") == "lbfgs"
@@ -55,7 +57,7 @@ def run_and_report(settings, options, state, out, quiet, as_json, signals):
     return 128 + signals.received
 
 
-def _train_with_progress(settings, options, state, out, console, dataset, signals):
+def _train_with_progress(settings, options, state, *, out, console, dataset, signals):
     """The job under a progress bar (:class:`npmlp.callbacks.ProgressBar` on stderr): one
     update per epoch (train and validation cross-entropy and accuracy); within an epoch longer
     than a quarter second, batches done, rows per second and the time left (at most: early

@@ -73,6 +73,25 @@ def _is_idx(path: Path) -> bool:
     return bool(re.search(r"idx\d", name)) or name.endswith((".idx", ".idx.gz"))
 
 
+def _load_csv_file(path: Path, spec: str, opts: dict, label, table, encoder) -> Dataset:
+    unknown = sorted(set(opts) - {"header", "label"})
+    if unknown:
+        raise DataError(
+            f"{spec}: unknown option {', '.join(unknown)}; CSV files take "
+            "header=yes|no|auto and label=NAME"
+        )
+    header = opts.get("header", "auto").lower()
+    if header not in HEADER_CHOICES:
+        raise DataError(f"{spec}: header={header!r}; use header=yes, no or auto")
+    return load_csv(
+        path,
+        label=opts.get("label", label),
+        header=HEADER_CHOICES[header],
+        options=table,
+        encoder=encoder,
+    )
+
+
 def _load(spec: str, label, console, table: TableOptions, encoder) -> tuple[Dataset, str]:
     if spec in BUNDLED:
         return load_bundled(spec), spec
@@ -81,35 +100,24 @@ def _load(spec: str, label, console, table: TableOptions, encoder) -> tuple[Data
         return load_synthetic(spec), spec
     if spec.lower() in REMOTE:
         return load_remote(spec.lower(), console=console), spec
+    return _load_file(spec, label, table, encoder), spec
+
+
+def _load_file(spec: str, label, table: TableOptions, encoder) -> Dataset:
+    """A data file by its suffix: CSV (with ``path:header=...,label=...``), .npz, .npy, IDX."""
     spec, opts = _file_options(spec)
     path = Path(spec)
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        unknown = sorted(set(opts) - {"header", "label"})
-        if unknown:
-            raise DataError(
-                f"{spec}: unknown option {', '.join(unknown)}; CSV files take "
-                "header=yes|no|auto and label=NAME"
-            )
-        header = opts.get("header", "auto").lower()
-        if header not in HEADER_CHOICES:
-            raise DataError(f"{spec}: header={header!r}; use header=yes, no or auto")
-        ds = load_csv(
-            path,
-            label=opts.get("label", label),
-            header=HEADER_CHOICES[header],
-            options=table,
-            encoder=encoder,
-        )
-        return ds, spec
+        return _load_csv_file(path, spec, opts, label, table, encoder)
     if opts:
         raise DataError(f"{spec}: options ({', '.join(opts)}) are only for CSV files")
     if suffix == ".npz":
-        return load_npz(path), spec
+        return load_npz(path)
     if suffix == ".npy":
-        return load_npy_pair(path, label), spec
+        return load_npy_pair(path, label)
     if _is_idx(path):
-        return load_idx_pair(path, label), spec
+        return load_idx_pair(path, label)
     if not path.exists() and not suffix:
         raise DataError(
             f"unknown data set {spec!r}; use one of "

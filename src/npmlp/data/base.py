@@ -70,6 +70,19 @@ def validate_xy(
     if not is_streamed(X):
         X = np.asarray(X)
     y = np.asarray(y)
+    _check_shapes(X, y, where)
+    n_bad, first = (0, None) if raw else first_nonfinite_row(X)
+    if n_bad:
+        raise DataError(
+            f"{where}: {n_bad} row(s) contain NaN or infinity "
+            f"(first: row {first}); remove or impute those values"
+        )
+    _check_labels(X, y, where, min_classes)
+    return X, y
+
+
+def _check_shapes(X, y, where: str) -> None:
+    """X (N, D) of numbers, y (N,) of numbers or texts."""
     if X.ndim != 2:
         raise DataError(f"{where}: X must be a 2-D table (rows x features), got shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0:
@@ -84,12 +97,10 @@ def validate_xy(
         )
     if y.dtype.kind not in "iufbUS":
         raise DataError(f"{where}: labels must be numbers or text, got dtype {y.dtype}")
-    n_bad, first = (0, None) if raw else first_nonfinite_row(X)
-    if n_bad:
-        raise DataError(
-            f"{where}: {n_bad} row(s) contain NaN or infinity "
-            f"(first: row {first}); remove or impute those values"
-        )
+
+
+def _check_labels(X, y, where: str, min_classes: int) -> None:
+    """Finite labels, at least ``min_classes`` classes and one row per class."""
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise DataError(f"{where}: labels contain NaN or infinity; every row needs a label")
     classes = np.unique(y)
@@ -103,7 +114,6 @@ def validate_xy(
             f"{where}: {X.shape[0]} rows for {classes.size} classes; need at least "
             "one row per class"
         )
-    return X, y
 
 
 def _value_range(X) -> tuple[float, float]:

@@ -167,14 +167,22 @@ def parse_csv(
     text: set = set()
     for _ in range(2):
         try:
-            return _parse(f, path, make_plan, header, options, known_names, text)
+            return _parse(
+                f,
+                path,
+                make_plan,
+                header=header,
+                options=options,
+                known_names=known_names,
+                text=text,
+            )
         except Retype as e:
             text |= e.columns
             f.seek(0)
     raise DataError(f"{path}: columns changed from numbers to text twice")  # pragma: no cover
 
 
-def _parse(f, path, make_plan, header, options, known_names, text) -> Table:
+def _parse(f, path, make_plan, *, header, options, known_names, text) -> Table:
     delimiter = delimiter_for(path, f.readline(1 << 16))  # the start of line 1 is enough
     f.seek(0)
     rows = iter_rows(f, path, delimiter)

@@ -90,7 +90,7 @@ def write_pictures(result, out) -> list[Path]:
         if recorder is not None and recorder.frames:
             final = (f"final (epoch {result.history.best_epoch})", recorder.picture(net))
             path = out / "boundary.gif"
-            write_boundary_gif(recorder.frames + [final], plane, X_tr, y_tr, names, path)
+            write_boundary_gif(recorder.frames + [final], plane, X_tr, y_tr, names=names, path=path)
             written.append(path)
         small = Plane(X_tr, G=80)
         for layer in range(2, net.L, 2):

@@ -164,7 +164,7 @@ class BoundaryRecorder(Callback):
         self.frames = [(f"epoch {int(e)}", img) for e, img in pairs]
 
 
-def write_boundary_gif(frames, plane: Plane, X, y, names, path, fps: int = 6) -> None:
+def write_boundary_gif(frames, plane: Plane, X, y, *, names, path, fps: int = 6) -> None:
     """Write the recorded region pictures as an animated GIF (matplotlib's PillowWriter)."""
     colors = class_colors(len(names))
     fig = new_figure(4.2, 3.8, layout="constrained")
