@@ -104,44 +104,21 @@ def train_run(
     """
     s.validate()
     ds = dataset or load_dataset(s.data, label=s.label, table=s.table)
-    classes = ds.classes
-    train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
-    y_all = encode_labels(classes, ds.y)
-    # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
-    X_train, y_train = subset_rows(ds.X, train_idx), y_all[train_idx]
-    if ds.X_test is not None:
-        X_test, y_test = ds.X_test, encode_labels(classes, ds.y_test)
-    else:
-        X_test, y_test = subset_rows(ds.X, test_idx), y_all[test_idx]
-    X_val = y_val = None
-    val_fraction, _ = validation_plan(s.config, len(y_train))  # none if it would be too small
-    if val_fraction > 0:  # held out here, so the scaling is fitted without them
-        (X_train, y_train, _), (X_val, y_val, _) = hold_out(
-            X_train, y_train, None, val_fraction, s.seed
-        )
-    if len(y_train) < len(classes):
-        raise DataError(
-            f"{ds.name}: the splits leave {len(y_train)} training rows for "
-            f"{len(classes)} classes; give more rows (at least one per class) or "
-            "lower --test-fraction / --val-fraction"
-        )
-    encoder = table_notes = None
-    if ds.table is not None:  # raw columns: encoded as fitted on the training split only
-        encoder, X_train, (X_val, X_test), table_notes = fit_and_encode(
-            ds.table, X_train, [X_val, X_test]
-        )
+    splits, encoder, table_notes = _split(s, ds)
+    X_train, y_train = splits["train"]
     net = MLP(
         X_train.shape[1],
         s.hidden,
         s.layers,
-        len(classes),
+        len(ds.classes),
         dtype=s.dtype,
         seed=s.seed,
         init=s.init,
         activation=s.activation,
     )
-    net.classes, net.encoder = classes, encoder
+    net.classes, net.encoder = ds.classes, encoder
     net.preprocessing = Preprocessing.fit(s.scaling, X_train)  # training split only
+    X_val, y_val = splits.get("val", (None, None))
     watchers, extras = _watchers(net, X_train, y_train, s.config, X_val is not None)
     if table_notes is not None:
         extras["table_notes"] = table_notes
@@ -156,10 +133,62 @@ def train_run(
         callbacks=[*watchers, *callbacks],
         resume=resume,
     )
-    seconds = time.perf_counter() - t0
+    metrics = _metrics(
+        s, ds, net, history, splits, seconds=time.perf_counter() - t0, table_notes=table_notes
+    )
+    net.metadata.update(
+        {
+            "data": s.data if isinstance(s.data, str) else ds.name,
+            "label": s.label,
+            "scaling": s.scaling,
+            "split": {"test_fraction": s.test_fraction, "seed": s.seed},
+            "target_names": ds.target_names,
+            "image_shape": ds.image_shape,
+            "metrics": {k: v for k, v in metrics.items() if k.endswith(("_loss", "_accuracy"))},
+        }
+    )
+    return RunResult(s, ds, net, history, metrics, splits, extras)
+
+
+def _split(s: RunSettings, ds: Dataset):
+    """``({"train", "val" (when held out), "test": (X, y class indices)}, encoder,
+    table_notes)``: the test rows, then the validation rows (none if too few,
+    :func:`~npmlp.train_config.validation_plan`), held out before the scaling is fitted; a
+    table's raw columns encoded as fitted on the training split only."""
+    classes = ds.classes
+    train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
+    y_all = encode_labels(classes, ds.y)
+    # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
+    X_train, y_train = subset_rows(ds.X, train_idx), y_all[train_idx]
+    if ds.X_test is not None:
+        X_test, y_test = ds.X_test, encode_labels(classes, ds.y_test)
+    else:
+        X_test, y_test = subset_rows(ds.X, test_idx), y_all[test_idx]
+    X_val = y_val = None
+    val_fraction, _ = validation_plan(s.config, len(y_train))
+    if val_fraction > 0:
+        (X_train, y_train, _), (X_val, y_val, _) = hold_out(
+            X_train, y_train, None, val_fraction, s.seed
+        )
+    if len(y_train) < len(classes):
+        raise DataError(
+            f"{ds.name}: the splits leave {len(y_train)} training rows for "
+            f"{len(classes)} classes; give more rows (at least one per class) or "
+            "lower --test-fraction / --val-fraction"
+        )
+    encoder = table_notes = None
+    if ds.table is not None:
+        encoder, X_train, (X_val, X_test), table_notes = fit_and_encode(
+            ds.table, X_train, [X_val, X_test]
+        )
     splits = {"train": (X_train, y_train), "test": (X_test, y_test)}
     if X_val is not None:
         splits["val"] = (X_val, y_val)
+    return splits, encoder, table_notes
+
+
+def _metrics(s, ds, net, history, splits, *, seconds, table_notes) -> dict:
+    """The run's ``metrics.json``: loss and accuracy of every split, then what ran."""
     metrics = {"data": ds.name}
     for name in ("train", "val", "test"):
         if name in splits and len(splits[name][1]):
@@ -175,8 +204,8 @@ def train_run(
             "weight_decay": history.weight_decay,
             "n_parameters": net.n_params,
             "train_seconds": seconds,
-            "n_train": int(len(y_train)),
-            "n_test": int(len(y_test)),
+            "n_train": int(len(splits["train"][1])),
+            "n_test": int(len(splits["test"][1])),
             "architecture": net.arch.to_dict(),
             "seed": s.seed,
         }
@@ -184,18 +213,7 @@ def train_run(
     if table_notes is not None:  # cells filled and values unseen in training, per column
         metrics["imputed"] = table_notes["missing"]
         metrics["unseen"] = {k: sum(v.values()) for k, v in table_notes["unseen"].items()}
-    net.metadata.update(
-        {
-            "data": s.data if isinstance(s.data, str) else ds.name,
-            "label": s.label,
-            "scaling": s.scaling,
-            "split": {"test_fraction": s.test_fraction, "seed": s.seed},
-            "target_names": ds.target_names,
-            "image_shape": ds.image_shape,
-            "metrics": {k: v for k, v in metrics.items() if k.endswith(("_loss", "_accuracy"))},
-        }
-    )
-    return RunResult(s, ds, net, history, metrics, splits, extras)
+    return metrics
 
 
 def _watchers(net, X_train, y_train, config, has_val):

@@ -131,6 +131,7 @@ class MLP:
         self.params: dict[str, np.ndarray] = packed_zeros(shapes, self.dtype)
         self.classes = np.arange(C)
         self.preprocessing: Preprocessing | None = None
+        self.encoder = None  # a table model's TableEncoder (npmlp.encoding): its columns -> X
         self.metadata: dict = {}
 
     @classmethod
@@ -184,7 +185,7 @@ class MLP:
     def __setstate__(self, state: dict) -> None:
         """After pickle, joblib or ``copy.deepcopy`` (which copy each view alone): views of one
         buffer again, in the same dict, which an optimiser unpickled with the model shares."""
-        self.__dict__.update(state)
+        self.__dict__.update({"encoder": None, **state})  # pickled before it was declared
         if self.params and packed(self.params) is None:
             self.params.update(packed_copy(self.params, self.dtype))
 

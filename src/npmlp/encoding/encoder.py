@@ -296,7 +296,7 @@ def _column_from_dict(c) -> EncodedColumn:
 def encoder_of(net) -> TableEncoder | None:
     """The :class:`TableEncoder` a model trained on a table carries as ``net.encoder`` (set by
     :func:`npmlp.job.train_run` and :func:`npmlp.model_file.load`), else None."""
-    return getattr(net, "encoder", None)
+    return net.encoder
 
 
 def fit_and_encode(raw: RawColumns, X_train: np.ndarray, others: list):
