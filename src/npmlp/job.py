@@ -76,7 +76,7 @@ class RunSettings:
         return cls(**{k: v for k, v in d.items() if k in {f.name for f in fields(cls)}})
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
     settings: RunSettings
     dataset: Dataset
@@ -86,6 +86,18 @@ class RunResult:
     splits: dict  # name -> (X, y_idx)
     # "boundary": the BoundaryRecorder (2-D data); "table_notes": cells filled, values unseen
     extras: dict = field(default_factory=dict)
+
+    # Shown in a notebook: npmlp.notebook draws it (matplotlib, imported when first shown).
+    def __repr__(self) -> str:
+        from .notebook import run_text
+
+        return run_text(self)
+
+    def _repr_html_(self) -> str:
+        """The run's report card: metrics, the confusion matrix, the curves."""
+        from .notebook import run_html
+
+        return run_html(self)
 
 
 def train_run(
