@@ -118,6 +118,7 @@ def train_run(
         raise NpmlpError(f"seed must be an integer in [0, 2**32), got {s.seed!r}")
     ds = dataset or load_dataset(s.data, label=s.label, table=s.table)
     classes = ds.classes
+    _check_classes(ds, classes)
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
     y_all = encode_labels(classes, ds.y)
     # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
@@ -209,6 +210,19 @@ def train_run(
         }
     )
     return RunResult(s, ds, net, history, metrics, splits, extras)
+
+
+def _check_classes(ds: Dataset, classes) -> None:
+    """Refuse a label of numbers that are nearly all distinct: a quantity, not classes."""
+    N, C = len(ds.y), len(classes)
+    if classes.dtype.kind in "iuf" and C > 20 and C > N / 2:
+        column = ds.extra.get("label_column", "label")
+        raise DataError(
+            f"{ds.name}: the label column {column!r} holds {C} distinct numbers in {N} rows: "
+            "this looks like a number to predict (regression), not classes; npmlp sorts rows "
+            "into classes: choose another column with --label, or bin the numbers into a few "
+            "classes"
+        )
 
 
 def _watchers(net, X_train, y_train, config, has_val):

@@ -7,7 +7,12 @@ import json
 
 import click
 
-__all__ = ["run_and_report"]
+__all__ = ["run_and_report", "NOT_SAVED"]
+
+NOT_SAVED = (
+    "npmlp: note: the model was not saved; add --out DIR to keep it (model.npz for "
+    "'npmlp predict', the pictures and report.html)"
+)
 
 
 def run_and_report(settings, options, state, out, quiet, as_json, signals):
@@ -36,6 +41,8 @@ def run_and_report(settings, options, state, out, quiet, as_json, signals):
     _print_result(result, out if done.files else None, quiet or as_json, not options.pictures)
     if as_json:
         click.echo(json.dumps(result.metrics))
+    if out is None and not (quiet or as_json):
+        click.echo(NOT_SAVED, err=True)
     if done.signal is None:
         return 0
     epochs = len(result.history)
@@ -61,8 +68,9 @@ def _train_with_progress(settings, options, state, out, console, dataset, signal
     from ..runner import run_job
 
     bar = ProgressBar(console=console)
-    return run_job(settings, dataset, out, options=options, resume=state, callbacks=[bar],
-                   signals=signals)  # fmt: skip
+    return run_job(
+        settings, dataset, out, options=options, resume=state, callbacks=[bar], signals=signals
+    )
 
 
 def _print_result(result, out, quiet, no_pictures=False):
