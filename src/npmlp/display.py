@@ -79,9 +79,13 @@ def graph_svg(net, N: str = "N") -> str:
     return "".join(out)
 
 
+LEFT = " style='text-align:left'"  # notebooks right-align table cells by default
+
+
 def _rows(cells) -> str:
     return "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in cells
+        "<tr>" + "".join(f"<td{LEFT}>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+        for row in cells
     )
 
 
@@ -95,7 +99,7 @@ def model_html(net, N: int = 32) -> str:
         f"{net.activation}, {net.dtype.name}: <b>{net.n_params:,} parameters</b></p>",
         graph_svg(net),
         f"<details open><summary>the seed's variables for a batch of N={N} rows</summary>"
-        "<table><tr><th>variable</th><th>shape</th><th>layer</th></tr>"
+        f"<table><tr><th{LEFT}>variable</th><th{LEFT}>shape</th><th{LEFT}>layer</th></tr>"
         f"{_rows(forward)}</table></details>",
         "<details><summary>parameters per layer</summary><table>"
         f"{_rows((k, f'{n:,}') for k, n in per_layer)}</table></details>",

@@ -76,7 +76,7 @@ def run_text(result) -> str:
     return f"RunResult({'; '.join(parts)})"
 
 
-def _table(rows, header) -> str:
+def _table(rows, header=()) -> str:
     cells = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     for row in rows:
         cells += "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
@@ -90,7 +90,7 @@ def _confusion(result) -> str:
     net = result.net
     names = class_names(net.classes, result.dataset.target_names)
     fig = plot_confusion(y_test, net.predict_proba(X_test).argmax(axis=1), names)
-    return figure_html(fig, "confusion matrix of the test split", 640)
+    return figure_html(fig, "confusion matrix of the test split", 760)
 
 
 def run_html(result) -> str:
@@ -112,7 +112,7 @@ def run_html(result) -> str:
             f"<div class='npmlp-run'><p><code>{html.escape(run_text(result))}</code></p>",
             "<div style='display:flex;gap:2em'>",
             _table(splits, ("split", "loss", "accuracy")),
-            _table(facts, ("", "")),
+            _table(facts),
             "</div>",
             _confusion(result),
             figure_html(plot_curves(result.history), "loss and accuracy per epoch", 800),

@@ -130,9 +130,7 @@ def make_loop(
     playground steps a trainer itself (:meth:`Trainer.step`)."""
     plan = _plan(net, X, y, config, X_val, y_val, sample_weight, sample_weight_val, check_input)
     config, (X, y, sample_weight), validation, solver, monitor = plan
-    callbacks = list(callbacks)
-    if verbose:
-        callbacks.append(ProgressBar())
+    callbacks = [ProgressBar()] * bool(verbose) + list(callbacks)  # the bar above any display
     history = History(monitor=monitor, optimizer_name=solver, weight_decay=config.weight_decay)
     if monitor:
         callbacks.append(
