@@ -118,3 +118,13 @@ def test_outside_a_notebook_live_curves_show_nothing():
         callbacks=[cb],
     )
     assert cb.handle is None
+
+
+def test_the_estimator_s_model_shows_the_same_short_repr_and_card():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    clf = npmlp.NpMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)
+    text = repr(clf.model_)
+    assert text == "MLP(D=4, H=8, L=3, C=3, relu, float64; 67 parameters; classes 0, 1, 2)"
+    assert "\n" not in text and "<svg" in clf.model_._repr_html_()
