@@ -1,11 +1,12 @@
-# npmlp: `make demo` trains on the bundled digits set, `make test` runs the whole suite.
+# npmlp: `make demo` trains on the bundled digits set, `make test` runs the suite, `make test-docs`
+# the README in a fresh environment and the notebooks.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 OUT    ?= runs/demo
 
-.PHONY: demo test lint bench bench-quick clean
+.PHONY: demo test test-docs notebooks lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,16 @@ demo: $(VENV)/.installed
 	$(BIN)/npmlp train --out $(OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not fresh_env and not notebook"
+
+# every README block in a fresh virtual environment, and the notebooks executed (a few minutes;
+# .ci/run runs it after make test)
+test-docs: $(STAMP)
+	$(BIN)/python -m pytest -q -m "fresh_env or notebook" tests/test_readme_fresh.py tests/test_notebooks.py
+
+# run docs/notebooks/*.ipynb again and keep their outputs (commit them)
+notebooks: $(STAMP)
+	$(BIN)/python tests/test_notebooks.py
 
 # speed against the BLAS floor, scikit-learn and PyTorch (under 10 minutes; not part of `make test`).
 # PyTorch is optional: .venv/bin/pip install torch==2.13.0

@@ -90,7 +90,7 @@ def test_train_prints_a_table_and_the_test_accuracy(capsys):
     assert code == 0
     assert "split" in out and "test" in out and "accuracy" in out
     assert out.strip().splitlines()[-1].startswith("test accuracy: ")
-    assert "epoch 5/5" in err  # the progress bar
+    assert "iteration 5/5" in err  # the progress bar counts L-BFGS (auto on iris) iterations
 
 
 def test_full_batch_gradient_descent_from_the_cli(capsys):

@@ -303,25 +303,22 @@ def test_importing_npmlp_does_not_import_onnx():
 
 
 # ------------------------------------------------------------------------- README
-def test_readme_deploy_lines_run(tmp_path, monkeypatch):
+def test_readme_deploy_lines_run(tmp_path, monkeypatch, capsys):
+    """The Deploy section as written (tests/test_readme_fresh.py runs it where only what the
+    README names is installed)."""
     text = README.read_text()
     section = re.search(r"## Deploy\n(.*?)\n## ", text, re.S).group(1)
-    command = re.search(r"```bash\n(.*?)```", section, re.S).group(1).strip()
+    commands = re.search(r"```bash\n(.*?)```", section, re.S).group(1).strip().splitlines()
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    assert len(code.strip().splitlines()) == 3
     monkeypatch.chdir(tmp_path)
-    model = Path("runs/digits/model.npz")
-    model.parent.mkdir(parents=True)
-    result = quick_run("digits")
-    npmlp.save(result.net, model)
-    args = command.split()
-    assert args[0] == "npmlp"
-    assert main(args[1:]) == 0
-    X = load_dataset("digits").X[:5]
-    namespace = {"X": X}
+    for command in commands:
+        args = command.split("#")[0].split()
+        assert args[0] == "npmlp"
+        assert main(args[1:]) == 0
+    namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)
-    assert namespace["labels"].tolist() == result.net.predict(X).tolist()
-    np.testing.assert_allclose(namespace["probabilities"], result.net.predict_proba(X), atol=1e-5)
+    assert "ONNX Runtime and npmlp agree on 1797 rows" in capsys.readouterr().out
+    assert namespace["labels"].shape == (1797,)
 
 
 def test_the_speed_benchmark_runs_at_a_tiny_size():

@@ -45,3 +45,18 @@ def test_readme_scikit_learn_callbacks_example_runs(capsys):
     out = capsys.readouterr().out
     assert "GridSearchCV - fit" in out and "refit-with-best-params | Pipeline - fit" in out
     assert out.splitlines()[-1].split()[1:3] == ["epoch", str(scope["clf"][-1].n_iter_ - 1)]
+
+
+def test_readme_table_example_predicts_from_a_dataframe(tmp_path, monkeypatch, capsys):
+    """The penguins block: a model trained on a DataFrame predicts new rows from one."""
+    pytest = __import__("pytest")
+    pytest.importorskip("pandas")
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    (code,) = [b for b in blocks if 'train_run(RunSettings(data=df, label="species"))' in b]
+    (tmp_path / "tests" / "data").mkdir(parents=True)
+    data = README.parent / "tests" / "data" / "penguins.csv"
+    (tmp_path / "tests" / "data" / "penguins.csv").write_bytes(data.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert out.startswith("['") and "reads 7 columns by name: island" in out

@@ -36,6 +36,8 @@ Examples
 from __future__ import annotations
 
 import csv
+import html
+import sys
 import time
 from pathlib import Path
 
@@ -96,6 +98,13 @@ class Callback:
 
     def load_state(self, state: dict) -> None:
         """Take back what :meth:`state` gave."""
+
+
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython already imported, its shell a kernel's)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def listens(callback: Callback, event: str) -> bool:
@@ -215,25 +224,39 @@ class ModelCheckpoint(Callback):
 
 # ---------------------------------------------------------------------------------- progress
 class ProgressBar(Callback):
-    """A progress bar of the epochs (rich's: in a terminal, and updating in place in Jupyter),
-    with the losses and accuracies of the last epoch; within epochs longer than
-    ``every`` seconds also the batches done and rows per second.
+    """A progress bar of the epochs (rich's in a terminal; in Jupyter one line of HTML updated
+    in place, which a saved notebook keeps), with the losses and accuracies of the last
+    epoch; within epochs longer than ``every`` seconds also the batches done and rows per
+    second. An L-BFGS run counts its iterations.
 
     >>> # npmlp.fit(net, X, y, config, callbacks=[ProgressBar()])  # or verbose=1
     """
 
     def __init__(self, every: float = 0.25, console=None):
         self.every, self.console = every, console
-        self.progress = self.task = None
-        self.report_at, self.last = 0.0, ""
+        self.progress = self.task = self.handle = None
+        self.report_at, self.last, self.total, self.unit = 0.0, "", 0, "epoch"
 
     def on_train_begin(self, loop) -> None:
+        self.total = loop.config.epochs
+        self.unit = "iteration" if loop.history.optimizer_name == "lbfgs" else "epoch"
+        if self.console is None and in_notebook():
+            from IPython.display import HTML, display
+
+            self.handle = display(HTML(""), display_id=True)
+            self.show(loop.epoch, "", loop.epoch)
+            return
+        self.start_rich(loop.epoch)
+
+    def start_rich(self, done: int) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
         from rich.table import Column
 
-        total = loop.config.epochs
         columns = (
-            TextColumn(f"epoch {{task.fields[epoch]}}/{total}", table_column=Column(no_wrap=True)),
+            TextColumn(
+                f"{self.unit} {{task.fields[epoch]}}/{self.total}",
+                table_column=Column(no_wrap=True),
+            ),
             BarColumn(bar_width=12),
             TextColumn(  # a narrow terminal cuts the status, not the epoch or the time left
                 "{task.fields[status]}",
@@ -244,27 +267,41 @@ class ProgressBar(Callback):
         )
         self.progress = Progress(*columns, console=self.console, refresh_per_second=4)
         self.progress.start()
-        done = loop.epoch
         self.task = self.progress.add_task(
-            "train", total=total, completed=done, status="", epoch=done
+            "train", total=self.total, completed=done, status="", epoch=done
         )
+
+    def show(self, completed: float, status: str, epoch: int) -> None:
+        """The bar at ``completed`` of :attr:`total` steps, with ``status`` beside it."""
+        if self.progress is not None:
+            self.progress.update(self.task, completed=completed, status=status, epoch=epoch)
+        elif self.handle is not None:
+            from IPython.display import HTML
+
+            share = 100 * completed / max(self.total, 1)
+            self.handle.update(
+                HTML(
+                    f"<div style='font-family:monospace'>{self.unit} {epoch}/{self.total} "
+                    "<span style='display:inline-block;width:120px;height:.8em;"
+                    f"background:linear-gradient(90deg,#3b82f6 {share:.1f}%,#e5e7eb 0)'>"
+                    f"</span> {html.escape(status)}</div>"
+                )
+            )
 
     def on_epoch_begin(self, loop, logs: dict) -> None:
         self.report_at = time.perf_counter() + self.every  # short epochs: only their end
 
     def on_batch_end(self, loop, logs: dict) -> None:
         now = time.perf_counter()
-        if now < self.report_at or self.progress is None:
+        if now < self.report_at:
             return
         self.report_at = now + self.every
         rate = logs["rows"] / max(logs["seconds"], 1e-9)
         status = f"batch {logs['batch']}/{logs['n_batches']} {rate:,.0f} rows/s" + self.last
         done = logs["epoch"] - 1 + logs["batch"] / logs["n_batches"]
-        self.progress.update(self.task, completed=done, status=status, epoch=logs["epoch"])
+        self.show(done, status, logs["epoch"])
 
     def on_epoch_end(self, loop, logs: dict) -> None:
-        if self.progress is None:
-            return
         status = f"loss {logs['train_loss']:.4f} acc {logs['train_accuracy']:.3f}"
         if logs["val_loss"] is not None:
             status += f" | val loss {logs['val_loss']:.4f} acc {logs['val_accuracy']:.3f}"
@@ -272,7 +309,7 @@ class ProgressBar(Callback):
         self.last = f" | acc {logs['train_accuracy']:.3f}" + (
             "" if val is None else f" val {val:.3f}"
         )
-        self.progress.update(self.task, completed=logs["epoch"], status=status, epoch=logs["epoch"])
+        self.show(logs["epoch"], status, logs["epoch"])
 
     def on_train_end(self, loop, logs: dict) -> None:
         self.close()
@@ -281,6 +318,7 @@ class ProgressBar(Callback):
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+        self.handle = None
 
 
 # ------------------------------------------------------------------------------------ logging

@@ -76,7 +76,7 @@ class RunSettings:
         return cls(**{k: v for k, v in d.items() if k in {f.name for f in fields(cls)}})
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
     settings: RunSettings
     dataset: Dataset
@@ -86,6 +86,18 @@ class RunResult:
     splits: dict  # name -> (X, y_idx)
     # "boundary": the BoundaryRecorder (2-D data); "table_notes": cells filled, values unseen
     extras: dict = field(default_factory=dict)
+
+    # Shown in a notebook: npmlp.notebook draws it (matplotlib, imported when first shown).
+    def __repr__(self) -> str:
+        from .notebook import run_text
+
+        return run_text(self)
+
+    def _repr_html_(self) -> str:
+        """The run's report card: metrics, the confusion matrix, the curves."""
+        from .notebook import run_html
+
+        return run_html(self)
 
 
 def train_run(
@@ -156,6 +168,7 @@ def _split(s: RunSettings, ds: Dataset):
     :func:`~npmlp.train_config.validation_plan`), held out before the scaling is fitted; a
     table's raw columns encoded as fitted on the training split only."""
     classes = ds.classes
+    _check_classes(ds, classes)
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
     y_all = encode_labels(classes, ds.y)
     # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
@@ -214,6 +227,19 @@ def _metrics(s, ds, net, history, splits, *, seconds, table_notes) -> dict:
         metrics["imputed"] = table_notes["missing"]
         metrics["unseen"] = {k: sum(v.values()) for k, v in table_notes["unseen"].items()}
     return metrics
+
+
+def _check_classes(ds: Dataset, classes) -> None:
+    """Refuse a label of numbers that are nearly all distinct: a quantity, not classes."""
+    N, C = len(ds.y), len(classes)
+    if classes.dtype.kind in "iuf" and C > 20 and C > N / 2:
+        column = ds.extra.get("label_column", "label")
+        raise DataError(
+            f"{ds.name}: the label column {column!r} holds {C} distinct numbers in {N} rows: "
+            "this looks like a number to predict (regression), not classes; npmlp sorts rows "
+            "into classes: choose another column with --label, or bin the numbers into a few "
+            "classes"
+        )
 
 
 def _watchers(net, X_train, y_train, config, has_val):

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .architecture import Architecture, fc_indices, summarise
+from .data.inputs import is_table, labelled_table_input, table_input
+from .display import model_html, model_text
 from .errors import NpmlpError
 from .inference import map_chunks
 from .labels import check_class_indices, encode_labels, indices_of
@@ -33,14 +35,13 @@ from .layers import (
     fc_forward,
 )
 from .loss import log_softmax, softmax, softmax_cross_entropy
-from .packing import packed, packed_copy, packed_zeros
+from .packing import check_dtype, packed, packed_copy, packed_zeros
 from .preprocessing import Preprocessing
 from .rows import check_rows, is_sparse, is_streamed
 from .workspace import Workspace
 
 __all__ = ["MLP", "Workspace"]  # Workspace: re-exported from npmlp.workspace
 
-DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 INITS = ("he", "glorot")
 
 
@@ -48,16 +49,6 @@ def _rows(X):
     """X as an array, except a streamed-from-disk :class:`~npmlp.rows.StreamedRows` or a scipy
     sparse matrix (read or densified a chunk at a time)."""
     return X if is_streamed(X) or is_sparse(X) else np.asarray(X)
-
-
-def _check_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as e:
-        raise NpmlpError(f"dtype must be float32 or float64, got {dtype!r}") from e
-    if dt not in DTYPES:
-        raise NpmlpError(f"dtype must be float32 or float64, got {dt.name}")
-    return dt
 
 
 class MLP:
@@ -86,6 +77,9 @@ class MLP:
     params : dict ``{"W1": (D, H), "b1": (1, H), "W3": (H, H), ..., "WL": (H, C), "bL": (1, C)}``
     classes : (C,) labels returned by :meth:`predict` (default ``0 ... C-1``).
     preprocessing : :class:`Preprocessing` applied by :meth:`scale_input`, or ``None``.
+    encoder : :class:`~npmlp.encoding.TableEncoder` of a model trained on a table, or ``None``;
+        such a model also takes a table (a DataFrame, a dict of columns, a CSV path) wherever
+        it takes rows, its columns found by name as ``npmlp predict`` finds them.
     metadata : dict saved with the model (training settings, data set...).
     """
 
@@ -119,7 +113,7 @@ class MLP:
             raise NpmlpError(
                 f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
             )
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_dtype(dtype)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         self.seed, self.init, self.activation = int(seed), init, activation
@@ -131,7 +125,7 @@ class MLP:
         self.params: dict[str, np.ndarray] = packed_zeros(shapes, self.dtype)
         self.classes = np.arange(C)
         self.preprocessing: Preprocessing | None = None
-        self.encoder = None  # a table model's TableEncoder (npmlp.encoding): its columns -> X
+        self.encoder = None  # a TableEncoder: the raw columns of a table -> X (N, D)
         self.metadata: dict = {}
 
     @classmethod
@@ -151,11 +145,9 @@ class MLP:
     @property
     def layers(self) -> list:
         """Layer objects ``[FC1, ReLU2, FC3, ..., FC(L)]`` in the seed's numbering."""
-        sizes = self.arch.sizes
+        s, f = self.arch.sizes, self.activation
         return [
-            FC(i, sizes[i - 1], sizes[i])
-            if i % 2
-            else ActivationLayer(i, sizes[i], self.activation)
+            FC(i, s[i - 1], s[i]) if i % 2 else ActivationLayer(i, s[i], f)
             for i in range(1, self.L + 1)
         ]
 
@@ -168,14 +160,17 @@ class MLP:
         return summarise(self.D, self.H, self.L, self.C, N)
 
     def __repr__(self) -> str:
-        chain = " -> ".join(repr(layer) for layer in self.layers)
-        return f"MLP(D={self.D}, H={self.H}, L={self.L}, C={self.C}, {self.dtype.name}): {chain}"
+        return model_text(self)
+
+    def _repr_html_(self) -> str:
+        """The model in a notebook: sizes, the graph drawn, the seed's variables and shapes."""
+        return model_html(self)
 
     def copy(self, dtype=None) -> MLP:
         """A deep copy, optionally cast to another dtype (``float64`` for gradient checks)."""
         new = MLP.__new__(MLP)
         new.__dict__.update(self.__dict__)
-        new.dtype = _check_dtype(dtype) if dtype is not None else self.dtype
+        new.dtype = check_dtype(dtype) if dtype is not None else self.dtype
         new.params = packed_copy(self.params, new.dtype)
         new.rng = np.random.default_rng(self.seed)
         new.classes = self.classes.copy()
@@ -342,6 +337,12 @@ class MLP:
         return (loss + self.l2_penalty(l2) if l2 else loss), ws.grads
 
     # ------------------------------------------------------------------ prediction
+    def rows_of(self, X):
+        """Rows as the network reads them: X (N, D) as it is, or, for a model trained on a
+        table, a table (DataFrame, dict of columns, CSV path) encoded by :attr:`encoder` as
+        ``npmlp predict`` encodes it (a warning names cells filled and values unseen)."""
+        return table_input(X, self.encoder) if self.encoder and is_table(X) else _rows(X)
+
     def map_scores(self, X, each) -> list:
         """``each(start, S)`` for every chunk of the raw rows X : (N, D), checked and scaled:
         ``S`` (n, C) the scores of rows ``start ...``, valid during the call. Returns the
@@ -351,7 +352,7 @@ class MLP:
 
     def _per_chunk(self, X, fill, width: int, dtype) -> np.ndarray:
         """``out`` (N, width) filled chunk by chunk: ``fill(S, out[chunk rows])``."""
-        X = _rows(X)
+        X = self.rows_of(X)
         out = np.empty((X.shape[0] if X.ndim == 2 else 1, width), dtype)
         self.map_scores(X, lambda start, S: fill(S, out[start : start + S.shape[0]]))
         return out
@@ -369,11 +370,16 @@ class MLP:
         idx = self._per_chunk(X, lambda S, out: S.argmax(axis=1, out=out[:, 0]), 1, np.intp)
         return self.classes[idx[:, 0]]
 
-    def evaluate(self, X: np.ndarray, y, sample_weight=None, *, indices: bool = False) -> dict:
+    def evaluate(self, X, y=None, sample_weight=None, *, indices: bool = False) -> dict:
         """Mean cross-entropy and accuracy on raw rows X : (N, D) with labels y : (N,): the
         model's own, as :meth:`predict` gives them (class indices with ``indices=True``; see
-        :func:`~npmlp.labels.indices_of`). With ``sample_weight`` (N,): weighted means."""
-        X = _rows(X)
+        :func:`~npmlp.labels.indices_of`). With ``sample_weight`` (N,): weighted means.
+        A model trained on a table takes a table X and, without y, reads its label column."""
+        if y is None and self.encoder is not None and is_table(X):
+            X, y = labelled_table_input(X, self.encoder)
+        elif y is None:
+            raise NpmlpError("evaluate needs the labels y (N,) of the rows X")
+        X = self.rows_of(X)
         y_idx = indices_of(self.classes, y, X.shape[0] if X.ndim == 2 else 1, indices=indices)
         w = None if sample_weight is None else np.asarray(sample_weight)
 

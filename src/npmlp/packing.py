@@ -12,7 +12,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["packed", "packed_zeros", "packed_copy"]
+from .errors import NpmlpError
+
+__all__ = ["packed", "packed_zeros", "packed_copy", "check_dtype", "DTYPES"]
+
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))  # what parameters and buffers may be
+
+
+def check_dtype(dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype, float32 or float64; :class:`NpmlpError` otherwise."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as e:
+        raise NpmlpError(f"dtype must be float32 or float64, got {dtype!r}") from e
+    if dt not in DTYPES:
+        raise NpmlpError(f"dtype must be float32 or float64, got {dt.name}")
+    return dt
 
 
 def _address(a: np.ndarray) -> int:

@@ -16,7 +16,7 @@ from .architecture import summarise
 from .atomic import atomic_write
 from .health import health_warnings
 
-__all__ = ["write_report", "render_report", "CAPTIONS"]
+__all__ = ["write_report", "render_report", "settings_that_ran", "CAPTIONS"]
 
 MIME = {".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml"}
 CAPTIONS = {
@@ -63,6 +63,58 @@ def _fmt(v) -> str:
     return "" if v is None else str(v)
 
 
+def _accuracy(v) -> str:
+    """An accuracy with four decimals (1.0000, not 1), or nothing."""
+    return "" if v is None else f"{v:.4f}"
+
+
+# The settings only some optimisers read, and the schedule settings only their schedule reads.
+ONLY_FOR = {
+    "momentum": ("momentum", "nesterov"),
+    "nesterov": ("momentum", "nesterov"),
+    "beta1": ("adam",),
+    "beta2": ("adam",),
+    "epsilon": ("adam",),
+    "max_fun": ("lbfgs",),
+}
+SCHEDULE_ONLY = {"step_size": "step", "gamma": "step", "power_t": "invscaling"}
+NOT_FOR_LBFGS = (
+    "batch_size",
+    "lr",
+    "dropout",
+    "schedule",
+    "min_lr",
+    "shuffle",
+    "patience",
+    "early_stopping",
+    "restore_best",
+    "samples_seen",
+    "step_size",
+    "gamma",
+    "power_t",
+)
+
+
+def settings_that_ran(config: dict, optimizer: str | None, weight_decay) -> dict:
+    """The settings of ``config`` (a :class:`~npmlp.train_config.TrainConfig` as a dict) that
+    the optimiser that ran read: an L-BFGS run has no batch size, learning rate or Adam's
+    betas; ``optimizer`` and ``weight_decay`` are the ones that ran (``auto`` resolved)."""
+    out = {}
+    for k, v in config.items():
+        if k == "seed" or (k in ONLY_FOR and optimizer not in ONLY_FOR[k]):
+            continue
+        if optimizer == "lbfgs" and k in NOT_FOR_LBFGS:
+            continue
+        if k in SCHEDULE_ONLY and config.get("schedule") != SCHEDULE_ONLY[k]:
+            continue
+        out[k] = v
+    if optimizer == "lbfgs":
+        out["iterations (at most)"] = out.pop("epochs")
+    if optimizer is not None:
+        out["optimizer"], out["weight_decay"] = optimizer, weight_decay
+    return out
+
+
 def _data_uri(path: Path) -> str:
     mime = MIME[path.suffix.lower()]
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
@@ -92,16 +144,19 @@ def render_report(result, images: list[Path]) -> str:
         "dtype": s.dtype,
         "seed": s.seed,
     }
-    settings.update({k: v for k, v in asdict(s.config).items() if k != "seed"})
+    settings.update(settings_that_ran(asdict(s.config), m.get("optimizer"), m.get("weight_decay")))
     metrics = [
-        (name, _fmt(m[f"{name}_loss"]), _fmt(m[f"{name}_accuracy"]))
+        (name, _fmt(m[f"{name}_loss"]), _accuracy(m[f"{name}_accuracy"]))
         for name in ("train", "val", "test")
         if f"{name}_loss" in m
     ]
     facts = [
         ("optimizer that ran", m.get("optimizer")),
         ("L2 penalty that ran", m.get("weight_decay")),
-        ("epochs run", m.get("epochs")),
+        (
+            "L-BFGS iterations run" if m.get("optimizer") == "lbfgs" else "epochs run",
+            m.get("epochs"),
+        ),
         ("best epoch", m.get("best_epoch")),
         ("stopped early", m.get("stopped_early")),
         ("parameters", m.get("n_parameters")),
@@ -123,7 +178,7 @@ def render_report(result, images: list[Path]) -> str:
         f"<style>{STYLE}</style></head><body>",
         f"<h1>npmlp run on <code>{e(str(m.get('data', s.data)))}</code></h1>",
         f"<p>MLP D={net.D}, H={e(str(net.H))}, L={net.L}, C={net.C}: {net.n_params} "
-        f"parameters. Test accuracy <b>{_fmt(m.get('test_accuracy'))}</b>.</p>",
+        f"parameters. Test accuracy <b>{_accuracy(m.get('test_accuracy'))}</b>.</p>",
         '<div class="cols"><div><h2>Final metrics</h2>',
         _table(metrics, ("split", "loss", "accuracy"), numeric=(1, 2)),
         _table(facts, numeric=(1,)),

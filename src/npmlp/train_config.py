@@ -141,7 +141,7 @@ def _too_few_to_hold_out(config: TrainConfig, n_rows: int) -> bool:
     return 0 < fraction and math.ceil(fraction * n_rows) < config.min_val_rows
 
 
-@dataclass
+@dataclass(repr=False)
 class History(Callback):
     """Per-epoch records; ``train_*`` are running means over the epoch's batches.
 
@@ -190,6 +190,29 @@ class History(Callback):
 
     def __len__(self) -> int:
         return len(self.records)
+
+    # Shown in a notebook: npmlp.notebook draws it (matplotlib, imported when first shown).
+    def __repr__(self) -> str:
+        from .notebook import history_text
+
+        return history_text(self)
+
+    def _repr_html_(self) -> str:
+        from .notebook import history_html
+
+        return history_html(self)
+
+    def plot(self):
+        """The curves of ``curves.png``: loss and accuracy per epoch (a matplotlib Figure)."""
+        from .plots.curves import plot_curves
+
+        return plot_curves(self)
+
+    def to_frame(self):
+        """The records as a pandas DataFrame, one row per epoch, indexed by ``epoch``."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.records).set_index("epoch")
 
     def write_csv(self, f) -> None:
         """Write the records as CSV to an open text file (one row per epoch)."""

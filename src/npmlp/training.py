@@ -140,9 +140,7 @@ def make_loop(
         check_input=check_input,
     )
     config, (X, y, sample_weight), validation, solver, monitor = plan
-    callbacks = list(callbacks)
-    if verbose:
-        callbacks.append(ProgressBar())
+    callbacks = [ProgressBar()] * bool(verbose) + list(callbacks)  # the bar above any display
     history = History(monitor=monitor, optimizer_name=solver, weight_decay=config.weight_decay)
     if monitor:
         callbacks.append(

@@ -50,6 +50,17 @@ class LazyGroup(click.Group):
         command.short_help = COMMANDS[name][1]
         return command
 
+    def resolve_command(self, ctx, args):
+        """The command named ``args[0]``; an unknown name gets the closest ones suggested."""
+        name = args[0] if args else ""
+        if name in COMMANDS or name.startswith("-"):
+            return super().resolve_command(ctx, args)
+        from difflib import get_close_matches
+
+        close = get_close_matches(name, list(COMMANDS), n=2, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        ctx.fail(f"No such command {name!r}.{hint}")
+
     def format_commands(self, ctx, formatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])

@@ -13,8 +13,15 @@ from .options import CONTEXT, encoding_options
 @click.argument("model", type=click.Path(path_type=Path))
 @click.argument("input", type=click.Path(path_type=Path))
 @click.option("--proba", is_flag=True, help="Print class probabilities instead of labels.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the predictions to this CSV file (a header line, texts quoted as CSV needs).",
+)
+@click.option("--id", "id_column", help="With -o: copy this column of INPUT (a CSV) first.")
 @encoding_options
-def predict(model, input, proba, missing, unknown):
+def predict(model, input, proba, output, id_column, missing, unknown):
     """Predict the labels of the rows of INPUT (.csv or .npy).
 
     A model trained on a table reads its columns by name from a CSV with a header, in any
@@ -26,6 +33,7 @@ def predict(model, input, proba, missing, unknown):
     Examples:
       npmlp predict runs/penguins/model.npz penguins.csv
       npmlp predict runs/demo/model.npz rows.npy --proba > proba.csv
+      npmlp predict runs/penguins/model.npz new.csv --id name -o predictions.csv
     """
     from ..data.columns import TableOptions
     from ..data.features import read_features, read_table_rows
@@ -40,6 +48,8 @@ def predict(model, input, proba, missing, unknown):
             click.echo(f"npmlp: warning: {input}: {line}", err=True)
     else:
         X = read_features(input, net.D)
+    if output is not None or id_column is not None:
+        return write_predictions(output, net, X, proba, input, id_column)
     if proba:
         P = net.predict_proba(X)
         click.echo(",".join(str(c) for c in net.classes))
@@ -48,3 +58,34 @@ def predict(model, input, proba, missing, unknown):
     else:
         for label in net.predict(X):
             click.echo(str(label))
+
+
+def write_predictions(output, net, X, proba: bool, input, id_column) -> int:
+    """``npmlp predict -o FILE``: one CSV row per row of X (N, D) under a header: the
+    ``id_column`` of INPUT when asked, then ``label`` or one probability per class."""
+    import csv
+
+    from ..atomic import atomic_write
+    from ..data.files import read_table
+    from ..errors import DataError
+
+    if output is None:
+        raise click.UsageError("--id goes with -o FILE")
+    ids = []
+    if id_column is not None:
+        names, rows = (None, []) if input.suffix.lower() == ".npy" else read_table(input, True)
+        if id_column not in (names or ()) or len(rows) != X.shape[0]:
+            raise DataError(f"{input}: no column {id_column!r} to copy with --id")
+        ids = [[r[names.index(id_column)]] for r in rows]
+    if proba:
+        P = net.predict_proba(X)
+        header, cells = [str(c) for c in net.classes], [[f"{p:.6g}" for p in r] for r in P]
+    else:
+        header, cells = ["label"], [[str(v)] for v in net.predict(X)]
+    with atomic_write(output, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(([id_column] if ids else []) + header)
+        for k, row in enumerate(cells):
+            writer.writerow((ids[k] if ids else []) + row)
+    click.echo(f"wrote {len(cells)} predictions to {output}", err=True)
+    return 0

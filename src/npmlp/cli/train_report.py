@@ -7,7 +7,12 @@ import json
 
 import click
 
-__all__ = ["run_and_report"]
+__all__ = ["run_and_report", "NOT_SAVED"]
+
+NOT_SAVED = (
+    "npmlp: note: the model was not saved; add --out DIR to keep it (model.npz for "
+    "'npmlp predict', the pictures and report.html)"
+)
 
 
 def run_and_report(settings, options, state, *, out, quiet, as_json, signals):
@@ -41,6 +46,8 @@ def run_and_report(settings, options, state, *, out, quiet, as_json, signals):
     _print_result(result, out if done.files else None, quiet or as_json, not options.pictures)
     if as_json:
         click.echo(json.dumps(result.metrics))
+    if out is None and not (quiet or as_json):
+        click.echo(NOT_SAVED, err=True)
     if done.signal is None:
         return 0
     epochs = len(result.history)

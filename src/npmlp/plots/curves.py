@@ -12,10 +12,10 @@ from .base import new_figure
 __all__ = ["plot_curves", "plot_confusion", "plot_health"]
 
 
-def _best_marker(ax, epochs, values, best, color):
+def _best_marker(ax, epochs, values, best, color, unit="epoch"):
     if best is None or not len(epochs):
         return
-    ax.axvline(best, color="0.35", ls=":", lw=1.2, label=f"best epoch {best}")
+    ax.axvline(best, color="0.35", ls=":", lw=1.2, label=f"best {unit} {best}")
     k = int(np.searchsorted(epochs, best))
     if k < len(values) and np.isfinite(values[k]):
         ax.plot([best], [values[k]], marker="*", ms=13, color=color, mec="k", zorder=5)
@@ -39,9 +39,8 @@ def plot_curves(history) -> Figure:
         val = history.column(f"val_{what}")
         if has_val:
             ax.plot(epochs, val, color="C1", lw=1.8, ls="--", label=f"validation {what}")
-        _best_marker(
-            ax, epochs, val if has_val else train, history.best_epoch, "C1" if has_val else "C0"
-        )
+        color, unit = "C1" if has_val else "C0", "iteration" if lbfgs else "epoch"
+        _best_marker(ax, epochs, val if has_val else train, history.best_epoch, color, unit)
         penalty = history.column("l2_penalty")
         if what == "loss" and np.nanmax(penalty, initial=0.0) > 0:  # apart: not in the losses
             ax.plot(
