@@ -32,6 +32,7 @@ from .checkpoint import Checkpointer, TrainState, load_state
 from .errors import NpmlpError
 from .interrupt import Interrupted, Signals
 from .job import RunResult, RunSettings, train_run, write_run
+from .labels import check_class_count
 from .rows import iter_chunks
 from .rundir import RunFolder
 
@@ -72,7 +73,9 @@ def data_fingerprint(ds) -> str:
 def read_checkpoint(folder) -> tuple[RunSettings, JobOptions, TrainState]:
     """The settings, options and state of the checkpoint that a stopped run into ``folder``
     left; :class:`NpmlpError` when there is none."""
-    ckpt = RunFolder(folder).checkpoint
+    run_folder = RunFolder(folder)
+    run_folder.check_neighbours()  # a link or a FIFO there is refused, never followed
+    ckpt = run_folder.checkpoint
     if not ckpt.exists():
         raise NpmlpError(
             f"--resume {folder}: no checkpoint ({ckpt}); a run into --out {folder} leaves one "
@@ -82,17 +85,23 @@ def read_checkpoint(folder) -> tuple[RunSettings, JobOptions, TrainState]:
     try:
         settings = RunSettings.from_dict(state.settings["run"])
         options = JobOptions(**dict(state.settings["job"], data_sha256=""))  # see check_job
-    except (KeyError, TypeError) as e:
-        raise NpmlpError(f"{ckpt}: the checkpoint has no run settings ({e})") from e
+    except (KeyError, TypeError, ValueError) as e:  # ValueError: NpmlpError of a setting
+        why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        raise NpmlpError(
+            f"{ckpt}: the checkpoint's run settings are not usable ({why}); start the run over "
+            "without --resume (that replaces the checkpoint)"
+        ) from None
     return settings, options, state
 
 
 def check_job(settings, dataset, out=None, options=None, resume=None) -> JobOptions:
-    """What can be refused before training: a bad ``out`` (:meth:`RunFolder.check`), data that
-    changed since ``resume`` was saved. Returns ``options`` with the data's sha256 set."""
+    """What can be refused before training: a bad ``out`` (:meth:`RunFolder.check`), more
+    classes than half the rows (:func:`~npmlp.labels.check_class_count`), data that changed
+    since ``resume`` was saved. Returns ``options`` with the data's sha256 set."""
     options = options or JobOptions()
     if out is not None:
         RunFolder(out).check()
+    check_class_count(len(dataset.y), len(dataset.classes), str(settings.data))
     options.data_sha256 = data_fingerprint(dataset)
     if resume is not None and resume.settings["job"]["data_sha256"] != options.data_sha256:
         raise NpmlpError(
