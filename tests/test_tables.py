@@ -636,7 +636,7 @@ def test_export_says_the_graph_takes_the_encoded_columns(penguins_run, tmp_path,
     assert err == (
         f"npmlp: warning: {penguins_run / 'model.npz'} reads a table; the ONNX graph takes its "
         "10 encoded columns (island=Biscoe, island=Dream, island=Torgersen, bill_length_mm, "
-        "bill_depth_mm, flipper_length_mm, ...): one-hot encode and fill rows as npmlp does "
+        "bill_depth_mm, flipper_length_mm and 4 more): one-hot encode and fill rows as npmlp does "
         "first\n"
     )
 
