@@ -210,7 +210,7 @@ def _read_model(zf, path) -> MLP:
         encoder = _read_encoder(zf, members["table_encoder"], D, path)
     try:  # allocated only now that every size is known to be consistent
         net = _new_model(spec)
-    except MemoryError:
+    except (MemoryError, NpmlpError):  # NpmlpError: memory.check_fits
         total = sum(members[k].header.nbytes for k in expected)
         raise _bad(
             path, f"needs {human_bytes(total)} for its weights, more memory than this machine has"

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .memory import human_bytes
+
 __all__ = [
     "FileRefused",
     "NpyHeader",
@@ -63,15 +65,6 @@ class FileRefused(ValueError):
         self.kind = kind
 
 
-def human_bytes(n: int) -> str:
-    """``1536`` -> ``"1.5 KB"`` (powers of 1024)."""
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1024 or unit == "PB":
-            return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} PB"  # pragma: no cover
-
-
 # ------------------------------------------------------------------------ regular files only
 def file_kind(path) -> tuple[str, int]:
     """``("file", size)``, or ``("missing" | "folder" | "special", 0)``; symlinks followed.
@@ -95,13 +88,15 @@ def file_kind(path) -> tuple[str, int]:
 SPECIAL = "is not a regular file (a FIFO, device or socket); give a file"
 
 
-def open_regular(path):
+def open_regular(path, *, follow: bool = True):
     """Open ``path`` for binary reading, refusing anything but a regular file.
 
     Opened with ``O_NONBLOCK`` (no effect on a regular file) and checked with ``fstat``, so a
-    FIFO put in place after :func:`file_kind` still cannot block the open.
+    FIFO put in place after :func:`file_kind` still cannot block the open. ``follow=False``
+    adds ``O_NOFOLLOW``: a symbolic link is refused (OSError ``ELOOP``), not followed.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags if follow else flags | os.O_NOFOLLOW)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise FileRefused(SPECIAL, "special")
