@@ -7,10 +7,17 @@ The page sends JSON text messages (``{"type": "play"}``, ``{"type": "config", "c
 {...}}``...; see :data:`TYPES`); the server answers with JSON text (``data``, ``state``,
 ``seed_view``, ``tiny``, ``command``, ``error``) and binary frames (:mod:`.frames`). A bad
 message gets ``{"type": "error", "message": ...}`` back and a line in the log; the session
-goes on. Every training step and picture runs in a worker thread, one call at a time per
+goes on (a message nested deeper than :data:`MAX_DEPTH` is refused before it is parsed). Every
+training step and picture runs in a worker thread, one call at a time per
 session, so the event loop only moves bytes. A session sends a frame only while the page has
 acknowledged all but :data:`MAX_UNACKED` of the previous ones: a slow page slows the frames
 down instead of piling them up.
+
+The server answers only requests addressed to itself: every HTTP request and WebSocket
+handshake must carry a ``Host`` of the allowlist (:func:`default_hosts`: the address it bound,
+``localhost``, ``127.0.0.1`` and ``[::1]`` with its port; ``npmlp playground --allow-host``
+adds more), and an ``Origin``, when sent, must name one of them too. A page of another name
+that resolves to 127.0.0.1 (DNS rebinding) gets no page, no socket and no model.
 """
 
 from __future__ import annotations
@@ -35,13 +42,23 @@ from ..threads import blas_threads
 from . import config as cfgmod
 from .session import Session
 
-__all__ = ["create_app", "uvicorn_server", "TYPES", "MAX_MESSAGE", "WS_MAX_SIZE"]
+__all__ = [
+    "create_app",
+    "uvicorn_server",
+    "default_hosts",
+    "TYPES",
+    "MAX_MESSAGE",
+    "MAX_DEPTH",
+    "WS_MAX_SIZE",
+]
 
 log = logging.getLogger("npmlp.playground")
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE = 65536  # bytes of one message from the page
 WS_MAX_SIZE = 4 * 2**20  # uvicorn drops a socket that sends more; up to it, an error message
 MAX_UNACKED = 2  # frames sent and not yet acknowledged by the page
+MAX_DEPTH = 16  # nesting of a message's arrays and objects (the page's are 3 deep)
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
 TYPES = (
     "config",
     "play",
@@ -156,6 +173,9 @@ class Runner:
         if len(text) > MAX_MESSAGE // 4 and len(text.encode()) > MAX_MESSAGE:
             size = len(text.encode())
             return await self.error(f"message too large: {size} bytes (at most {MAX_MESSAGE})")
+        depth = json_depth(text)
+        if depth > MAX_DEPTH:
+            return await self.error(f"message nested {depth} deep (at most {MAX_DEPTH})")
         try:
             msg = json.loads(text)
         except json.JSONDecodeError as e:
@@ -232,10 +252,79 @@ class Runner:
         await self.send(await self.call(self.session.command))
 
 
-def _same_origin(ws: WebSocket) -> bool:
-    """A page of another site may not drive a session (browsers send Origin on WebSockets)."""
-    origin = ws.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == ws.headers.get("host")
+def json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in a JSON ``text``, strings skipped; counted
+    without parsing (a linear scan), so a message nested 100,000 deep costs no recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
+def default_hosts(host: str, port: int) -> tuple:
+    """The ``Host`` values a playground bound to ``host:port`` answers: that address and the
+    loopback names, each with the port (and without it on port 80, as browsers send it)."""
+    bound = f"[{host}]" if ":" in host else host
+    names = dict.fromkeys([bound.lower(), *LOOPBACK])
+    return tuple(f"{n}:{port}" for n in names) + (tuple(names) if port == 80 else ())
+
+
+def _allowed(value: str | None, hosts: frozenset) -> bool:
+    """Whether a ``Host`` value (``name[:port]``) is in ``hosts``; an entry without a port
+    allows that name on any port."""
+    if not value:
+        return False
+    value = value.strip().lower()
+    if value in hosts:
+        return True
+    name = value.rsplit(":", 1)[0] if not value.endswith("]") else value
+    return name in hosts
+
+
+class HostCheck:
+    """ASGI middleware: a request whose ``Host`` or ``Origin`` is not in ``hosts`` gets a 421
+    (HTTP) or a close before the handshake (WebSocket), and nothing of the app."""
+
+    def __init__(self, app, hosts):
+        self.app, self.hosts = app, frozenset(h.lower() for h in hosts)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket") and not self._ours(scope):
+            if scope["type"] == "websocket":
+                return await send({"type": "websocket.close", "code": 1008})
+            return await PlainTextResponse(
+                "this playground answers only its own address (see npmlp playground --allow-host)",
+                421,
+            )(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+    def _ours(self, scope) -> bool:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        ok = _allowed(headers.get("host"), self.hosts)
+        origin = headers.get("origin")
+        if ok and origin is not None:
+            ok = _allowed(urlsplit(origin).netloc, self.hosts)
+        if not ok:
+            log.warning(
+                "refused a request for host %r from origin %r",
+                (headers.get("host") or "")[:80],
+                (origin or "")[:80],
+            )
+        return ok
 
 
 def create_app(
@@ -244,9 +333,12 @@ def create_app(
     idle_timeout: float = 900.0,
     max_fps: float = 30.0,
     workers: int = 2,
-) -> Starlette:
-    """The playground's ASGI application.
+    hosts=LOOPBACK,
+):
+    """The playground's ASGI application (Starlette behind :class:`HostCheck`).
 
+    hosts : the ``Host`` values it answers (``name:port``, or a name on any port); the
+        command passes :func:`default_hosts` and its ``--allow-host`` values.
     max_sessions : sockets open at once; one more gets an error message and is closed.
     idle_timeout : seconds without a message from the page before its session is closed.
     max_fps : frames per second of a playing session at most.
@@ -267,9 +359,6 @@ def create_app(
         return Response(data, media_type="application/octet-stream", headers=headers)
 
     async def socket(ws: WebSocket):
-        if not _same_origin(ws):
-            log.warning("refused a socket from origin %s", ws.headers.get("origin"))
-            return await ws.close(code=1008)
         await ws.accept()
         if len(runners) >= max_sessions:
             message = f"too many playground sessions are open ({max_sessions}); close a tab"
@@ -318,10 +407,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runners = runners
-    return app
+    checked = HostCheck(app, hosts)
+    checked.state = app.state
+    return checked
 
 
-def uvicorn_server(app: Starlette | None = None):
+def uvicorn_server(app=None):
     """The uvicorn server ``npmlp playground`` runs: ``server.run(sockets=[sock])`` serves."""
     import uvicorn
 
