@@ -148,7 +148,9 @@ def test_a_state_that_does_not_fit_the_run_is_refused(tmp_path, blobs):
     start_over += "replaces the checkpoint)"
     with pytest.raises(NpmlpError) as e:
         load_state(bad)
-    assert str(e.value) == f"{bad}: not a usable npmlp checkpoint (no state.json member)" + start_over
+    assert (
+        str(e.value) == f"{bad}: not a usable npmlp checkpoint (no state.json member)" + start_over
+    )
     bad.write_bytes(b"not a zip")
     with pytest.raises(NpmlpError) as e:
         load_state(bad)

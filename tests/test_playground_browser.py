@@ -164,9 +164,9 @@ def test_the_page_works_on_its_own_names_and_a_foreign_name_gets_nothing():
             r = browser.new_page().goto(foreign + path)
             assert (r.status, r.body()[:2]) == (421, b"th"), path
         code = tab.evaluate(
-            "new Promise(done => { const ws = new WebSocket(%r);"
-            " ws.onopen = () => done('open'); ws.onclose = e => done(e.code); })"
-            % f"ws://rebound.example:{port}/ws"
+            "url => new Promise(done => { const ws = new WebSocket(url);"
+            " ws.onopen = () => done('open'); ws.onclose = e => done(e.code); })",
+            f"ws://rebound.example:{port}/ws",
         )
         browser.close()
     assert code == 1006  # the handshake was refused: no session
