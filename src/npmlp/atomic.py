@@ -5,7 +5,7 @@ when complete, so a crash never leaves a half-written file and never destroys th
 A target that is a FIFO, a device or a socket is refused (:class:`SpecialTarget`) before
 anything is written: renaming over it would replace the node itself (as root, ``/dev/null``).
 A symbolic link at the target is replaced by the file, never followed. A leaf module: it
-imports only :mod:`npmlp.errors`.
+imports only :mod:`npmlp.errors`. An OSError while writing (a full disk) names the target.
 """
 
 from __future__ import annotations
@@ -66,6 +66,12 @@ def _temporary(path: Path, prefix: str, suffix: str):
         yield fd, tmp
         check_target(path)  # a FIFO put there while the file was written
         os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if e.filename is None:  # a write to the open file: name the file it was for
+            raise OSError(e.errno, e.strerror, str(path)) from e
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

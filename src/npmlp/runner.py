@@ -21,6 +21,7 @@ ends with the weights of the run left alone, bit for bit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -139,6 +140,13 @@ def run_job(
         if folder is not None and folder.checkpoint.exists():
             e.hint = f"; its last checkpoint is kept: continue with 'npmlp train --resume {out}'"
         raise
+    except OSError as e:
+        if folder is None or e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        then = "run it again"
+        if folder.checkpoint.exists():
+            then = f"continue with 'npmlp train --resume {out}' (its last checkpoint is kept)"
+        raise NpmlpError(f"{e.filename}: {e.strerror}; free some space, then {then}") from None
 
 
 def _run(settings, dataset, folder, options, resume, callback, signals, on_batch) -> Outcome:
