@@ -5,12 +5,13 @@ when complete, so a crash never leaves a half-written file and never destroys th
 A target that is a FIFO, a device or a socket is refused (:class:`SpecialTarget`) before
 anything is written: renaming over it would replace the node itself (as root, ``/dev/null``).
 A symbolic link at the target is replaced by the file, never followed. A leaf module: it
-imports only :mod:`npmlp.errors`. An OSError while writing (a full disk) names the target.
+imports only :mod:`npmlp.errors`. A full disk's OSError names the target.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -19,6 +20,9 @@ from pathlib import Path
 from .errors import NpmlpError
 
 __all__ = ["atomic_write", "atomic_path", "current_umask", "check_target", "SpecialTarget"]
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class SpecialTarget(NpmlpError):
@@ -69,7 +73,7 @@ def _temporary(path: Path, prefix: str, suffix: str):
     except OSError as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        if e.filename is None:  # a write to the open file: name the file it was for
+        if e.filename is None and e.errno in _NO_SPACE:  # name the file it was for
             raise OSError(e.errno, e.strerror, str(path)) from e
         raise
     except BaseException:

@@ -20,7 +20,6 @@ interrupted (see :mod:`npmlp.interrupt`).
 from __future__ import annotations
 
 import json
-import re
 import struct
 import time
 import zipfile
@@ -30,10 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .architecture import Architecture
 from .atomic import atomic_write
+from .checkpoint_check import check_state
 from .errors import NpmlpError
-from .memory import TRAINING_COPIES, check_fits
 from .safeio import FileRefused, inspect_npz, open_npz, open_regular, read_member
 
 __all__ = ["TrainState", "Checkpointer", "save_state", "load_state", "FORMAT", "VERSION"]
@@ -243,7 +241,6 @@ _READ_ERRORS = (
     UnicodeDecodeError,
 )
 MAX_STATE_JSON = 64 << 20  # the numbers, texts and history records: a few KB per epoch
-MAX_INT = 2**63
 
 
 def _damaged(path, why: str) -> NpmlpError:
@@ -270,152 +267,18 @@ def _read_state_json(zf, member) -> dict:
 
 
 def _check_loaded(meta: dict, members: dict, path) -> None:
-    """Every field of the JSON state type-checked and in range, and every member
-    (``{name: safeio.Member}``, headers only) the shape and dtype the settings' network gives
-    its name, the whole within the free memory; :class:`NpmlpError` (one line) otherwise."""
+    """The version, then :func:`~npmlp.checkpoint_check.check_state` (every field of the JSON
+    state and every member's header, ``{name: safeio.Member}``); :class:`NpmlpError` (one line
+    naming ``path`` and how to start over) otherwise."""
     if meta.get("version") != VERSION:
         raise NpmlpError(
             f"{path}: checkpoint version {meta.get('version')!r}, this npmlp reads {VERSION}"
         )
     try:
-        _check_numbers(meta)
-        _check_rng(meta.get("rng"))
-        shapes, dtype = _expected_params(meta.get("settings"), members)
-        _check_members(meta, members, shapes, dtype)
-        total = sum(m.header.nbytes for m in members.values())
-        check_fits(total, "its arrays", "free memory or start over")
+        check_state(meta, members)
     except (NpmlpError, TypeError, ValueError, KeyError) as e:
         why = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
         raise _damaged(path, why) from None
-
-
-def _is_int(v, lo: int = 0, hi: int = MAX_INT) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and lo <= v < hi
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def _check_numbers(meta: dict) -> None:
-    """epoch, batch, history, stopper, sums, optimizer_scalars, has: their types and ranges."""
-    for key in ("epoch", "batch"):
-        if not _is_int(meta.get(key), 0, 2**31):
-            raise ValueError(f"{key} {json.dumps(meta.get(key))[:40]} is not an integer >= 0")
-    h = meta.get("history")
-    if not (
-        isinstance(h, dict)
-        and isinstance(h.get("records"), list)
-        and all(isinstance(r, dict) for r in h["records"])
-        and (h.get("best_epoch") is None or _is_int(h.get("best_epoch")))
-        and isinstance(h.get("stopped_early"), bool)
-        and (h.get("best_value") is None or _is_number(h.get("best_value")))
-    ):
-        raise ValueError("history is not {records: [...], best_epoch, stopped_early, best_value}")
-    s = meta.get("stopper")
-    if s is not None and not (
-        isinstance(s, dict)
-        and (s.get("best") is None or _is_number(s.get("best")))
-        and (s.get("best_epoch") is None or _is_int(s.get("best_epoch")))
-        and _is_int(s.get("wait"))
-        and _is_number(s.get("lr_scale", 1.0))
-    ):
-        raise ValueError("stopper is not {best, best_epoch, wait, lr_scale}")
-    for key in ("sums", "optimizer_scalars"):
-        v = meta.get(key)
-        if not (v is None and key == "sums") and not (
-            isinstance(v, dict) and all(_is_number(x) for x in v.values())
-        ):
-            raise ValueError(f"{key} is not a table of numbers")
-    has = meta.get("has")
-    if not (isinstance(has, list) and set(has) <= {"best_params", "epoch_start"}):
-        raise ValueError("has is not a list of best_params, epoch_start")
-
-
-def _check_rng(rng) -> None:
-    """A PCG64 ``bit_generator.state``: ``{bit_generator, state: {state, inc}, has_uint32,
-    uinteger}``, every number an int in range."""
-    inner = rng.get("state") if isinstance(rng, dict) else None
-    if not (
-        isinstance(rng, dict)
-        and rng.get("bit_generator") == "PCG64"
-        and isinstance(inner, dict)
-        and _is_int(inner.get("state"), 0, 2**128)
-        and _is_int(inner.get("inc"), 0, 2**128)
-        and _is_int(rng.get("has_uint32"), 0, 2)
-        and _is_int(rng.get("uinteger"), 0, 2**32)
-    ):
-        raise ValueError(f"rng {json.dumps(rng)[:80]} is not a PCG64 generator's state")
-
-
-def _expected_params(settings, members: dict) -> tuple[dict, np.dtype]:
-    """``({W1: (D, H), ...}, dtype)`` of the network ``settings['run']`` describes (D and C
-    read from the headers of ``params/W1`` and ``params/WL``), or, for a state saved without
-    a job's settings (``fit`` called from Python), the one its ``params/`` headers chain into; its
-    size checked against the free memory."""
-    if isinstance(settings, dict) and "run" not in settings:  # not a job's
-        hidden, layers, dtype = _chain(members)
-    else:
-        run = settings.get("run") if isinstance(settings, dict) else None
-        if not isinstance(run, dict) or not isinstance(settings.get("job"), dict):
-            raise ValueError("settings hold no run and job")
-        hidden, layers, dtype = run.get("hidden"), run.get("layers"), run.get("dtype")
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"settings dtype {json.dumps(dtype)[:40]} is not float32 or float64")
-    if not isinstance(hidden, (int, list)) or not _is_int(layers, 3, 2**16):
-        raise ValueError("settings hidden and layers are not integers")
-    first, last = members.get("params/W1"), members.get(f"params/W{layers}")
-    if first is None or last is None or len(first.header.shape) != 2:
-        raise ValueError(f"no params/W1 and params/W{layers} for layers={layers}")
-    arch = Architecture.of(first.header.shape[0], hidden, layers, last.header.shape[-1])
-    check_fits(
-        TRAINING_COPIES * arch.n_params * np.dtype(dtype).itemsize,
-        f"its network {arch}",
-        "free memory or start over",
-    )
-    shapes = {}
-    for i, d_in, d_out in arch.fc_layers:
-        shapes[f"W{i}"], shapes[f"b{i}"] = (d_in, d_out), (1, d_out)
-    return shapes, np.dtype(dtype)
-
-
-def _chain(members: dict) -> tuple[list, int, str]:
-    """``(hidden widths, L, dtype name)`` read from the ``params/W<i>`` headers."""
-    weights = sorted(
-        (int(k[8:]), m.header) for k, m in members.items() if re.fullmatch(r"params/W\d{1,5}", k)
-    )
-    if not weights or any(len(h.shape) != 2 for _, h in weights):
-        raise ValueError("no weights params/W1, params/W3, ...")
-    layers = weights[-1][0]
-    return [h.shape[1] for _, h in weights[:-1]], layers, weights[0][1].dtype.name
-
-
-def _check_members(meta: dict, members: dict, shapes: dict, dtype: np.dtype) -> None:
-    """Each member's name known, its header the parameter's shape and dtype (``extra/``: any
-    numbers; ``order``: a 1-D integer array); the groups ``has`` lists present."""
-    groups = {"params", "optimizer", "best", "start"}
-    present = set()
-    for name, m in members.items():
-        h = m.header
-        group, _, key = name.partition("/")
-        key = key.rsplit("/", 1)[-1]
-        if name == "order":
-            ok = len(h.shape) == 1 and h.dtype.kind in "iu"
-        elif group == "extra":
-            ok = h.dtype.kind in "biuf"
-        elif group in groups:
-            ok = h.shape == shapes.get(key) and h.dtype == dtype and not h.fortran
-            present.add((group, key))
-        else:
-            raise ValueError(f"unknown member {name[:60]!r}")
-        if not ok:
-            raise ValueError(f"member {name[:60]!r} is {h.dtype}{h.shape}, not what its run has")
-    wanted = {"params"} | {_PREFIX[g][:-1] for g in meta["has"]}
-    for group in wanted:
-        if {k for g, k in present if g == group} != set(shapes):
-            raise ValueError(f"the {group} arrays are not those of its network")
-    if "order" not in members:
-        raise ValueError("no order member")
 
 
 def _check_finite(arrays: dict, path) -> None:

@@ -27,11 +27,14 @@ def check_class_indices(y, N: int, C: int) -> np.ndarray:
     return y
 
 
+MIN_CLASS_CAP = 256  # fewer classes are left to the splits' own check (a row per class)
+
+
 def check_class_count(N: int, C: int, where: str) -> None:
-    """Refuse (:class:`DataError`) ``C`` classes for ``N`` rows when most classes would have a
-    single row: nothing can be learnt or tested of them, while the output layer, the scores
-    (N, C) and the per-class report grow with C."""
-    if C > max(2, N // 2):
+    """Refuse (:class:`DataError`) more than ``max(256, N // 2)`` classes for ``N`` rows: most
+    classes would have a single row, so nothing can be learnt or tested of them, while the
+    output layer, the scores (N, C) and the per-class report grow with C."""
+    if C > max(MIN_CLASS_CAP, N // 2):
         raise DataError(
             f"{where}: {C} classes for {N} rows, fewer than 2 rows per class: too few to learn "
             "or test any class; is the label column an identifier? (choose it with --label)"
