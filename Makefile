@@ -1,11 +1,13 @@
-# npmlp: `make demo` trains on the bundled digits set, `make test` runs the whole suite.
+# npmlp: `make demo` trains on the bundled digits set, `make test` runs the suite but its slow
+# tests (a few minutes), `make test-full` runs those (the kill trials, scikit-learn's own MLP
+# tests, the tutorial, a 1 GB file, a dask cluster: several minutes more). CI runs both.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 OUT    ?= runs/demo
 
-.PHONY: demo test lint bench bench-quick clean
+.PHONY: demo test test-full lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +25,11 @@ demo: $(VENV)/.installed
 	$(BIN)/npmlp train --out $(OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# the tests marked slow (pytest -m slow), which `make test` leaves out
+test-full: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
 
 # speed against the BLAS floor, scikit-learn and PyTorch (under 10 minutes; not part of `make test`).
 # PyTorch is optional: .venv/bin/pip install torch==2.13.0
