@@ -1,12 +1,14 @@
-# npmlp: `make demo` trains on the bundled digits set, `make test` runs the suite, `make test-docs`
-# the README in a fresh environment and the notebooks.
+# npmlp: `make demo` trains on the bundled digits set, `make test` runs the suite but its slow
+# tests (a few minutes), `make test-full` runs those (the kill trials, scikit-learn's own MLP
+# tests, the tutorial, a 1 GB file, a dask cluster), `make test-docs` the README in a fresh
+# environment and the notebooks. CI runs all three.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 OUT    ?= runs/demo
 
-.PHONY: demo test test-docs notebooks lint bench bench-quick clean
+.PHONY: demo test test-full test-docs notebooks lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +26,11 @@ demo: $(VENV)/.installed
 	$(BIN)/npmlp train --out $(OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not fresh_env and not notebook"
+	$(BIN)/python -m pytest -q -m "not slow and not fresh_env and not notebook"
+
+# the tests marked slow (pytest -m slow), which `make test` leaves out
+test-full: $(STAMP)
+	$(BIN)/python -m pytest -q -m "slow and not fresh_env and not notebook"
 
 # every README block in a fresh virtual environment, and the notebooks executed (a few minutes;
 # .ci/run runs it after make test)
@@ -46,6 +52,7 @@ bench-quick: $(VENV)/.installed
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check --preview --select C901,PLR0912,PLR0915,PLR0917 src
 	$(BIN)/ruff format --check src tests benchmarks
 
 clean:

@@ -35,6 +35,13 @@ from hostile_bytes import (
     write_zip,
 )
 from hostile_data_cases import idx_cases, numpy_cases, table_cases
+from hostile_write_cases import (
+    checkpoint_cases,
+    good_checkpoint,
+    out_cases,
+    size_cases,
+    target_cases,
+)
 
 
 def build(root: Path, url: str) -> list:
@@ -48,6 +55,10 @@ def build(root: Path, url: str) -> list:
         *table_cases(root),
         *numpy_cases(root),
         *_download_cases(root, url),
+        *out_cases(root),
+        *target_cases(root, good),
+        *size_cases(root),
+        *checkpoint_cases(root, good_checkpoint(shared)),
     ]
 
 

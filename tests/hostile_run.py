@@ -67,7 +67,8 @@ for line in sys.stdin:
     os.close(out)
     os.close(err)
     rc = os.waitstatus_to_exitcode(status)
-    print(json.dumps({"rc": rc, "maxrss_mb": usage.ru_maxrss / 1024, "seconds": seconds}))
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps({"rc": rc, "maxrss_mb": usage.ru_maxrss / 1024, "seconds": seconds, "cpu": cpu}))
     sys.stdout.flush()
 """
 
@@ -80,6 +81,7 @@ class Result:
     maxrss_mb: float
     seconds: float
     leftovers: list
+    cpu: float = 0.0  # the child's user + system seconds: its work, whatever else the machine runs
 
 
 # ------------------------------------------------------------------------------------ running
@@ -95,14 +97,14 @@ def _snapshot(folder: Path) -> dict:
 
 
 def run_argv(argv: list, env: dict, cwd: Path, timeout: float = 30) -> tuple:
-    """Run ``argv`` as a plain child under the cap: ``(rc, stdout, stderr, maxrss MB, s)``."""
+    """Run ``argv`` as a plain child under the cap: ``(rc, stdout, stderr, maxrss MB, (wall s, CPU s))``."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.monotonic()
         p = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd, preexec_fn=_limit)
         timer = threading.Timer(timeout, p.kill)
         timer.start()
         _, status, usage = os.wait4(p.pid, 0)  # this child's own peak resident memory
-        seconds = time.monotonic() - t0
+        seconds = (time.monotonic() - t0, usage.ru_utime + usage.ru_stime)
         timer.cancel()
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -119,7 +121,7 @@ def child_env(extra: dict | None = None) -> dict:
 
 class ForkServer:
     """A process under the memory cap (set by ``preexec_fn``) that runs cases in forked
-    children; :meth:`run` returns ``(rc, stdout, stderr, maxrss MB, seconds)``."""
+    children; :meth:`run` returns ``(rc, stdout, stderr, maxrss MB, (wall s, CPU s))``."""
 
     def __init__(self):
         self.proc = subprocess.Popen(
@@ -140,7 +142,7 @@ class ForkServer:
         self.proc.stdin.flush()
         r = json.loads(self.proc.stdout.readline())
         text = (out.read_text(errors="replace"), err.read_text(errors="replace"))
-        return r["rc"], *text, r["maxrss_mb"], r["seconds"]
+        return r["rc"], *text, r["maxrss_mb"], (r["seconds"], r["cpu"])
 
     def close(self):
         self.proc.stdin.close()
@@ -161,7 +163,7 @@ def run_case(case, root: Path, server: ForkServer) -> Result:
     rc, out, err, mb, seconds = server.run(case.argv, folder, case.env, case.deadline)
     after = _snapshot(folder)
     left = sorted(set(after) - set(before)) + [k for k in before if after.get(k) != before[k]]
-    return Result(rc, out, err, mb, seconds, left)
+    return Result(rc, out, err, mb, seconds[0], left, cpu=seconds[1])
 
 
 def run_all(cases: list, root: Path, workers: int = 2) -> tuple:
@@ -209,7 +211,7 @@ def run_cold(cases: list, root: Path, workers: int = 2) -> tuple:
         rc, out, err, mb, seconds = run_argv([*head, *case.argv], child_env(case.env), folder)
         after = _snapshot(folder)
         left = sorted(set(after) - set(before)) + [k for k in before if after.get(k) != before[k]]
-        return Result(rc, out, err, mb, seconds, left)
+        return Result(rc, out, err, mb, seconds[0], left, cpu=seconds[1])
 
     base = run_argv([sys.executable, "-m", "npmlp", "--version"], child_env(), root)[3]
     with ThreadPoolExecutor(workers) as pool:
@@ -236,8 +238,8 @@ def check(case, r: Result, base: float) -> list:
         problems.append("unexpected output")
     if "Traceback" in r.err:
         problems.append("traceback")
-    if r.seconds > 5:
-        problems.append(f"took {r.seconds:.1f} s")
+    if r.cpu > 5 or r.seconds > 20:  # its work bounded; the wall clock only against a hang
+        problems.append(f"took {r.seconds:.1f} s ({r.cpu:.1f} s of CPU)")
     if r.maxrss_mb - base > 200:
         problems.append(f"used {r.maxrss_mb - base:.0f} MB above the baseline")
     if r.leftovers:

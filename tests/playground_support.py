@@ -9,13 +9,16 @@ import time
 
 
 @contextlib.contextmanager
-def real_server(app=None):
-    """Yield the base URL ``http://127.0.0.1:PORT/`` of a running playground server."""
-    from npmlp.playground.server import uvicorn_server
+def real_server(app=None, *, as_command=False):
+    """Yield the base URL ``http://127.0.0.1:PORT/`` of a running playground server;
+    ``as_command``: the app ``npmlp playground`` serves (Host allowlist with the port)."""
+    from npmlp.playground.server import create_app, default_hosts, uvicorn_server
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
+    if as_command:
+        app = create_app(hosts=default_hosts("127.0.0.1", sock.getsockname()[1]))
     server = uvicorn_server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

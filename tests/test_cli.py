@@ -172,6 +172,35 @@ def test_predict_labels_and_probabilities(iris_model, tmp_path, capsys):
     assert all(abs(sum(map(float, r.split(","))) - 1) < 1e-4 for r in lines[1:])
 
 
+def test_predict_prints_labels_as_csv_with_control_characters_escaped(tmp_path, capsys):
+    from npmlp import MLP, save
+
+    net = MLP(2, 4, 3, 3, seed=0)
+    net.classes = np.array(["two\nlines", 'say "hi", twice', "\x1b[31mred"])
+    save(net, tmp_path / "m.npz")
+    X = np.array([[0.0, 0.0], [1.0, -1.0], [-3.0, 2.0], [5.0, 5.0]])
+    np.save(tmp_path / "rows.npy", X)
+    code, out, _ = run(capsys, "predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.npy"))
+    shown = dict(zip(net.classes, ["two\\nlines", '"say ""hi"", twice"', "\\x1b[31mred"]))
+    assert code == 0 and out.splitlines() == [shown[label] for label in net.predict(X)]
+    assert len(set(net.predict(X))) > 1
+    code, out, _ = run(
+        capsys, "predict", str(tmp_path / "m.npz"), str(tmp_path / "rows.npy"), "--proba"
+    )
+    assert code == 0 and len(out.splitlines()) == 5
+    assert out.splitlines()[0] == 'two\\nlines,"say ""hi"", twice",\\x1b[31mred'
+
+
+def test_printable_and_listing():
+    from npmlp.errors import listing, printable
+
+    assert printable("a\tb\x1b[0m\u2028") == "a\\tb\\x1b[0m\\u2028"
+    assert printable("x" * 50, 10) == "xxxxxxxxxx... (40 more characters)"
+    names = ["a", "b" * 3_000_000, *"cdefgh"]
+    assert listing(names, limit=3, width=4) == "a, bbbb... (2999996 more characters), c and 5 more"
+    assert listing(["a", "b"]) == "a, b"
+
+
 def test_summary_and_gradcheck(capsys):
     code, out, _ = run(
         capsys, "summary", "-D", "784", "-H", "512", "-L", "5", "-C", "10", "-N", "256"

@@ -96,6 +96,11 @@ def test_widths_listed_per_layer_when_unequal():
             "alternate, first and last layers are FC), got 4; use 3 for one hidden layer, "
             "5 for two, ... (see 'npmlp graph --help')\n",
         ),
+        (
+            ["-L", "3001"],
+            "npmlp: error: L=3001: npmlp graph draws networks of at most L=41 (its picture "
+            "grows with L); 'npmlp summary' lists every shape of a deeper one\n",
+        ),
     ],
 )
 def test_bad_arguments_are_one_line_and_write_nothing(tmp_path, monkeypatch, capsys, args, message):

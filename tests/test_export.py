@@ -9,7 +9,9 @@ checked exactly.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -329,3 +331,25 @@ def test_the_speed_benchmark_runs_at_a_tiny_size():
     assert lines[0].startswith("digits model D=64 H=256 L=3 C=10 float32, test accuracy 0.9")
     assert [line.split()[0] for line in lines[3:]] == ["bulk", "one"]
     assert all(line.endswith("x") for line in lines[3:])
+
+
+def test_export_to_standard_output_with_o_dash(saved_model, tmp_path, capsysbinary):
+    assert main(["export", str(saved_model), "-o", "-"]) == 0
+    out, err = capsysbinary.readouterr()
+    assert err == (
+        b"wrote standard output (ONNX opset 17, float32; input X (N, 3), outputs label (N,) "
+        b"and probabilities (N, 2))\n"
+    )
+    onnx.checker.check_model(onnx.load_from_string(out))
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_fifo_at_o_is_refused_and_left_in_place(saved_model, tmp_path, capsys):
+    fifo = tmp_path / "m.onnx"
+    os.mkfifo(fifo)
+    message = (
+        f"{fifo}: is a FIFO, device or socket, not a file npmlp may replace; give the name of "
+        "a regular file"
+    )
+    refused(capsys, tmp_path, ["export", str(saved_model), "-o", str(fifo)], message)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

@@ -52,6 +52,23 @@ REVIEWED = {  # the review's findings, each one a case
     "synthetic_moons_noise_nan",
     "synthetic_blobs_std_negative",
 }
+REVIEWED_2 = {  # the second review's findings (issue 25), each one a case
+    "out_ckpt_link",
+    "out_lock_link",
+    "out_stale_tmp_link",
+    "out_user_folder",
+    "export_o_fifo",
+    "ckpt_member_terabytes",
+    "ckpt_epoch_text",
+    "ckpt_batch_minus_1",
+    "ckpt_rng_mt19937",
+    "ckpt_width_1e9",
+    "ckpt_nan_weight",
+    "resume_ckpt_fifo",
+    "train_H_1e8",
+    "csv_40000_labels",
+    "graph_L_3001",
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +87,7 @@ def test_every_hostile_case_keeps_the_contract(tmp_path_factory, server_url, cap
         print(f"\nhostile corpus: {len(cases)} cases in {elapsed:.1f} s, baseline {base:.0f} MB")
         print(table(cases, results, base))
     names = {c.name for c in cases}
-    assert REVIEWED <= names and len(names) == len(cases) >= 50
+    assert REVIEWED | REVIEWED_2 <= names and len(names) == len(cases) >= 80
     failures = {c.name: check(c, results[c.name], base) for c in cases}
     failures = {k: v for k, v in failures.items() if v}
     assert not failures, "\n".join(
@@ -78,7 +95,9 @@ def test_every_hostile_case_keeps_the_contract(tmp_path_factory, server_url, cap
     )
     # a forked `npmlp --version`: the interpreter with npmlp imported (NumPy, not scikit-learn)
     assert 20 < base < 400
-    assert elapsed < 60
+    assert (
+        elapsed < 300
+    )  # a hang would show here; the speed of each case is checked by its CPU time
 
 
 def test_sigterm_during_a_download_removes_the_partial_file(tmp_path, server_url):

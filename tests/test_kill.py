@@ -3,7 +3,8 @@
 After each signal DIR holds one whole run (the previous one or the new one, never a mix), the
 handled signals leave no temporary file or lock, and ``--resume DIR`` ends with the weights and
 history of the run left alone, bit for bit (see ``tests/kill_support.py``). 30 trials per
-signal (``NPMLP_KILL_TRIALS`` changes it), about 2.5 min on 2 cores;
+signal (``NPMLP_KILL_TRIALS`` changes it), about 2.5 min on 2 cores: marked slow, run by
+``make test-full`` (and CI), not by ``make test``;
 ``benchmarks/kill_trials.py`` runs the same trials and prints the table.
 """
 

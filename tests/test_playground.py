@@ -25,12 +25,15 @@ from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
 from npmlp.cli import main  # noqa: E402
 from npmlp.playground.frames import decode  # noqa: E402
-from npmlp.playground.server import TYPES, create_app  # noqa: E402
+from npmlp.playground.server import LOOPBACK, TYPES, create_app  # noqa: E402
+
+HOSTS = (*LOOPBACK, "testserver")
 
 
 @pytest.fixture
 def client():
-    with TestClient(create_app(max_fps=1000.0)) as c:
+    # "testserver": the Host of TestClient's requests and sockets
+    with TestClient(create_app(max_fps=1000.0, hosts=HOSTS)) as c:
         yield c
 
 
@@ -174,17 +177,25 @@ BAD = [
         "message is not JSON: Expecting property name enclosed in double quotes at character 1",
     ),
     ("[1, 2]", 'a message must be a JSON object with a "type"'),
+    (
+        '{"type": "step", "x": ' + "[" * 30_000 + "]" * 30_000 + "}",
+        "message nested 30001 deep (at most 16)",
+    ),
+    ('{"type": "pause", "x": "[[[[[[[[[[[[[[[[[[[[[[[[[", "y": ' + "[" * 15 + "]" * 15 + "}", None),
     (MEGABYTE, f"message too large: {len(MEGABYTE)} bytes (at most 65536)"),
 ]
 
 
-@pytest.mark.parametrize("text,error", BAD, ids=[e[:40] for _, e in BAD])
+@pytest.mark.parametrize("text,error", BAD, ids=[(e or "deep text")[:40] for _, e in BAD])
 def test_a_bad_message_gets_an_error_and_the_session_goes_on(client, caplog, text, error):
     with client.websocket_connect("/ws") as ws:
         before = opening(ws)["data"]["config"]
         ws.send_text(text)
-        assert next_json(ws, "error")["message"] == error
-        assert error in caplog.text  # logged too
+        if error is None:  # brackets inside a text do not count; 16 deep is allowed
+            assert next_json(ws, "state")["playing"] is False
+        else:
+            assert next_json(ws, "error")["message"] == error
+            assert error in caplog.text  # logged too
         ws.send_json({"type": "step"})  # still alive, settings unchanged
         h, seg = next_frame(ws)
         assert h["step"] == 1 and seg["units"].shape == (16, 32, 32)
@@ -253,7 +264,7 @@ def test_two_sessions_are_independent(client):
 
 
 def test_sessions_are_bounded_and_idle_ones_closed():
-    with TestClient(create_app(max_sessions=1, idle_timeout=0.5)) as c:
+    with TestClient(create_app(max_sessions=1, idle_timeout=0.5, hosts=HOSTS)) as c:
         with c.websocket_connect("/ws") as first:
             opening(first)
             with c.websocket_connect("/ws") as second:
@@ -271,6 +282,55 @@ def test_a_socket_from_another_site_is_refused(client):
         with client.websocket_connect("/ws", headers={"origin": "http://evil.example"}) as ws:
             ws.receive_json()
     assert e.value.code == 1008
+
+
+FOREIGN = {"host": "rebound.example:8765"}  # a name of the attacker's resolving to 127.0.0.1
+
+
+def test_a_foreign_host_gets_no_page_no_socket_and_no_model(client, caplog):
+    with client.websocket_connect("/ws") as ws:
+        sid = opening(ws)["hello"]["session"]
+        assert client.get(f"/session/{sid}/model.npz").content[:2] == b"PK"
+        refused = "this playground answers only its own address (see npmlp playground --allow-host)"
+        for path in ("/", "/static/app.js", f"/session/{sid}/model.npz"):
+            r = client.get(path, headers=FOREIGN)
+            assert (r.status_code, r.text) == (421, refused), path
+        with pytest.raises(WebSocketDisconnect) as e:
+            with client.websocket_connect("/ws", headers=FOREIGN) as other:
+                other.receive_json()
+        assert e.value.code == 1008
+        for origin in ("http://rebound.example:8765", "http://127.0.0.1.rebound.example", "null"):
+            r = client.get("/", headers={"origin": origin})
+            assert r.status_code == 421, origin
+        assert client.get("/", headers={"origin": "http://testserver"}).status_code == 200
+    assert "refused a request for host 'rebound.example:8765'" in caplog.text
+
+
+def test_the_allowlist():
+    from npmlp.playground.guard import _allowed, default_hosts, json_depth
+
+    hosts = default_hosts("0.0.0.0", 8765)
+    assert hosts == ("0.0.0.0:8765", "localhost:8765", "127.0.0.1:8765", "[::1]:8765")
+    assert default_hosts("::1", 80) == (
+        "[::1]:80",
+        "localhost:80",
+        "127.0.0.1:80",
+        "[::1]",
+        "localhost",
+        "127.0.0.1",
+    )
+    allowed = frozenset(hosts)
+    assert [
+        _allowed(h, allowed)
+        for h in ("LocalHost:8765", "[::1]:8765", "localhost", "localhost:80", "", None)
+    ] == [True, True, False, False, False, False]
+    assert _allowed("box:1", frozenset({"box"})) and _allowed("[::1]", frozenset({"[::1]"}))
+    assert [json_depth(t) for t in ('{"a": [1, {"b": "]]]"}]}', '"[\\"[["', "[]" * 5, "")] == [
+        3,
+        0,
+        1,
+        0,
+    ]
 
 
 def test_help_does_not_import_the_web_server():

@@ -142,3 +142,31 @@ def test_take_it_away_download_and_command(page, tmp_path):
     assert page.inner_text("#command").startswith(
         "npmlp train --data moons:n=500,noise=0.2,seed=0 -L 5 -H 8 --epochs 1 --batch-size 32"
     )
+
+
+def test_the_page_works_on_its_own_names_and_a_foreign_name_gets_nothing():
+    """The allowlist of ``npmlp playground``: the page trains on ``localhost`` and
+    ``127.0.0.1``; ``rebound.example``, mapped to 127.0.0.1 as DNS rebinding would, gets no
+    page, no model and no socket (opened from the real page, whose Origin is allowed)."""
+    with real_server(as_command=True) as url, playwright.sync_playwright() as p:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        rules = "--host-resolver-rules=MAP rebound.example 127.0.0.1"
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[rules])
+        tab = browser.new_page()
+        tab.set_default_timeout(120_000)
+        for name in ("localhost", "127.0.0.1"):
+            assert tab.goto(f"http://{name}:{port}/").status == 200
+            tab.click("#epoch")
+            tab.wait_for_function("document.getElementById('epoch-n').textContent === '1.00'")
+        sid = tab.evaluate("app.session")
+        foreign = f"http://rebound.example:{port}"
+        for path in ("/", f"/session/{sid}/model.npz"):
+            r = browser.new_page().goto(foreign + path)
+            assert (r.status, r.body()[:2]) == (421, b"th"), path
+        code = tab.evaluate(
+            "url => new Promise(done => { const ws = new WebSocket(url);"
+            " ws.onopen = () => done('open'); ws.onclose = e => done(e.code); })",
+            f"ws://rebound.example:{port}/ws",
+        )
+        browser.close()
+    assert code == 1006  # the handshake was refused: no session

@@ -174,3 +174,17 @@ def test_no_pictures_writes_only_the_model_history_and_metrics(tmp_path, capsys)
         "run.json",
     ]
     assert f"wrote {out}/model.npz, history.csv, metrics.json\n" in capsys.readouterr().out
+
+
+def test_loss_warnings_advise_on_the_learning_rate_only_where_one_ran():
+    from npmlp.health import loss_warnings
+
+    records = [{"train_loss": 0.7}, {"train_loss": 900.0}]
+    head = "the training loss ended at 900 (epoch 1: 0.7; a uniform guess scores ln C = 0.693): "
+    assert loss_warnings(records, 2, 0.5) == [
+        head + "the learning rate is far too large; try a smaller --lr (now 0.5, e.g. 0.005)"
+    ]
+    assert loss_warnings(records, 2, None) == [
+        head + "check the inputs' scale (--scaling) or try --optimizer adam"
+    ]
+    assert loss_warnings(records[:1], 2, None) == []

@@ -79,11 +79,11 @@ def test_a_missing_column_is_named_and_arrays_still_work(penguins):
 def test_repr_names_the_columns_and_the_html_draws_the_graph(penguins):
     _, _, _, net = penguins
     text = repr(net)
-    assert text.startswith("MLP(D=10, H=256, L=3, C=3, relu, float32; 3,587 parameters")
+    assert text.startswith("MLP(D=15, H=256, L=3, C=3, relu, float32; 4,867 parameters")
     assert "reads 7 columns by name: island, bill_length_mm" in text
     assert "\n" not in text and len(text) < 300
     page = net._repr_html_()
-    assert "<svg" in page and "W^(1)" in page and "3,587 parameters" in page
+    assert "<svg" in page and "W^(1)" in page and "4,867 parameters" in page
 
 
 def test_a_model_trained_on_arrays_keeps_its_short_repr_and_takes_arrays():

@@ -1,9 +1,11 @@
 """``npmlp train --out DIR`` as one unit: whole-folder swap, lock, recovery, signals, --resume."""
 
+import contextlib
 import json
 import os
 import re
 import signal
+import subprocess
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from npmlp.data import load_dataset
 from npmlp.interrupt import Signals
 from npmlp.job import RunSettings, default_config
 from npmlp.rundir import RunFolder, check_run
-from npmlp.runner import read_checkpoint, run_job
+from npmlp.runner import JobOptions, read_checkpoint, run_job
 
 DIGITS = ["--data", "digits", "-H", "16", "--epochs", "6", "--quiet", "--no-pictures"]
 
@@ -338,3 +340,83 @@ def test_an_interrupted_lbfgs_run_resumes_from_its_first_weights_to_the_same_end
     assert history_without_seconds(out) == history_without_seconds(tmp_path / "alone")
     assert (out / "health.png").read_bytes() == (tmp_path / "alone" / "health.png").read_bytes()
     assert sorted(os.listdir(tmp_path)) == ["alone", "run"]
+
+
+def test_stale_staging_folders_with_a_fifo_or_a_link_neither_hang_nor_feed_the_next_run(
+    capsys, tmp_path
+):
+    (tmp_path / ".run.tmp-98").mkdir()
+    os.mkfifo(tmp_path / ".run.tmp-98" / "run.json")  # read, it would block forever
+    (tmp_path / ".run.tmp-99").mkdir()
+    (tmp_path / ".run.tmp-99" / "run.json").symlink_to("/dev/zero")  # read, without end
+    (tmp_path / ".run.ckpt").mkdir()
+    (tmp_path / ".run.ckpt" / "notes.txt").write_text("mine")  # not npmlp's: kept
+    (tmp_path / ".run.ckpt" / ".checkpoint.npz.x1.tmp").write_bytes(b"cut short")  # npmlp's
+    out = tmp_path / "run"
+    assert run(capsys, "train", *DIGITS, "--out", out) == (0, "", "")
+    assert sorted(os.listdir(tmp_path)) == [".run.ckpt", "run"]
+    assert os.listdir(tmp_path / ".run.ckpt") == ["notes.txt"]
+    assert check_run(out)["interrupted"] is False
+
+
+def test_a_users_folder_is_never_taken_for_a_run(capsys, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "report.html").write_text("my report")
+    (out / "plot.png").write_bytes(b"my picture")
+    code, _, err = run(capsys, "train", *DIGITS, "--out", out)
+    assert (code, err) == (
+        2,
+        f"npmlp: error: --out {out} holds plot.png, report.html, not from 'npmlp train'; the "
+        "run replaces the whole folder, so give a new or empty folder or a past run's\n",
+    )
+    (out / "run.json").write_text('{"format": "npmlp-run", "files": {}}')  # lists none of them
+    assert run(capsys, "train", *DIGITS, "--out", out)[0] == 2
+    assert sorted(os.listdir(out)) == ["plot.png", "report.html", "run.json"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB tmpfs (root only; skipped elsewhere)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)])
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_full_disk_names_the_file_and_resume_continues(capsys, small_disk):
+    settings = _settings(data="digits")  # no picture frames in the checkpoint: it stays small
+    out = small_disk / "run"
+    filler = small_disk / "filler"
+
+    def fill_the_disk(loop, record):
+        if record["epoch"] == 2:  # a checkpoint exists by now: take every byte left
+            with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
+                while True:
+                    f.write(bytes(4096))
+
+    ds = load_dataset(settings.data)
+    with pytest.raises(NpmlpError) as e:
+        run_job(
+            settings,
+            ds,
+            out,
+            options=JobOptions(pictures=False, checkpoint_every=0.0),
+            callbacks=[LambdaCallback(on_epoch_end=fill_the_disk)],
+        )
+    ckpt = small_disk / ".run.ckpt" / "checkpoint.npz"
+    assert str(e.value) == (
+        f"{ckpt}: No space left on device; free some space, then continue with "
+        f"'npmlp train --resume {out}' (its last checkpoint is kept)"
+    )
+    assert sorted(os.listdir(small_disk)) == [".run.ckpt", "filler"]
+    assert os.listdir(small_disk / ".run.ckpt") == ["checkpoint.npz"]
+    filler.unlink()
+    resumed = run(capsys, "train", "--resume", out, "--quiet")
+    assert resumed == (0, "", "")
+    assert check_run(out)["epochs"] == 12 and sorted(os.listdir(small_disk)) == ["run"]

@@ -634,8 +634,8 @@ def test_export_says_the_graph_takes_the_encoded_columns(penguins_run, tmp_path,
     assert err == (
         f"npmlp: warning: {penguins_run / 'model.npz'} reads a table; the ONNX graph takes its "
         "15 encoded columns (island=Biscoe, island=Dream, island=Torgersen, bill_length_mm, "
-        "bill_length_mm (missing), bill_depth_mm, ...): one-hot encode and fill rows as npmlp "
-        "does first\n"
+        "bill_length_mm (missing), bill_depth_mm and 9 more): one-hot encode and fill rows as "
+        "npmlp does first\n"
     )
 
 

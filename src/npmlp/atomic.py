@@ -2,17 +2,45 @@
 
 Every write goes to a temporary file in the target folder that is renamed over the target only
 when complete, so a crash never leaves a half-written file and never destroys the previous one.
-A leaf module: it imports nothing from npmlp.
+A target that is a FIFO, a device or a socket is refused (:class:`SpecialTarget`) before
+anything is written: renaming over it would replace the node itself (as root, ``/dev/null``).
+A symbolic link at the target is replaced by the file, never followed. A leaf module: it
+imports only :mod:`npmlp.errors`. A full disk's OSError names the target.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "atomic_path", "current_umask"]
+from .errors import NpmlpError
+
+__all__ = ["atomic_write", "atomic_path", "current_umask", "check_target", "SpecialTarget"]
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class SpecialTarget(NpmlpError):
+    """The path to write is a FIFO, a device or a socket."""
+
+
+def check_target(path) -> None:
+    """Refuse (:class:`SpecialTarget`) a ``path`` that is a FIFO, a device or a socket
+    (``lstat``: a link is not followed, it is what gets replaced)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        raise SpecialTarget(
+            f"{path}: is a FIFO, device or socket, not a file npmlp may replace; "
+            "give the name of a regular file"
+        )
 
 
 def current_umask() -> int:
@@ -34,12 +62,20 @@ def current_umask() -> int:
 @contextlib.contextmanager
 def _temporary(path: Path, prefix: str, suffix: str):
     """Yield ``(fd, tmp)`` for a new file beside ``path``; rename it over ``path`` on success."""
+    check_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; give the usual permissions
     try:
         yield fd, tmp
+        check_target(path)  # a FIFO put there while the file was written
         os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if e.filename is None and e.errno in _NO_SPACE:  # name the file it was for
+            raise OSError(e.errno, e.strerror, str(path)) from e
+        raise
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -21,8 +21,10 @@ interrupts the loop when the run is interrupted (see :mod:`npmlp.interrupt`).
 from __future__ import annotations
 
 import json
+import struct
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +32,9 @@ import numpy as np
 
 from .atomic import atomic_write
 from .callbacks import Callback
+from .checkpoint_check import check_state
 from .errors import NpmlpError
+from .safeio import FileRefused, inspect_npz, open_npz, open_regular, read_member
 
 __all__ = [
     "TrainState",
@@ -136,23 +140,30 @@ def _plain(v):
 
 
 def load_state(path) -> TrainState:
-    """Read a checkpoint written by :func:`save_state`; :class:`NpmlpError` if it is not one."""
+    """Read a checkpoint written by :func:`save_state`; :class:`NpmlpError` if it is not one.
+
+    Read as a model file is (:mod:`npmlp.safeio`): a regular file only (a link or a FIFO is
+    refused, never followed or opened for long), every member's ``.npy`` header checked against
+    its bytes, then :func:`_check_loaded` checks the JSON state and every member against the
+    network its settings describe, and the memory it all takes, before any array is read.
+    """
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        meta = json.loads(arrays.pop("state.json").tobytes().decode())
+        with open_regular(path, follow=False) as f, open_npz(f) as zf:
+            members = inspect_npz(zf)
+            meta = _read_state_json(zf, members.pop("state.json", None))
+            _check_loaded(meta, members, path)
+            arrays = {k: read_member(zf, m) for k, m in members.items()}
     except FileNotFoundError as e:
         raise NpmlpError(f"{path}: no checkpoint there") from e
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as e:
-        raise NpmlpError(f"{path}: not a readable npmlp checkpoint ({e})") from e
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise NpmlpError(f"{path}: not an npmlp checkpoint")
-    if meta.get("version") != VERSION:
-        raise NpmlpError(
-            f"{path}: checkpoint version {meta.get('version')!r}, this npmlp reads {VERSION}; "
-            "start the run again without --resume"
-        )
+    except NpmlpError:
+        raise
+    except FileRefused as e:
+        raise _damaged(path, str(e)) from None
+    except (*_READ_ERRORS, RecursionError, MemoryError) as e:
+        why = str(e).splitlines()[0][:160] if str(e) else ""
+        raise _damaged(path, f"{type(e).__name__}: {why}".rstrip(": ")) from None
+    _check_finite(arrays, path)
     groups = {g: {} for g in _GROUPS}
     callbacks = {name: dict(values) for name, values in meta.get("callbacks", {}).items()}
     for name, a in arrays.items():
@@ -162,23 +173,80 @@ def load_state(path) -> TrainState:
         if name.startswith("callbacks/"):
             owner, _, key = name[len("callbacks/") :].partition("/")
             callbacks.setdefault(owner, {})[key] = a
+    return TrainState(
+        epoch=meta["epoch"],
+        batch=meta["batch"],
+        epochs=meta["epochs"],
+        params=groups["params"],
+        optimizer=groups["optimizer"],
+        optimizer_scalars=meta["optimizer_scalars"],
+        rng=meta["rng"],
+        order=arrays["order"],
+        epoch_start=groups["epoch_start"] if meta["has_epoch_start"] else None,
+        sums=meta["sums"],
+        callbacks=callbacks,
+        settings=meta["settings"],
+    )
+
+
+# ------------------------------------------------------------------ checking what was read
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    KeyError,
+    EOFError,
+    zipfile.BadZipFile,
+    NotImplementedError,
+    zlib.error,
+    struct.error,
+    UnicodeDecodeError,
+)
+MAX_STATE_JSON = 64 << 20  # the numbers, texts and history records: a few KB per epoch
+
+
+def _damaged(path, why: str) -> NpmlpError:
+    """The one line for a checkpoint that cannot be used: the file, why, how to start over."""
+    return NpmlpError(
+        f"{path}: not a usable npmlp checkpoint ({why}); the run cannot continue from it: start "
+        "it over without --resume (that replaces the checkpoint)"
+    )
+
+
+def _read_state_json(zf, member) -> dict:
+    if member is None:
+        raise FileRefused("no state.json member")
+    h = member.header
+    if h.dtype != np.uint8 or len(h.shape) != 1 or h.nbytes > MAX_STATE_JSON:
+        raise FileRefused(f"state.json is a {h.dtype} array of shape {h.shape}, not a JSON text")
     try:
-        return TrainState(
-            epoch=int(meta["epoch"]),
-            batch=int(meta["batch"]),
-            epochs=int(meta["epochs"]),
-            params=groups["params"],
-            optimizer=groups["optimizer"],
-            optimizer_scalars=meta["optimizer_scalars"],
-            rng=meta["rng"],
-            order=arrays["order"],
-            epoch_start=groups["epoch_start"] if meta["has_epoch_start"] else None,
-            sums=meta["sums"],
-            callbacks=callbacks,
-            settings=meta["settings"],
+        meta = json.loads(read_member(zf, member).tobytes().decode())
+    except RecursionError:
+        raise FileRefused("state.json is nested too deeply") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise FileRefused("state.json is not an npmlp checkpoint's")
+    return meta
+
+
+def _check_loaded(meta: dict, members: dict, path) -> None:
+    """The version, then :func:`~npmlp.checkpoint_check.check_state` (every field of the JSON
+    state and every member's header, ``{name: safeio.Member}``); :class:`NpmlpError` (one line
+    naming ``path`` and how to start over) otherwise."""
+    if meta.get("version") != VERSION:
+        raise NpmlpError(
+            f"{path}: checkpoint version {meta.get('version')!r}, this npmlp reads {VERSION}; "
+            "start the run again without --resume"
         )
-    except (KeyError, TypeError, ValueError) as e:
-        raise NpmlpError(f"{path}: incomplete npmlp checkpoint (missing {e})") from e
+    try:
+        check_state(meta, members)
+    except (NpmlpError, TypeError, ValueError, KeyError) as e:
+        why = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        raise _damaged(path, why) from None
+
+
+def _check_finite(arrays: dict, path) -> None:
+    for name, a in arrays.items():
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            raise _damaged(path, f"{name} holds NaN or infinite values")
 
 
 # ------------------------------------------------------------------------------ when to write

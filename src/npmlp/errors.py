@@ -1,8 +1,31 @@
-"""The project's own error types. Each message is one line: what is wrong and how to fix it."""
+"""The project's own error types. Each message is one line: what is wrong and how to fix it.
+
+:func:`printable` and :func:`listing` keep a message one short line whatever texts a file
+puts into it (control characters escaped, long names and long lists cut with a count).
+"""
 
 from __future__ import annotations
 
-__all__ = ["NpmlpError", "DataError", "ModelFileError", "TrainingDiverged"]
+__all__ = ["NpmlpError", "DataError", "ModelFileError", "TrainingDiverged", "printable", "listing"]
+
+
+def printable(text, width: int | None = None) -> str:
+    """``text`` with control characters (newlines, terminal escapes) written as ``\\n``,
+    ``\\x1b``...; cut to ``width`` characters with ``...`` and the count left out."""
+    text = str(text)
+    cut = ""
+    if width is not None and len(text) > width:
+        text, cut = text[:width], f"... ({len(text) - width} more characters)"
+    if text.isprintable():
+        return text + cut
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text) + cut
+
+
+def listing(items, limit: int = 6, width: int = 40) -> str:
+    """``"a, b, c and 94 more"``: at most ``limit`` items, each :func:`printable` in ``width``."""
+    items = list(items)
+    shown = ", ".join(printable(v, width) for v in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 class NpmlpError(ValueError):

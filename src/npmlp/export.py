@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ._version import __version__
-from .atomic import atomic_write
+from .atomic import atomic_write, check_target
 from .errors import NpmlpError
 
 __all__ = ["export_onnx", "model_parts", "onnx_metadata", "OPSET", "IR_VERSION", "ACTIVATIONS"]
@@ -178,6 +178,7 @@ def build_onnx(parts: dict):
 
 # ------------------------------------------------------------------ the public entry point
 def _check_target(path: Path) -> None:
+    check_target(path)
     if path.is_dir():
         raise NpmlpError(f"{path}: is a folder; give a file name such as {path / 'model.onnx'}")
     if not path.parent.is_dir():
@@ -198,7 +199,12 @@ def export_onnx(model, path) -> Path:
     """
     path = Path(path)
     _check_target(path)
-    data = build_onnx(model_parts(model)).SerializeToString()
+    data = onnx_bytes(model)
     with atomic_write(path) as f:
         f.write(data)
     return path
+
+
+def onnx_bytes(model) -> bytes:
+    """The ONNX file of ``model`` as bytes (what :func:`export_onnx` writes)."""
+    return build_onnx(model_parts(model)).SerializeToString()

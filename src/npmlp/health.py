@@ -129,18 +129,23 @@ class HealthMonitor(Callback):
             np.copyto(v, arrays[k])
 
 
-def loss_warnings(records: list[dict], C: int, lr: float) -> list[str]:
+def loss_warnings(records: list[dict], C: int, lr: float | None) -> list[str]:
     """One line when the training loss grew by orders of magnitude: the last epoch's over
-    :data:`GROWTH` times the first's, or over :data:`LN_C_TIMES` times ``ln C``."""
+    :data:`GROWTH` times the first's, or over :data:`LN_C_TIMES` times ``ln C``. ``lr``: the
+    learning rate that ran, or None where none did (L-BFGS): then no advice about it."""
     if not records:
         return []
     first, last = records[0]["train_loss"], records[-1]["train_loss"]
     if not (last > GROWTH * first or last > LN_C_TIMES * math.log(C)):
         return []
+    advice = (
+        f"the learning rate is far too large; try a smaller --lr (now {lr:g}, e.g. {lr / 100:g})"
+        if lr is not None
+        else "check the inputs' scale (--scaling) or try --optimizer adam"
+    )
     return [
         f"the training loss ended at {last:.3g} (epoch 1: {first:.3g}; a uniform guess scores "
-        f"ln C = {math.log(C):.3g}): the learning rate is far too large; try a smaller --lr "
-        f"(now {lr:g}, e.g. {lr / 100:g})"
+        f"ln C = {math.log(C):.3g}): {advice}"
     ]
 
 

@@ -24,7 +24,7 @@ from .defaults import TRAIN
 from .encoding import fit_and_encode
 from .errors import DataError
 from .health import HealthMonitor
-from .labels import encode_labels
+from .labels import check_class_count, encode_labels
 from .model import MLP
 from .model_file import save
 from .preprocessing import Preprocessing
@@ -168,7 +168,7 @@ def _split(s: RunSettings, ds: Dataset):
     :func:`~npmlp.train_config.validation_plan`), held out before the scaling is fitted; a
     table's raw columns encoded as fitted on the training split only."""
     classes = ds.classes
-    _check_classes(ds, classes)
+    _check_classes(ds, classes, s.data if isinstance(s.data, str) else ds.name)
     train_idx, test_idx = split_dataset(ds, s.test_fraction, s.seed)
     y_all = encode_labels(classes, ds.y)
     # subset_rows: a lazy view of the rows when X is streamed from disk, else a copy
@@ -229,9 +229,11 @@ def _metrics(s, ds, net, history, splits, *, seconds, table_notes) -> dict:
     return metrics
 
 
-def _check_classes(ds: Dataset, classes) -> None:
-    """Refuse a label of numbers that are nearly all distinct: a quantity, not classes."""
+def _check_classes(ds: Dataset, classes, where: str) -> None:
+    """Refuse a label of numbers that are nearly all distinct (a quantity, not classes) and
+    more classes than the rows can teach (:func:`~npmlp.labels.check_class_count`)."""
     N, C = len(ds.y), len(classes)
+    check_class_count(N, C, where)
     if classes.dtype.kind in "iuf" and C > 20 and C > N / 2:
         column = ds.extra.get("label_column", "label")
         raise DataError(

@@ -6,7 +6,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["check_class_indices", "encode_labels", "indices_of"]
+__all__ = ["check_class_indices", "check_class_count", "encode_labels", "indices_of"]
 
 
 def check_class_indices(y, N: int, C: int) -> np.ndarray:
@@ -25,6 +25,20 @@ def check_class_indices(y, N: int, C: int) -> np.ndarray:
             f"found {y.min() if y.min() < 0 else y.max()}"
         )
     return y
+
+
+MIN_CLASS_CAP = 256  # fewer classes are left to the splits' own check (a row per class)
+
+
+def check_class_count(N: int, C: int, where: str) -> None:
+    """Refuse (:class:`DataError`) more than ``max(256, N // 2)`` classes for ``N`` rows: most
+    classes would have a single row, so nothing can be learnt or tested of them, while the
+    output layer, the scores (N, C) and the per-class report grow with C."""
+    if C > max(MIN_CLASS_CAP, N // 2):
+        raise DataError(
+            f"{where}: {C} classes for {N} rows, fewer than 2 rows per class: too few to learn "
+            "or test any class; is the label column an identifier? (choose it with --label)"
+        )
 
 
 def encode_labels(classes: np.ndarray, labels) -> np.ndarray:

@@ -35,6 +35,7 @@ from .layers import (
     fc_forward,
 )
 from .loss import log_softmax, softmax, softmax_cross_entropy
+from .memory import TRAINING_COPIES, check_fits
 from .packing import check_dtype, packed, packed_copy, packed_zeros
 from .preprocessing import Preprocessing
 from .rows import check_rows, is_sparse, is_streamed
@@ -95,7 +96,17 @@ class MLP:
         init="he",
         activation="relu",
     ):
-        self._set_up(D, H, L, C, dtype=dtype, seed=seed, init=init, activation=activation)
+        self._set_up(
+            D,
+            H,
+            L,
+            C,
+            dtype=dtype,
+            seed=seed,
+            init=init,
+            activation=activation,
+            copies=TRAINING_COPIES,
+        )
         for i, d_in, d_out in self.arch.fc_layers:  # biases stay 0
             if init == "he":  # W ~ N(0, 2 / d_in)
                 W = self.rng.standard_normal((d_in, d_out)) * np.sqrt(2.0 / d_in)
@@ -104,8 +115,11 @@ class MLP:
                 W = self.rng.uniform(-a, a, (d_in, d_out))
             np.copyto(self.params[f"W{i}"], W, casting="unsafe")
 
-    def _set_up(self, D, H, L, C, *, dtype, seed, init, activation) -> None:
-        """Every attribute; zero parameters, views of one buffer (see :mod:`npmlp.packing`)."""
+    def _set_up(self, D, H, L, C, *, dtype, seed, init, activation, copies=1) -> None:
+        """Every attribute; zero parameters, views of one buffer (see :mod:`npmlp.packing`).
+
+        ``copies``: the parameter-sized arrays the model will need (see
+        :data:`~npmlp.memory.TRAINING_COPIES`), checked against the free memory first."""
         self.arch = Architecture.of(D, H, L, C)
         if init not in INITS:
             raise NpmlpError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
@@ -114,6 +128,12 @@ class MLP:
                 f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
             )
         self.dtype = check_dtype(dtype)
+        check_fits(
+            copies * self.arch.n_params * self.dtype.itemsize,
+            f"the network {self.arch} ({self.arch.n_params:,} parameters"
+            + (", with its gradients and optimiser state)" if copies > 1 else ")"),
+            "choose fewer or narrower hidden layers",
+        )
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
         self.seed, self.init, self.activation = int(seed), init, activation

@@ -120,16 +120,7 @@ def load(path) -> MLP:
     Non-finite weights, a non-finite shift and a zero or non-finite scale are refused.
     """
     path = Path(path)
-    try:
-        kind, _ = file_kind(path)
-    except OSError as e:
-        raise _bad(path, f"cannot read it ({e.strerror})") from None
-    if kind == "missing":
-        raise _bad(path, "model file not found; train one with 'npmlp train --out DIR'")
-    if kind == "folder":
-        raise _bad(path, "is a folder; give the model file inside it (e.g. DIR/model.npz)")
-    if kind == "special":
-        raise _bad(path, SPECIAL)
+    _check_kind(path)
     try:
         with open_regular(path) as f:
             magic = f.read(4)
@@ -164,12 +155,65 @@ def load(path) -> MLP:
         ) from None
 
 
+def _check_kind(path: Path) -> None:
+    """A regular file: a missing path, a folder or a special file is refused in one line."""
+    try:
+        kind, _ = file_kind(path)
+    except OSError as e:
+        raise _bad(path, f"cannot read it ({e.strerror})") from None
+    if kind == "missing":
+        raise _bad(path, "model file not found; train one with 'npmlp train --out DIR'")
+    if kind == "folder":
+        raise _bad(path, "is a folder; give the model file inside it (e.g. DIR/model.npz)")
+    if kind == "special":
+        raise _bad(path, SPECIAL)
+
+
 def _read_model(zf, path) -> MLP:
+    """The model in the open archive ``zf``: its members and metadata checked against each
+    other first (:func:`_check_members`), then the arrays read into a new :class:`MLP`."""
     members = inspect_npz(zf, cap=MAX_ARRAY_BYTES)
     if "metadata" not in members:
         raise _bad(path, "is not an npmlp model file (no metadata entry)")
     meta = _read_metadata(zf, members.pop("metadata"), path)
     spec = _check_metadata(meta, path)
+    expected = _check_members(members, spec, path)
+    encoder = None
+    if "table_encoder" in members:
+        encoder = _read_encoder(zf, members["table_encoder"], spec["D"], path)
+    try:  # allocated only now that every size is known to be consistent
+        net = _new_model(spec)
+    except (MemoryError, NpmlpError):  # NpmlpError: memory.check_fits
+        total = sum(members[k].header.nbytes for k in expected)
+        raise _bad(
+            path, f"needs {human_bytes(total)} for its weights, more memory than this machine has"
+        ) from None
+    _read_weights(zf, members, spec, net, path)
+    net.classes = _read_classes(zf, members["classes"], spec["C"], path)
+    net.encoder = encoder
+    if spec["preprocessing"]:
+        net.preprocessing = _read_preprocessing(zf, members, spec["preprocessing"], path)
+    for k in _SPEC_KEYS:
+        meta.pop(k, None)
+    net.metadata = meta
+    return net
+
+
+_SPEC_KEYS = (
+    "format",
+    "format_version",
+    "architecture",
+    "activation",
+    "dtype",
+    "seed",
+    "init",
+    "preprocessing",
+)  # what the metadata says of the network itself
+
+
+def _check_members(members: dict, spec: dict, path) -> dict:
+    """The archive's arrays are exactly those the metadata implies, each with its shape and
+    dtype; returns ``{name: (shape, dtype or None)}``."""
     D, L, C = spec["D"], spec["L"], spec["C"]
     known = {"classes", "table_encoder"} | (
         {"preprocessing_shift", "preprocessing_scale"} if spec["preprocessing"] else set()
@@ -183,15 +227,7 @@ def _read_model(zf, path) -> MLP:
         raise _inconsistent(
             path, f"the metadata implies {n_arrays} arrays (L={L}), the file holds {len(members)}"
         )
-    dtype = np.dtype(spec["dtype"])
-    expected = {}
-    for i, d_in, d_out in spec["arch"].fc_layers:
-        expected[f"W{i}"] = ((d_in, d_out), dtype)
-        expected[f"b{i}"] = ((1, d_out), dtype)
-    if spec["preprocessing"]:
-        expected["preprocessing_shift"] = ((D,), None)
-        expected["preprocessing_scale"] = ((D,), None)
-    expected["classes"] = ((C,), None)
+    expected = _expected_arrays(spec, D, C)
     for key, (shape, dt) in expected.items():
         h = members[key].header
         if h.shape != shape or (dt is not None and h.dtype != dt) or h.fortran:
@@ -205,51 +241,53 @@ def _read_model(zf, path) -> MLP:
     cls = members["classes"].header
     if cls.dtype.kind not in "iufbU" or cls.nbytes > MAX_CLASS_BYTES:
         raise _inconsistent(path, f"classes hold {cls.dtype}; npmlp writes numbers or text")
-    encoder = None
-    if "table_encoder" in members:
-        encoder = _read_encoder(zf, members["table_encoder"], D, path)
-    try:  # allocated only now that every size is known to be consistent
-        net = _new_model(spec)
-    except MemoryError:
-        total = sum(members[k].header.nbytes for k in expected)
-        raise _bad(
-            path, f"needs {human_bytes(total)} for its weights, more memory than this machine has"
-        ) from None
+    return expected
+
+
+def _expected_arrays(spec: dict, D: int, C: int) -> dict:
+    """``{name: (shape, dtype or None)}`` of every array the metadata implies."""
+    dtype = np.dtype(spec["dtype"])
+    expected = {}
+    for i, d_in, d_out in spec["arch"].fc_layers:
+        expected[f"W{i}"] = ((d_in, d_out), dtype)
+        expected[f"b{i}"] = ((1, d_out), dtype)
+    if spec["preprocessing"]:
+        expected["preprocessing_shift"] = ((D,), None)
+        expected["preprocessing_scale"] = ((D,), None)
+    expected["classes"] = ((C,), None)
+    return expected
+
+
+def _read_weights(zf, members: dict, spec: dict, net: MLP, path) -> None:
+    """Every W and b read straight into the model's packed views; non-finite ones refused."""
     for i, _, _ in spec["arch"].fc_layers:
         for key in (f"W{i}", f"b{i}"):
-            read_member(zf, members[key], out=net.params[key])  # into the packed views
+            read_member(zf, members[key], out=net.params[key])
             if not _finite(net.params[key]):
                 raise _bad(path, f"has NaN or infinite weights in {key}; train it again")
-    classes = read_member(zf, members["classes"])
+
+
+def _read_classes(zf, member, C: int, path) -> np.ndarray:
+    """The (C,) class labels: finite and distinct."""
+    classes = read_member(zf, member)
     if classes.dtype.kind == "f" and not np.isfinite(classes).all():
         raise _bad(path, "has NaN or infinite class labels; train it again")
     if len(np.unique(classes)) != C:
         raise _bad(path, "lists a class label twice; train it again")
-    net.classes = classes
-    net.encoder = encoder
-    if spec["preprocessing"]:
-        shift = read_member(zf, members["preprocessing_shift"])
-        scale = read_member(zf, members["preprocessing_scale"])
-        if not (np.isfinite(shift).all() and np.isfinite(scale).all() and np.all(scale != 0)):
-            raise _bad(
-                path,
-                "has a NaN or infinite input shift, or a zero or non-finite input "
-                "scale; train it again",
-            )
-        net.preprocessing = Preprocessing(spec["preprocessing"], shift, scale)
-    for k in (
-        "format",
-        "format_version",
-        "architecture",
-        "activation",
-        "dtype",
-        "seed",
-        "init",
-        "preprocessing",
-    ):
-        meta.pop(k, None)
-    net.metadata = meta
-    return net
+    return classes
+
+
+def _read_preprocessing(zf, members: dict, kind: str, path) -> Preprocessing:
+    """The input scaling: a finite (D,) shift and a finite, non-zero (D,) scale."""
+    shift = read_member(zf, members["preprocessing_shift"])
+    scale = read_member(zf, members["preprocessing_scale"])
+    if not (np.isfinite(shift).all() and np.isfinite(scale).all() and np.all(scale != 0)):
+        raise _bad(
+            path,
+            "has a NaN or infinite input shift, or a zero or non-finite input "
+            "scale; train it again",
+        )
+    return Preprocessing(kind, shift, scale)
 
 
 def _is_param(key: str, L: int) -> bool:

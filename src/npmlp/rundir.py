@@ -20,8 +20,14 @@ beside DIR, in its parent folder, hidden and named after it:
     ``npmlp train --resume DIR`` finds it; removed once a run is published whole.
 
 Every run folder ends with ``run.json``, written last: the run's id and the sha256 of every
-other file. :func:`check_run` checks a folder against it. A leaf module (it imports only
-:mod:`npmlp.atomic` and :mod:`npmlp.errors`).
+other file. :func:`check_run` checks a folder against it. A folder is replaced only when it is
+empty or a whole run (its ``run.json`` checked): a user's folder is never taken for a run.
+
+Nothing beside DIR is trusted: a link or a special file (FIFO, device, socket) at one of the
+hidden names above, or as a file of a run being checked, is refused in one line naming it,
+never followed, opened or deleted (``lstat`` first, then ``O_NOFOLLOW | O_NONBLOCK``); only
+files npmlp writes are ever deleted. A leaf module (it imports only :mod:`npmlp.atomic` and
+:mod:`npmlp.errors`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -47,19 +54,78 @@ MANIFEST = "run.json"
 RUN_FILES = ("model.npz", "history.csv", "metrics.json", "report.html", "checkpoint.npz", MANIFEST)
 PICTURES = (".png", ".gif", ".svg")
 _RENAME_EXCHANGE = 2
+MAX_MANIFEST = 1 << 20  # npmlp writes a few hundred bytes
+_NOFOLLOW = os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def kind_of(path: Path) -> str:
+    """``"missing"``, ``"link"``, ``"folder"``, ``"file"`` or ``"special"``; never follows a
+    link (``lstat``)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    if stat.S_ISLNK(mode):
+        return "link"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "special"
+
+
+def refuse_odd(path: Path, allowed: tuple = ("missing", "folder")) -> str:
+    """The kind of ``path`` if it is one of ``allowed``; else :class:`NpmlpError` naming it."""
+    kind = kind_of(path)
+    if kind in allowed:
+        return kind
+    what = {
+        "link": "a symbolic link",
+        "special": "a FIFO, device or socket",
+        "file": "a file",
+        "folder": "a folder",
+    }[kind]
+    raise NpmlpError(
+        f"{path}: is {what}, not a file npmlp wrote; npmlp neither follows nor removes it: "
+        "remove it yourself or give another --out"
+    )
+
+
+def _open_plain(path: Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
+    """A descriptor on the regular file ``path``, opened without following a link or blocking
+    on a FIFO; OSError (ELOOP for a link) or NpmlpError for anything but a regular file."""
+    fd = os.open(path, flags | _NOFOLLOW, mode)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        refuse_odd(path, ())
+    return fd
 
 
 def _is_run_file(path: Path) -> bool:
     """A file ``npmlp train`` writes, or the temporary file of one (a crash's leftover)."""
-    return path.is_file() and (path.name in RUN_FILES or path.name.endswith(PICTURES + (".tmp",)))
+    return kind_of(path) == "file" and (
+        path.name in RUN_FILES or path.name.endswith(PICTURES + (".tmp",))
+    )
 
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with os.fdopen(_open_plain(path), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _read_manifest(folder: Path) -> dict:
+    """``folder/run.json`` read as a regular file of at most :data:`MAX_MANIFEST` bytes."""
+    with os.fdopen(_open_plain(folder / MANIFEST), "rb") as f:
+        text = f.read(MAX_MANIFEST + 1)
+    if len(text) > MAX_MANIFEST:
+        raise ValueError(f"longer than {MAX_MANIFEST} bytes")
+    manifest = json.loads(text)
+    if not isinstance(manifest, dict) or manifest.get("format") != "npmlp-run":
+        raise ValueError("not npmlp's")
+    if not isinstance(manifest.get("files"), dict):
+        raise TypeError("no list of files")
+    return manifest
 
 
 def _fsync_dir(path: Path) -> None:
@@ -91,15 +157,20 @@ def check_run(folder) -> dict:
     the files it lists, with their sha256."""
     folder = Path(folder)
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
+        manifest = _read_manifest(folder)
         listed = manifest["files"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise NpmlpError(f"{folder}: no readable {MANIFEST} ({e})") from e
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
+        why = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise NpmlpError(f"{folder}: no readable {MANIFEST} ({why})") from None
     present = sorted(p.name for p in folder.iterdir() if p.name != MANIFEST)
     if present != sorted(listed):
         raise NpmlpError(f"{folder}: holds {present}, its {MANIFEST} lists {sorted(listed)}")
     for name, digest in listed.items():
-        if _sha256(folder / name) != digest:
+        try:
+            same = _sha256(folder / name) == digest
+        except OSError as e:
+            raise NpmlpError(f"{folder}/{name}: cannot read it ({e.strerror})") from None
+        if not same:
             raise NpmlpError(f"{folder}/{name}: not the file its {MANIFEST} lists (sha256)")
     return manifest
 
@@ -137,8 +208,8 @@ class RunFolder:
         if self.path.is_dir():
             names = sorted(p.name for p in self.path.iterdir())
             foreign = [n for n in names if not _is_run_file(self.path / n)]
-            if names and not foreign and not set(names) & set(RUN_FILES):
-                foreign = names  # pictures alone (a folder of photos?) are not a run
+            if names and not foreign and not _whole(self.path):
+                foreign = names  # run files without their checked run.json: not a past run
             if foreign:
                 raise NpmlpError(
                     f"--out {out} holds {', '.join(foreign[:3])}"
@@ -154,6 +225,28 @@ class RunFolder:
             os.rmdir(tempfile.mkdtemp(prefix=".npmlp-probe-", dir=ancestor))
         except OSError as e:
             raise NpmlpError(f"--out {out}: cannot write in {ancestor} ({e.strerror})") from e
+        self.check_neighbours()
+
+    def check_neighbours(self) -> None:
+        """Refuse a link or a special file at DIR's hidden names (see the module docstring)."""
+        refuse_odd(self.lock_path, ("missing", "file"))
+        refuse_odd(self.checkpoint_dir)
+        refuse_odd(self.checkpoint, ("missing", "file"))
+        for p in self._stale(links=True):
+            refuse_odd(p)
+
+    def _stale(self, links: bool = False) -> list:
+        """The staging and set-aside folders that earlier runs into DIR left (with ``links``:
+        anything at those names)."""
+        parent, name = self.path.parent, self.path.name
+        if not parent.is_dir():
+            return []
+        prefixes = (f".{name}.tmp-", f".{name}.old-")
+        return sorted(
+            p
+            for p in parent.iterdir()
+            if p.name.startswith(prefixes) and (links or kind_of(p) == "folder")
+        )
 
     # ------------------------------------------------------------------ the lock
     @contextlib.contextmanager
@@ -166,9 +259,10 @@ class RunFolder:
         try:
             with blocked():
                 self._acquire()  # another run holds it: NpmlpError, and nothing is ours to undo
+            self.check_neighbours()
             self._recover()
             if new_run:
-                shutil.rmtree(self.checkpoint_dir, ignore_errors=True)
+                self.drop_checkpoint()
             self.checkpoint_dir.mkdir(exist_ok=True)
             yield self
         finally:
@@ -181,7 +275,12 @@ class RunFolder:
 
     def _acquire(self) -> None:
         while True:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = _open_plain(self.lock_path, os.O_RDWR | os.O_CREAT)
+            except OSError as e:  # ELOOP: a link put there after check_neighbours
+                raise NpmlpError(
+                    f"{self.lock_path}: cannot take the lock ({e.strerror}); remove it"
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -197,7 +296,7 @@ class RunFolder:
                     "wait for it to finish or give another --out"
                 ) from None
             try:  # the file may have been removed by its last holder before we locked it
-                same = os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
+                same = os.fstat(fd).st_ino == os.lstat(self.lock_path).st_ino
             except FileNotFoundError:
                 same = False
             if same:
@@ -217,12 +316,8 @@ class RunFolder:
 
     def _recover(self) -> None:
         """Finish or undo the swap of a run killed between two renames; remove leftovers."""
-        parent, name = self.path.parent, self.path.name
-        stale = sorted(
-            p
-            for p in parent.iterdir()
-            if p.name.startswith((f".{name}.tmp-", f".{name}.old-")) and p.is_dir()
-        )
+        parent = self.path.parent
+        stale = self._stale()
         if not self.path.exists():
             whole = [p for p in stale if ".tmp-" in p.name and _whole(p)]
             old = [p for p in stale if ".old-" in p.name]
@@ -230,11 +325,17 @@ class RunFolder:
                 os.rename((whole or old)[0], self.path)
                 _fsync_dir(parent)
         for p in stale:
-            shutil.rmtree(p, ignore_errors=True)
-        if self.checkpoint_dir.is_dir():
-            for p in self.checkpoint_dir.iterdir():
-                if p.name != self.checkpoint.name:
-                    p.unlink()  # a write cut short
+            shutil.rmtree(p, ignore_errors=True)  # removes links inside, never follows them
+        self._remove_partial_checkpoints()
+
+    def _remove_partial_checkpoints(self) -> None:
+        """Remove the temporary files of checkpoint writes cut short (and nothing else)."""
+        if kind_of(self.checkpoint_dir) != "folder":
+            return
+        partial = f".{self.checkpoint.name}."
+        for p in self.checkpoint_dir.iterdir():
+            if p.name.startswith(partial) and p.name.endswith(".tmp") and kind_of(p) == "file":
+                p.unlink()
 
     # ------------------------------------------------------------------ publishing
     def new_stage(self) -> Path:
@@ -268,4 +369,11 @@ class RunFolder:
         shutil.rmtree(self.stage, ignore_errors=True)  # the previous run
 
     def drop_checkpoint(self) -> None:
-        shutil.rmtree(self.checkpoint_dir, ignore_errors=True)
+        """Remove the checkpoint and the checkpoint folder if nothing else is in it."""
+        if kind_of(self.checkpoint_dir) != "folder":
+            return
+        if kind_of(self.checkpoint) == "file":
+            self.checkpoint.unlink()
+        self._remove_partial_checkpoints()
+        with contextlib.suppress(OSError):  # something npmlp did not write: left alone
+            self.checkpoint_dir.rmdir()

@@ -22,6 +22,7 @@ ends with the weights of the run left alone, bit for bit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import shutil
 import uuid
@@ -77,8 +78,10 @@ FINAL_STATE = "checkpoint.npz"  # a finished run's last state, in its folder: it
 def read_checkpoint(folder) -> tuple[RunSettings, JobOptions, TrainState]:
     """The settings, options and state to continue the run in ``folder``: the checkpoint that
     a stopped run left, or the last state of a finished one (``DIR/checkpoint.npz``);
-    :class:`NpmlpError` when there is neither."""
-    ckpt = RunFolder(folder).checkpoint
+    :class:`NpmlpError` when there is neither. A link or a FIFO at either is refused."""
+    run_folder = RunFolder(folder)
+    run_folder.check_neighbours()  # a link or a FIFO there is refused, never followed
+    ckpt = run_folder.checkpoint
     if not ckpt.exists():
         ckpt = Path(folder) / FINAL_STATE
     if not ckpt.exists():
@@ -91,8 +94,12 @@ def read_checkpoint(folder) -> tuple[RunSettings, JobOptions, TrainState]:
     try:
         settings = RunSettings.from_dict(state.settings["run"])
         options = JobOptions(**dict(state.settings["job"], data_sha256=""))  # see check_job
-    except (KeyError, TypeError) as e:
-        raise NpmlpError(f"{ckpt}: the checkpoint has no run settings ({e})") from e
+    except (KeyError, TypeError, ValueError) as e:  # ValueError: NpmlpError of a setting
+        why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+        raise NpmlpError(
+            f"{ckpt}: the checkpoint's run settings are not usable ({why}); start the run over "
+            "without --resume (that replaces the checkpoint)"
+        ) from None
     return settings, options, state
 
 
@@ -145,6 +152,13 @@ def run_job(
         if folder is not None and folder.checkpoint.exists():
             e.hint = f"; its last checkpoint is kept: continue with 'npmlp train --resume {out}'"
         raise
+    except OSError as e:
+        if folder is None or e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        then = "run it again"
+        if folder.checkpoint.exists():
+            then = f"continue with 'npmlp train --resume {out}' (its last checkpoint is kept)"
+        raise NpmlpError(f"{e.filename}: {e.strerror}; free some space, then {then}") from None
 
 
 def _run(settings, dataset, folder, *, options, resume, callbacks, signals) -> Outcome:

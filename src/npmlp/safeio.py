@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .memory import human_bytes
+
 __all__ = [
     "FileRefused",
     "NpyHeader",
@@ -63,15 +65,6 @@ class FileRefused(ValueError):
         self.kind = kind
 
 
-def human_bytes(n: int) -> str:
-    """``1536`` -> ``"1.5 KB"`` (powers of 1024)."""
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1024 or unit == "PB":
-            return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} PB"  # pragma: no cover
-
-
 # ------------------------------------------------------------------------ regular files only
 def file_kind(path) -> tuple[str, int]:
     """``("file", size)``, or ``("missing" | "folder" | "special", 0)``; symlinks followed.
@@ -95,13 +88,15 @@ def file_kind(path) -> tuple[str, int]:
 SPECIAL = "is not a regular file (a FIFO, device or socket); give a file"
 
 
-def open_regular(path):
+def open_regular(path, *, follow: bool = True):
     """Open ``path`` for binary reading, refusing anything but a regular file.
 
     Opened with ``O_NONBLOCK`` (no effect on a regular file) and checked with ``fstat``, so a
-    FIFO put in place after :func:`file_kind` still cannot block the open.
+    FIFO put in place after :func:`file_kind` still cannot block the open. ``follow=False``
+    adds ``O_NOFOLLOW``: a symbolic link is refused (OSError ``ELOOP``), not followed.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags if follow else flags | os.O_NOFOLLOW)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise FileRefused(SPECIAL, "special")
@@ -162,25 +157,41 @@ class NpyHeader:
     nbytes: int
 
 
+def _npy_preamble(f) -> tuple[bytes, tuple, int]:
+    """``(bytes read, (major, minor) version, header length)`` of a ``.npy``'s first bytes."""
+    head = read_exact(f, 10)
+    if len(head) < 10 or head[:6] != _MAGIC:
+        raise FileRefused("not a NumPy array (bad .npy magic number)")
+    version = (head[6], head[7])
+    if version == (1, 0):
+        return head, version, struct.unpack("<H", head[8:10])[0]
+    if version != (2, 0):
+        raise FileRefused(f".npy format version {version[0]}.{version[1]} is not supported")
+    head += read_exact(f, 2)
+    if len(head) < 12:
+        raise FileRefused("the .npy header is cut short")
+    return head, version, struct.unpack("<I", head[8:12])[0]
+
+
+def _declared_bytes(shape, dtype) -> int:
+    """The bytes a header's shape and dtype declare; Python objects and bad shapes refused."""
+    if dtype.hasobject:
+        raise FileRefused("holds Python objects (pickle)", "pickle")
+    if any(not isinstance(s, int) or s < 0 for s in shape):
+        raise FileRefused(f"bad .npy header (shape {shape})")
+    count = 1
+    for s in shape:
+        count *= s
+    return count * dtype.itemsize
+
+
 def read_npy_header(f, *, cap: int = MAX_ARRAY_BYTES) -> NpyHeader:
     """Read and check the header at the stream's position; the stream is left at the data.
 
     Refuses (FileRefused): a bad magic, a header longer than :data:`MAX_NPY_HEADER`, Python
     objects (``kind="pickle"``), a declared size over ``cap`` (``kind="big"``).
     """
-    head = read_exact(f, 10)
-    if len(head) < 10 or head[:6] != _MAGIC:
-        raise FileRefused("not a NumPy array (bad .npy magic number)")
-    version = (head[6], head[7])
-    if version == (1, 0):
-        (hlen,) = struct.unpack("<H", head[8:10])
-    elif version == (2, 0):
-        head += read_exact(f, 2)
-        if len(head) < 12:
-            raise FileRefused("the .npy header is cut short")
-        (hlen,) = struct.unpack("<I", head[8:12])
-    else:
-        raise FileRefused(f".npy format version {version[0]}.{version[1]} is not supported")
+    head, version, hlen = _npy_preamble(f)
     if hlen > MAX_NPY_HEADER:
         raise FileRefused(f"the .npy header claims {hlen} bytes (at most {MAX_NPY_HEADER})")
     body = read_exact(f, hlen)
@@ -198,14 +209,7 @@ def read_npy_header(f, *, cap: int = MAX_ARRAY_BYTES) -> NpyHeader:
     except Exception as e:  # NumPy's header parser on untrusted bytes (tokenize, ast...)
         msg = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
         raise FileRefused(f"bad .npy header ({msg})") from None
-    if dtype.hasobject:
-        raise FileRefused("holds Python objects (pickle)", "pickle")
-    if any(not isinstance(s, int) or s < 0 for s in shape):
-        raise FileRefused(f"bad .npy header (shape {shape})")
-    count = 1
-    for s in shape:
-        count *= s
-    nbytes = count * dtype.itemsize
+    nbytes = _declared_bytes(shape, dtype)
     if nbytes > cap:
         raise FileRefused(
             f"declares an array of shape {tuple(shape)} ({human_bytes(nbytes)}), more than "
@@ -267,21 +271,7 @@ def inspect_npz(zf: zipfile.ZipFile, names=None, *, cap: int = MAX_ARRAY_BYTES) 
         key = name[:-4] if name.endswith(".npy") else name
         if names is not None and key not in names:
             continue  # never decompressed
-        if not name.endswith(".npy") or info.is_dir():
-            raise FileRefused(f"member {name!r} is not a .npy array")
-        if info.flag_bits & 0x1:
-            raise FileRefused(f"member {info.filename!r} is encrypted")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise FileRefused(
-                f"member {info.filename!r} uses compression method {info.compress_type} "
-                "(NumPy writes stored or deflated members)"
-            )
-        bound = info.compress_size * (1 if info.compress_type == zipfile.ZIP_STORED else 1032)
-        if info.file_size > bound + 64:
-            raise FileRefused(
-                f"member {info.filename!r} claims {info.file_size} bytes from "
-                f"{info.compress_size} on disk, which its compression cannot give"
-            )
+        _check_entry(info)
         with zf.open(info) as m:
             try:
                 header = read_npy_header(m, cap=cap)
@@ -294,6 +284,27 @@ def inspect_npz(zf: zipfile.ZipFile, names=None, *, cap: int = MAX_ARRAY_BYTES) 
             )
         out[key] = Member(info, header)
     return out
+
+
+def _check_entry(info: zipfile.ZipInfo) -> None:
+    """A ``.npy`` member, stored or deflated, not encrypted, whose size its compression can
+    give."""
+    name = info.filename
+    if not name.endswith(".npy") or info.is_dir():
+        raise FileRefused(f"member {name!r} is not a .npy array")
+    if info.flag_bits & 0x1:
+        raise FileRefused(f"member {name!r} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise FileRefused(
+            f"member {name!r} uses compression method {info.compress_type} "
+            "(NumPy writes stored or deflated members)"
+        )
+    bound = info.compress_size * (1 if info.compress_type == zipfile.ZIP_STORED else 1032)
+    if info.file_size > bound + 64:
+        raise FileRefused(
+            f"member {name!r} claims {info.file_size} bytes from "
+            f"{info.compress_size} on disk, which its compression cannot give"
+        )
 
 
 def read_member(zf: zipfile.ZipFile, member: Member, out: np.ndarray | None = None) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .architecture import fc_indices
+from .memory import check_fits
 from .packing import packed_zeros
 
 __all__ = ["Workspace"]
@@ -26,6 +27,11 @@ class Workspace:
         ``dropout``: also the masks ``mask[i]`` and the dropped outputs ``dropped[i]`` of each
         hidden activation ``x^(i)`` (i even)."""
         dt = net.dtype
+        check_fits(
+            N * sum(net.arch.sizes) * dt.itemsize * (3 if backward else 1),
+            f"a batch of {N:,} rows of the network {net.arch}",
+            "give a smaller batch size",
+        )
         self.N = N
         self.X = np.empty((N, net.D), dt)
         self.y = np.empty(N, np.intp)

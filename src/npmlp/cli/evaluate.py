@@ -29,7 +29,7 @@ from .options import CONTEXT, encoding_options
 )
 @encoding_options
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON line.")
-def evaluate(model, data, label, split, missing, unknown, as_json):
+def evaluate(*, model, data, label, split, missing, unknown, as_json):
     """Accuracy, loss, per-class precision/recall and confusion matrix of a saved model.
 
     By default only rows the model did not train on are scored; the first line (or the

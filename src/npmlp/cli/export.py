@@ -16,7 +16,7 @@ from .options import CONTEXT
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="ONNX file to write.  [default: MODEL with the suffix .onnx]",
+    help="ONNX file to write ('-': standard output).  [default: MODEL with the suffix .onnx]",
 )
 def export(model, out):
     """Export MODEL (.npz) to ONNX: input X (N, D), outputs label (N,) and probabilities (N, C).
@@ -30,21 +30,26 @@ def export(model, out):
       npmlp export runs/digits/model.npz -o digits.onnx
     """
     from ..encoding import encoder_of
-    from ..export import OPSET, export_onnx
+    from ..errors import listing
+    from ..export import OPSET, export_onnx, onnx_bytes
     from ..model_file import load
 
     net = load(model)
     out = out if out is not None else model.with_suffix(".onnx")
-    export_onnx(net, out)
+    if str(out) == "-":  # plainly standard output: the one special file npmlp writes to
+        click.get_binary_stream("stdout").write(onnx_bytes(net))
+    else:
+        export_onnx(net, out)
     if encoder_of(net) is not None:  # the graph does not hold the table encoder
-        names = encoder_of(net).output_names
-        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
         click.echo(
             f"npmlp: warning: {model} reads a table; the ONNX graph takes its {net.D} encoded "
-            f"columns ({shown}): one-hot encode and fill rows as npmlp does first",
+            f"columns ({listing(encoder_of(net).output_names)}): one-hot encode and fill rows "
+            "as npmlp does first",
             err=True,
         )
     click.echo(
-        f"wrote {out} (ONNX opset {OPSET}, {net.dtype.name}; "
-        f"input X (N, {net.D}), outputs label (N,) and probabilities (N, {net.C}))"
+        f"wrote {'standard output' if str(out) == '-' else out} (ONNX opset {OPSET}, "
+        f"{net.dtype.name}; input X (N, {net.D}), outputs label (N,) and probabilities "
+        f"(N, {net.C}))",
+        err=str(out) == "-",
     )

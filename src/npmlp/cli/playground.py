@@ -68,8 +68,16 @@ def _open_when_started(server, url: str) -> None:
     show_default=True,
     help="Address to listen on; keep a loopback one (the page has no login).",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME[:PORT]",
+    help="Also answer requests for this host name (the page is served only to its own "
+    "address, localhost, 127.0.0.1 and [::1] otherwise); repeat for several.",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open the page in the default browser.")
-def playground(port, host, no_browser):
+def playground(port, host, allow_hosts, no_browser):
     """Watch the seed's network learn, live, in the browser.
 
     Starts a local web server and opens its page: pick a 2-D data set (moons, circles, blobs,
@@ -87,7 +95,7 @@ def playground(port, host, no_browser):
     try:  # starlette and uvicorn load only for this command
         import uvicorn  # noqa: F401
 
-        from ..playground.server import uvicorn_server
+        from ..playground.server import create_app, default_hosts, uvicorn_server
     except ImportError as e:
         raise NpmlpError(
             f"npmlp playground needs {e.name or 'starlette and uvicorn'}; install it with "
@@ -102,7 +110,8 @@ def playground(port, host, no_browser):
     sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{sock.getsockname()[1]}/"
-    server = uvicorn_server()
+    hosts = default_hosts(host, sock.getsockname()[1]) + tuple(allow_hosts)
+    server = uvicorn_server(create_app(hosts=hosts))
     click.echo(f"npmlp playground: {url}")
     click.echo("press Ctrl-C to stop it")
     if not no_browser:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import click
@@ -21,8 +23,10 @@ from .options import CONTEXT, encoding_options
 )
 @click.option("--id", "id_column", help="With -o: copy this column of INPUT (a CSV) first.")
 @encoding_options
-def predict(model, input, proba, output, id_column, missing, unknown):
-    """Predict the labels of the rows of INPUT (.csv or .npy).
+def predict(*, model, input, proba, output, id_column, missing, unknown):
+    """Predict the labels of the rows of INPUT (.csv or .npy), one CSV cell per row.
+
+    Labels are quoted where CSV needs it, their control characters escaped (\\n, \\x1b).
 
     A model trained on a table reads its columns by name from a CSV with a header, in any
     order; other columns (the label's too) are ignored. Text columns are one-hot encoded and
@@ -52,12 +56,22 @@ def predict(model, input, proba, output, id_column, missing, unknown):
         return write_predictions(output, net, X, proba, input, id_column)
     if proba:
         P = net.predict_proba(X)
-        click.echo(",".join(str(c) for c in net.classes))
+        click.echo(csv_row(net.classes))
         for row in P:
             click.echo(",".join(f"{p:.6g}" for p in row))
     else:
         for label in net.predict(X):
-            click.echo(str(label))
+            click.echo(csv_row([label]))
+
+
+def csv_row(values) -> str:
+    """One CSV line of ``values``: control characters escaped (a newline or a terminal escape
+    in a label cannot break a row or drive the terminal), quoted where CSV needs it."""
+    from ..errors import printable
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow([printable(v) for v in values])
+    return buf.getvalue()
 
 
 def write_predictions(output, net, X, proba: bool, input, id_column) -> int:

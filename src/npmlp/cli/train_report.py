@@ -37,10 +37,10 @@ def run_and_report(settings, options, state, *, out, quiet, as_json, signals):
         settings, options, state, out=out, console=console, dataset=dataset, signals=signals
     )
     result = done.result
-    lines = health_warnings(
-        result.history.records, lbfgs=result.metrics.get("optimizer") == "lbfgs"
-    )
-    lines += loss_warnings(result.history.records, result.net.C, settings.config.lr)
+    lbfgs = result.metrics.get("optimizer") == "lbfgs"
+    lines = health_warnings(result.history.records, lbfgs=lbfgs)
+    lr = None if lbfgs else settings.config.lr  # advice on the learning rate where one ran
+    lines += loss_warnings(result.history.records, result.net.C, lr)
     for line in lines:
         click.echo(f"npmlp: warning: {line}", err=True)
     _print_result(result, out if done.files else None, quiet or as_json, not options.pictures)

@@ -7,10 +7,17 @@ The page sends JSON text messages (``{"type": "play"}``, ``{"type": "config", "c
 {...}}``...; see :data:`TYPES`); the server answers with JSON text (``data``, ``state``,
 ``seed_view``, ``tiny``, ``command``, ``error``) and binary frames (:mod:`.frames`). A bad
 message gets ``{"type": "error", "message": ...}`` back and a line in the log; the session
-goes on. Every training step and picture runs in a worker thread, one call at a time per
+goes on (a message nested deeper than :data:`MAX_DEPTH` is refused before it is parsed). Every
+training step and picture runs in a worker thread, one call at a time per
 session, so the event loop only moves bytes. A session sends a frame only while the page has
 acknowledged all but :data:`MAX_UNACKED` of the previous ones: a slow page slows the frames
 down instead of piling them up.
+
+The server answers only requests addressed to itself: every HTTP request and WebSocket
+handshake must carry a ``Host`` of the allowlist (:func:`default_hosts`: the address it bound,
+``localhost``, ``127.0.0.1`` and ``[::1]`` with its port; ``npmlp playground --allow-host``
+adds more), and an ``Origin``, when sent, must name one of them too. A page of another name
+that resolves to 127.0.0.1 (DNS rebinding) gets no page, no socket and no model.
 """
 
 from __future__ import annotations
@@ -22,7 +29,6 @@ import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -33,15 +39,26 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..errors import NpmlpError
 from ..threads import blas_threads
 from . import config as cfgmod
+from .guard import LOOPBACK, HostCheck, default_hosts, json_depth
 from .session import Session
 
-__all__ = ["create_app", "uvicorn_server", "TYPES", "MAX_MESSAGE", "WS_MAX_SIZE"]
+__all__ = [
+    "LOOPBACK",
+    "create_app",
+    "uvicorn_server",
+    "default_hosts",
+    "TYPES",
+    "MAX_MESSAGE",
+    "MAX_DEPTH",
+    "WS_MAX_SIZE",
+]
 
 log = logging.getLogger("npmlp.playground")
 STATIC = Path(__file__).parent / "static"
 MAX_MESSAGE = 65536  # bytes of one message from the page
 WS_MAX_SIZE = 4 * 2**20  # uvicorn drops a socket that sends more; up to it, an error message
 MAX_UNACKED = 2  # frames sent and not yet acknowledged by the page
+MAX_DEPTH = 16  # nesting of a message's arrays and objects (the page's are 3 deep)
 TYPES = (
     "config",
     "play",
@@ -156,6 +173,9 @@ class Runner:
         if len(text) > MAX_MESSAGE // 4 and len(text.encode()) > MAX_MESSAGE:
             size = len(text.encode())
             return await self.error(f"message too large: {size} bytes (at most {MAX_MESSAGE})")
+        depth = json_depth(text)
+        if depth > MAX_DEPTH:
+            return await self.error(f"message nested {depth} deep (at most {MAX_DEPTH})")
         try:
             msg = json.loads(text)
         except json.JSONDecodeError as e:
@@ -232,21 +252,18 @@ class Runner:
         await self.send(await self.call(self.session.command))
 
 
-def _same_origin(ws: WebSocket) -> bool:
-    """A page of another site may not drive a session (browsers send Origin on WebSockets)."""
-    origin = ws.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == ws.headers.get("host")
-
-
 def create_app(
     *,
     max_sessions: int = 8,
     idle_timeout: float = 900.0,
     max_fps: float = 30.0,
     workers: int = 2,
-) -> Starlette:
-    """The playground's ASGI application.
+    hosts=LOOPBACK,
+):
+    """The playground's ASGI application (Starlette behind :class:`HostCheck`).
 
+    hosts : the ``Host`` values it answers (``name:port``, or a name on any port); the
+        command passes :func:`default_hosts` and its ``--allow-host`` values.
     max_sessions : sockets open at once; one more gets an error message and is closed.
     idle_timeout : seconds without a message from the page before its session is closed.
     max_fps : frames per second of a playing session at most.
@@ -267,9 +284,6 @@ def create_app(
         return Response(data, media_type="application/octet-stream", headers=headers)
 
     async def socket(ws: WebSocket):
-        if not _same_origin(ws):
-            log.warning("refused a socket from origin %s", ws.headers.get("origin"))
-            return await ws.close(code=1008)
         await ws.accept()
         if len(runners) >= max_sessions:
             message = f"too many playground sessions are open ({max_sessions}); close a tab"
@@ -318,10 +332,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runners = runners
-    return app
+    checked = HostCheck(app, hosts)
+    checked.state = app.state
+    return checked
 
 
-def uvicorn_server(app: Starlette | None = None):
+def uvicorn_server(app=None):
     """The uvicorn server ``npmlp playground`` runs: ``server.run(sockets=[sock])`` serves."""
     import uvicorn
 
