@@ -142,3 +142,68 @@ def test_take_it_away_download_and_command(page, tmp_path):
     assert page.inner_text("#command").startswith(
         "npmlp train --data moons:n=500,noise=0.2,seed=0 -L 5 -H 8 --epochs 1 --batch-size 32"
     )
+
+
+def _first_frame(page):
+    page.wait_for_function("document.getElementById('test-acc').textContent !== '-'")
+
+
+def test_a_change_while_it_runs_is_marked_and_the_command_replays_it(page, tmp_path):
+    import shlex
+
+    import npmlp
+    from npmlp.cli import main
+
+    _first_frame(page)
+    assert page.locator("#status").is_hidden()  # the connecting note goes with the first frame
+    for k in (1, 2, 3):
+        page.click("#step")
+        page.wait_for_function(f"document.getElementById('step-n').textContent === '{k}'")
+    page.select_option("#lr", "0.1")
+    page.wait_for_function("curves.marks.length === 1")
+    assert page.inner_text("#step-n") == "3"  # no reset
+    assert page.evaluate("curves.marks") == [[round(3 / 13, 4), "lr 0.1"]]  # 3 of 13 batches
+    assert page.evaluate("location.hash").endswith("&changes=3:lr=0.1")
+    page.click("#epoch")
+    page.wait_for_function("document.getElementById('epoch-n').textContent === '1.00'")
+    with page.expect_download() as info:
+        page.click("#download")
+    info.value.save_as(tmp_path / "model.npz")
+    page.click("#copy-command")
+    page.wait_for_selector("#command:not([hidden])")
+    command = page.evaluate("app.command")
+    assert command.endswith("--out runs/playground --changes 3:lr=0.1")
+    out = tmp_path / "replay"
+    assert main(shlex.split(command.replace("runs/playground", str(out)))[1:] + ["--quiet"]) == 0
+    page_net, replay = npmlp.load(tmp_path / "model.npz"), npmlp.load(out / "model.npz")
+    for k, v in replay.params.items():
+        np.testing.assert_array_equal(v, page_net.params[k], err_msg=k)
+
+
+def test_the_url_opens_the_same_run(page, server_url):
+    _first_frame(page)
+    page.select_option("#data", '"spirals"')
+    page.wait_for_function("app.data.spec.startsWith('spirals:')")
+    page.fill("#seed", "7")
+    page.dispatch_event("#seed", "change")
+    page.wait_for_function("app.data.spec.includes('seed=7')")
+    page.click("#step")
+    page.wait_for_function("document.getElementById('step-n').textContent === '1'")
+    page.select_option("#optimizer", '"sgd"')
+    page.wait_for_function("location.hash.includes('changes=')")
+    url, config = page.url, page.evaluate("app.data.start")
+    assert "#data=spirals&" in url and url.endswith("&changes=1:optimizer=sgd")
+    other = page.context.browser.new_page(viewport={"width": 1280, "height": 800})
+    other.goto(url)
+    other.wait_for_function("app.data && app.data.spec.includes('seed=7')")
+    assert other.evaluate("app.data.start") == config
+    assert other.evaluate("app.changesText") == "1:optimizer=sgd"
+    other.click("#epoch")
+    page.click("#epoch")
+    for tab in (page, other):
+        tab.wait_for_function("document.getElementById('epoch-n').textContent === '1.00'")
+        tab.click("#copy-command")
+        tab.wait_for_selector("#command:not([hidden])")
+    assert other.evaluate("app.command") == page.evaluate("app.command")
+    assert other.inner_text("#train-loss") == page.inner_text("#train-loss")
+    other.close()

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .callbacks import EarlyStopping, ProgressBar
+from .callbacks import Changes, EarlyStopping, ProgressBar
 from .checkpoint import TrainState
 from .data.splits import hold_out
 from .errors import DataError, NpmlpError
@@ -138,6 +138,10 @@ def make_loop(
         callbacks.append(
             EarlyStopping(monitor, config.patience, config.min_delta, config.restore_best)
         )
+    if config.changes:
+        if solver == "lbfgs":
+            raise NpmlpError("L-BFGS takes no changes while it trains; use sgd or adam")
+        callbacks.append(Changes(config.changes))
     rows = {"sample_weight": sample_weight, "validation": validation, "callbacks": callbacks}
     if solver == "lbfgs":
         return LbfgsLoop(net, X, y, config, history, **rows)

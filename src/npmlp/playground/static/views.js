@@ -125,8 +125,9 @@ NP.Curves = class {
     this.resize(); this.reset();
   }
   resize() { for (const t of [this.loss, this.acc]) t.ctx = NP.fit(t.canvas); }
-  reset() { this.points = []; this.lastStep = -1; }
+  reset() { this.points = []; this.lastStep = -1; this.marks = []; }
   add(h) {
+    this.marks = h.marks || [];
     if (h.step === this.lastStep) return;
     this.lastStep = h.step;
     this.points.push([h.epoch, h.train_loss, h.test_loss, h.train_acc, h.test_acc]);
@@ -159,7 +160,8 @@ NP.Curves = class {
     ctx.textAlign = "center";
     const xStep = NP.niceStep(xMax / 4);
     for (let v = 0; v <= xMax * 1.0001; v += xStep) ctx.fillText(+v.toFixed(2) + "", X(v), h - 5);
-    ctx.textAlign = "right"; ctx.fillText("epoch", w - R, h - 5 - 10);
+    ctx.textAlign = "left"; ctx.fillText("epoch", 2, h - 5); // beside the ticks, clear of the curves
+    this.drawMarks(ctx, X, T, h - B);
     [["#374151", idx[0]], ["#dc2626", idx[1]]].forEach(([col, j]) => {
       ctx.beginPath(); ctx.strokeStyle = col; ctx.lineWidth = 1.6;
       pts.forEach((p, i) => {
@@ -169,6 +171,20 @@ NP.Curves = class {
       ctx.stroke();
     });
   }
+};
+
+// each change made while training: a dashed line at its epoch, its value at the top
+NP.Curves.prototype.drawMarks = function (ctx, X, top, bottom) {
+  ctx.save();
+  ctx.strokeStyle = ctx.fillStyle = "#7c3aed"; ctx.lineWidth = 1; ctx.setLineDash([3, 3]);
+  ctx.textAlign = "left"; ctx.font = "9px system-ui, sans-serif";
+  let lastX = -1e9;
+  for (const [epoch, text] of this.marks) {
+    const x = X(epoch);
+    ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, bottom); ctx.stroke();
+    if (x - lastX > 50) { ctx.fillText(text, x + 2, top + 8); lastX = x; }
+  }
+  ctx.restore();
 };
 
 // ---------------------------------------------------------------- the network diagram
