@@ -207,3 +207,48 @@ def test_the_url_opens_the_same_run(page, server_url):
     assert other.evaluate("app.command") == page.evaluate("app.command")
     assert other.inner_text("#train-loss") == page.inner_text("#train-loss")
     other.close()
+
+
+SHOTS = os.environ.get("NPMLP_SHOTS")  # a folder: the screenshots of each mode are kept there
+
+
+def _shot(page, name: str, size) -> None:
+    """A screenshot at ``size``, kept in $NPMLP_SHOTS (and docs/figures with
+    NPMLP_UPDATE_FIGURES); checked not blank."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.wait_for_timeout(400)  # the page's relayout after a resize
+    path = Path(SHOTS or "/tmp") / f"{name}-{size[0]}.png"
+    page.screenshot(path=str(path))
+    with Image.open(path) as im:
+        assert im.size == size and np.asarray(im.convert("L"), float).std() > 20
+    if os.environ.get("NPMLP_UPDATE_FIGURES"):
+        shutil.copyfile(path, FIGURE.parent / path.name)
+
+
+def test_an_exercise_answered_wrong_then_right_with_the_working(page):
+    _first_frame(page)
+    page.click("#tab-seed")
+    page.click("#tiny-exercise")
+    page.wait_for_selector("#ex-var")
+    assert page.locator("#tiny tr[data-name='dl/dW^(1)'] .hidden-value").count() == 1
+    assert page.locator("#tiny tr[data-name='W^(1)'] table.mat").count() == 1  # forward shown
+    page.select_option("#ex-var", "dl/dW^(1)")
+    page.select_option("#ex-entry", "1,2")
+    page.fill("#ex-answer", "0.5")
+    page.click("#ex-check")
+    page.wait_for_selector(".verdict.wrong")
+    working = page.inner_text("pre.working")
+    assert working.startswith("dl/dW(1)[1,2] = Σ_n x(0)[n,1] · dl/dx(1)[n,2]   (eq. 24)\n= (")
+    value = float(working.rsplit("=", 1)[1].replace("−", "-"))
+    page.fill("#ex-answer", f"{value:.4f}")
+    page.click("#ex-check")
+    page.wait_for_selector(".verdict.right")
+    assert page.inner_text(".verdict").startswith("✓ right")
+    page.select_option("#ex-var", "dl/ds")
+    page.select_option("#ex-entry", "all")
+    page.fill("#ex-answer", "0.1 0.1; 0.1 0.1; 0.1 0.1; 0.1 0.1")
+    page.click("#ex-check")
+    page.wait_for_function("document.querySelector('.verdict').textContent.includes('dl/ds')")
+    assert "wrong entries: [0, 0] [0, 1]" in page.inner_text("#ex-result")
+    for size in ((1280, 800), (1920, 1080)):
+        _shot(page, "playground-exercise", size)

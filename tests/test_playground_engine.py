@@ -296,3 +296,30 @@ def test_a_change_is_checked_and_a_batch_size_waits_for_the_epochs_start():
         s.change("layers", 3)
     with pytest.raises(NpmlpError, match="changes: at step 2, lr must be a positive number"):
         npmlp.TrainConfig(changes=((2, "lr", -1.0),)).validate()
+
+
+# ------------------------------------------------------------------ exercises
+def test_an_exercise_is_checked_against_backprop_and_finite_differences():
+    s = Session()
+    with pytest.raises(NpmlpError, match="open the tiny network first"):
+        s.exercise("dl/ds", None, 0)
+    shown = {r["name"]: np.array(r["values"]) for r in s.tiny(fresh=True)["rows"]}
+    for name in s.tiny(fresh=True)["exercises"]:  # the same pass: fresh weights again
+        whole = s.exercise(name, None, shown[name].tolist())
+        assert whole["right"] and whole["agree"] < 1e-8, name
+        np.testing.assert_allclose(whole["numeric"], whole["backprop"], atol=1e-6)
+    right = s.exercise("dl/dW^(1)", [1, 2], float(shown["dl/dW^(1)"][1, 2]))
+    assert right["right"] and right["working"][0] == (
+        "dl/dW^(1)[1,2] = Σ_n x^(0)[n,1] · dl/dx^(1)[n,2]   (eq. 24)"
+    )
+    x0, d1 = shown["x^(0)"], shown["dl/dx^(1)"]
+    assert right["working"][1].startswith(f"= ({x0[0, 1]:.4f})({d1[0, 2]:.4f})".replace("-", "−"))
+    wrong = s.exercise("dl/ds", None, (shown["dl/ds"] * [[1, 1], [1, 1], [1, -1], [1, 1]]).tolist())
+    assert not wrong["right"] and wrong["wrong"] == [[2, 1]] and wrong["worked"] == [2, 1]
+    assert wrong["working"][0] == "dl/ds[2,1] = (p[2,1] − 1[y_2 = 1]) / N   (section 3.3)"
+    with pytest.raises(NpmlpError, match="answer must be a 2 × 3 matrix"):
+        s.exercise("dl/dW^(1)", None, 0.5)
+    with pytest.raises(NpmlpError, match="entry must be"):
+        s.exercise("dl/db^(1)", [1, 0], 0.5)
+    with pytest.raises(NpmlpError, match="variable must be one of dl/ds, dl/dW"):
+        s.exercise("dl/dq", None, 0)

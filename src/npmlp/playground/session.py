@@ -30,7 +30,8 @@ from ..settings import SETTINGS
 from ..settings import Changes as ChangesRule
 from ..training import TrainConfig, make_loop
 from . import config as cfgmod
-from .engine import graph_rows, grid_views, tiny_network
+from . import exercise
+from .engine import graph_rows, grid_views, new_tiny, tiny_network
 from .frames import encode, prob_u8, unit_u8, weights_i8
 
 __all__ = ["Session", "RES", "UNIT_RES", "LIVE"]
@@ -68,7 +69,7 @@ class Session:
 
     def __init__(self, cfg: dict | None = None):
         self.cfg = cfgmod.merge(dict(cfgmod.DEFAULTS), cfg or {})
-        self.tiny_net = None
+        self.tiny_net = self.tiny_case = None
         self.reset()
 
     # ------------------------------------------------------------------ setup
@@ -328,9 +329,18 @@ class Session:
         y = self.y
         rows = np.concatenate([np.flatnonzero(y == 0)[:2], np.flatnonzero(y == 1)[:2]])
         X = self.net.preprocessing.apply(self.X[rows])
-        net = None if fresh else self.tiny_net
+        net = new_tiny(self.cfg["seed"]) if fresh or self.tiny_net is None else self.tiny_net
+        self.tiny_case = (net.copy(), np.asarray(X, np.float64), y[rows])  # what it shows
         self.tiny_net, result = tiny_network(X, y[rows], self.cfg["lr"], self.cfg["seed"], net)
-        return {"type": "tiny", **result}
+        names = exercise.gradient_names(net.L)
+        return {"type": "tiny", "exercises": names, **result}
+
+    def exercise(self, name, entry, answer) -> dict:
+        """Check the learner's value of a gradient of the tiny network's pass on the page
+        (:func:`.exercise.check`)."""
+        if self.tiny_case is None:
+            raise NpmlpError("open the tiny network first (the seed's view, 'tiny network')")
+        return exercise.check(*self.tiny_case, name, entry, answer)
 
     # ------------------------------------------------------------------ take it away
     def command(self) -> dict:

@@ -145,7 +145,8 @@ function onJSON(msg) {
       break;
     case "error": app.lastError = msg.message; status(msg.message, false, true); break;
     case "seed_view": app.inspecting = false; if (!app.tinyMode) seedView.show(msg); break;
-    case "tiny": seedView.showTiny(msg); $("tiny-step").disabled = false; break;
+    case "tiny": seedView.showTiny(msg, app.exerciseMode); $("tiny-step").disabled = app.exerciseMode; break;
+    case "exercise": seedView.showResult(msg); break;
     case "command": {
       const pre = $("command");
       app.command = msg.command;
@@ -230,8 +231,9 @@ function setTab(tab) {
 }
 $("tab-network").addEventListener("click", () => setTab("network"));
 $("tab-seed").addEventListener("click", () => setTab("seed"));
-$("seed-refresh").addEventListener("click", () => { app.tinyMode = false; $("tiny-step").disabled = true; inspect(true); });
-$("tiny-new").addEventListener("click", () => { app.tinyMode = true; send({ type: "tiny", fresh: true }); });
+$("seed-refresh").addEventListener("click", () => { app.tinyMode = app.exerciseMode = false; $("tiny-step").disabled = true; inspect(true); });
+$("tiny-new").addEventListener("click", () => { app.tinyMode = true; app.exerciseMode = false; send({ type: "tiny", fresh: true }); });
+$("tiny-exercise").addEventListener("click", () => { app.tinyMode = app.exerciseMode = true; send({ type: "tiny", fresh: true }); });
 $("tiny-step").addEventListener("click", () => send({ type: "tiny", fresh: false }));
 document.addEventListener("keydown", (e) => {
   if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;

@@ -159,8 +159,8 @@ NP.Curves = class {
     }
     ctx.textAlign = "center";
     const xStep = NP.niceStep(xMax / 4);
-    for (let v = 0; v <= xMax * 1.0001; v += xStep) ctx.fillText(+v.toFixed(2) + "", X(v), h - 5);
-    ctx.textAlign = "left"; ctx.fillText("epoch", 2, h - 5); // beside the ticks, clear of the curves
+    for (let v = xStep; v <= xMax * 1.0001; v += xStep) ctx.fillText(+v.toFixed(2) + "", X(v), h - 5);
+    ctx.textAlign = "left"; ctx.fillText("epoch", 4, h - 5); // where 0 would be: clear of the curves
     this.drawMarks(ctx, X, T, h - B);
     [["#374151", idx[0]], ["#dc2626", idx[1]]].forEach(([col, j]) => {
       ctx.beginPath(); ctx.strokeStyle = col; ctx.lineWidth = 1.6;
