@@ -28,6 +28,7 @@ from PIL import Image  # noqa: E402
 from playground_support import real_server  # noqa: E402
 
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "playground.png"
+SCREENSHOTS = FIGURE.parents[1] / "screenshots"  # each mode at 1280 x 800 and 1920 x 1080
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +214,7 @@ SHOTS = os.environ.get("NPMLP_SHOTS")  # a folder: the screenshots of each mode 
 
 
 def _shot(page, name: str, size) -> None:
-    """A screenshot at ``size``, kept in $NPMLP_SHOTS (and docs/figures with
+    """A screenshot at ``size``, kept in $NPMLP_SHOTS (and docs/screenshots with
     NPMLP_UPDATE_FIGURES); checked not blank."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.wait_for_timeout(400)  # the page's relayout after a resize
@@ -222,7 +223,7 @@ def _shot(page, name: str, size) -> None:
     with Image.open(path) as im:
         assert im.size == size and np.asarray(im.convert("L"), float).std() > 20
     if os.environ.get("NPMLP_UPDATE_FIGURES"):
-        shutil.copyfile(path, FIGURE.parent / path.name)
+        shutil.copyfile(path, SCREENSHOTS / path.name)
 
 
 def test_an_exercise_answered_wrong_then_right_with_the_working(page):
@@ -252,3 +253,36 @@ def test_an_exercise_answered_wrong_then_right_with_the_working(page):
     assert "wrong entries: [0, 0] [0, 1]" in page.inner_text("#ex-result")
     for size in ((1280, 800), (1920, 1080)):
         _shot(page, "playground-exercise", size)
+
+
+def test_rough_edges_headers_command_and_frames_with_a_unit_enlarged(page):
+    _first_frame(page)
+    page.select_option("#data", '"spirals"')
+    page.wait_for_function("app.data.spec.startsWith('spirals:')")
+    page.select_option("#layers", "7")
+    page.wait_for_function("app.data.layers === 7")
+    page.click("canvas.unit[data-layer='3'][data-unit='2']")
+    page.wait_for_function("document.getElementById('enlarged-title').textContent !== ''")
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('.col-label')].map(e => e.getBoundingClientRect())"
+        ".map(r => [r.left, r.right])"
+    )
+    assert len(boxes) == 5 and all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:]))  # apart
+    page.click("#play")
+    page.wait_for_timeout(2000)
+    seen = []
+    for _ in range(6):
+        page.wait_for_timeout(500)
+        seen.append(float(page.inner_text("#fps")))
+    page.click("#play")
+    assert sorted(seen)[len(seen) // 2] >= 25, seen  # the median, on this machine
+    page.click("#copy-command")
+    page.wait_for_selector("#command:not([hidden])")
+    box = page.evaluate("document.getElementById('command').getBoundingClientRect().right")
+    opts = page.evaluate(
+        "[...document.querySelectorAll('#command .opt')].map(e => e.getBoundingClientRect())"
+        ".map(r => [r.right, r.height])"
+    )
+    assert all(right <= box + 0.5 for right, _ in opts)  # nothing runs off the page
+    assert sum(h < 20 for _, h in opts) >= len(opts) - 1  # each option on one line
+    assert page.evaluate("app.command").startswith("npmlp train --data spirals:")

@@ -151,7 +151,8 @@ function onJSON(msg) {
       const pre = $("command");
       app.command = msg.command;
       pre.hidden = false;
-      pre.innerHTML = NP.esc(msg.command) + msg.notes.map((n) => `<div class="note"># ${NP.esc(n)}</div>`).join("");
+      const opts = msg.command.split(/ (?=--?[A-Za-z])/).map((o) => `<span class="opt">${NP.esc(o)}</span>`);
+      pre.innerHTML = opts.join(" ") + msg.notes.map((n) => `<div class="note"># ${NP.esc(n)}</div>`).join("");
       const done = () => status(msg.exact ? "copied: this command repeats the run exactly" : "copied (see the note under it)");
       if (navigator.clipboard) navigator.clipboard.writeText(msg.command).then(done, () => status("select the command and copy it"));
       break;
@@ -179,9 +180,9 @@ function draw() {
     app.latest = null; app.last = f;
     regions.draw(f); diagram.draw(f); enlarged.draw(f, app.data); curves.draw();
     const h = f.h, fix = (v, d) => (v == null ? "-" : v.toFixed(d));
-    $("epoch-n").textContent = fix(h.epoch, 2); $("step-n").textContent = h.step;
-    $("train-loss").textContent = fix(h.train_loss, 3); $("test-loss").textContent = fix(h.test_loss, 3);
-    $("train-acc").textContent = fix(h.train_acc, 3); $("test-acc").textContent = fix(h.test_acc, 3);
+    NP.setText($("epoch-n"), fix(h.epoch, 2)); NP.setText($("step-n"), String(h.step));
+    NP.setText($("train-loss"), fix(h.train_loss, 3)); NP.setText($("test-loss"), fix(h.test_loss, 3));
+    NP.setText($("train-acc"), fix(h.train_acc, 3)); NP.setText($("test-acc"), fix(h.test_acc, 3));
     if (app.tab === "seed" && $("seed-auto").checked && !app.tinyMode) inspect(false);
     countFrame();
   }
@@ -191,7 +192,7 @@ function countFrame() { // frames drawn in the last second, while playing
   const now = performance.now();
   app.drawn = (app.drawn || []).filter((t) => now - t < 1000);
   app.drawn.push(now);
-  $("fps").textContent = app.playing ? String(app.drawn.length) : "-";
+  NP.setText($("fps"), app.playing ? String(app.drawn.length) : "-");
 }
 function inspect(force) {
   const now = performance.now();
