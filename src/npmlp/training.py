@@ -103,6 +103,11 @@ def fit(
         check_input=check_input,
     )
     if resume is not None:
+        if loop.config.changes:  # the changes made before the checkpoint are not replayed
+            raise NpmlpError(
+                "a run with changes while training (--changes) cannot be resumed yet; run its "
+                "command again from the start"
+            )
         loop.load_state(resume)
     history = loop.run()
     history.optimizer = loop.optimizer
