@@ -32,10 +32,12 @@ uvicorn_server(create_app(max_fps=float(sys.argv[1]))).run(sockets=[sock])
 SETTINGS = {"data": "moons", "n": 1000, "layers": 5, "widths": [16, 16], "batch_size": 32}
 
 
-def measure(port: int, steps: int, seconds: float) -> dict:
+def measure(port: int, steps: int, seconds: float, enlarged: bool = False) -> dict:
     with connect(f"ws://127.0.0.1:{port}/ws", max_size=2**24) as ws:
         ws.send(json.dumps({"type": "config", "config": SETTINGS}))
         ws.send(json.dumps({"type": "speed", "steps": steps}))
+        if enlarged:  # x^(3) unit 2 enlarged: its 64 x 64 map in every frame
+            ws.send(json.dumps({"type": "select", "unit": [3, 2]}))
         last_step = 0
         while True:  # the fresh run's first frame
             m = ws.recv()
@@ -85,9 +87,10 @@ def main() -> None:
         port = int(server.stdout.readline())
         time.sleep(0.5)
         print(f"moons n=1000, L=5, widths 16,16, batch 32; server cap {args.max_fps:g} frames/s")
-        for steps in args.steps:
-            r = measure(port, steps, args.seconds)
+        for steps, enlarged in [(s, e) for e in (False, True) for s in args.steps]:
+            r = measure(port, steps, args.seconds, enlarged)
             print(
+                f"{'unit enlarged' if enlarged else 'no unit     '}  "
                 f"steps/frame {r['steps_per_frame']:5.1f}  frames/s {r['fps']:6.1f}  "
                 f"bytes/frame {r['bytes_per_frame']:8.0f}  "
                 f"({r['epoch']:.1f} epochs, test accuracy {r['test_acc']:.3f})"

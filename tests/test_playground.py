@@ -74,6 +74,20 @@ def test_page_and_static_files(client):
     assert "javascript" in client.get("/static/app.js").headers["content-type"]
     assert client.get("/static/nothing.js").status_code == 404
     assert "http" not in re.sub(r"https?://(127\.0\.0\.1|localhost)", "", page.text)  # no CDN
+    status = re.search(r'<div id="status"[^>]*>([^<]*)<', page.text)
+    assert status.group(1).startswith("connecting")  # shown until the first frame comes
+
+
+def test_a_live_change_over_the_socket_keeps_the_run(client):
+    with client.websocket_connect("/ws") as ws:
+        next_json(ws, "data")
+        ws.send_text('{"type": "step"}')
+        ws.send_text('{"type": "change", "setting": "l2", "value": 0.01}')
+        changed = next_json(ws, "changes")
+        assert changed["changes"] == [[1, "weight_decay", 0.01]] and changed["marks"]
+        assert changed["config"]["l2"] == 0.01 and changed["text"] == "1:weight_decay=0.01"
+        ws.send_text('{"type": "change", "setting": "layers", "value": 3}')
+        assert next_json(ws, "error")["message"].startswith("setting must be one of lr, l2")
 
 
 def test_session_trains_moons_to_95_percent_test_accuracy(client):

@@ -28,6 +28,7 @@ from PIL import Image  # noqa: E402
 from playground_support import real_server  # noqa: E402
 
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "playground.png"
+SCREENSHOTS = FIGURE.parents[1] / "screenshots"  # each mode at 1280 x 800 and 1920 x 1080
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +171,146 @@ def test_the_page_works_on_its_own_names_and_a_foreign_name_gets_nothing():
         )
         browser.close()
     assert code == 1006  # the handshake was refused: no session
+
+
+def _first_frame(page):
+    page.wait_for_function("document.getElementById('test-acc').textContent !== '-'")
+
+
+def test_a_change_while_it_runs_is_marked_and_the_command_replays_it(page, tmp_path):
+    import shlex
+
+    import npmlp
+    from npmlp.cli import main
+
+    _first_frame(page)
+    assert page.locator("#status").is_hidden()  # the connecting note goes with the first frame
+    for k in (1, 2, 3):
+        page.click("#step")
+        page.wait_for_function(f"document.getElementById('step-n').textContent === '{k}'")
+    page.select_option("#lr", "0.1")
+    page.wait_for_function("curves.marks.length === 1")
+    assert page.inner_text("#step-n") == "3"  # no reset
+    assert page.evaluate("curves.marks") == [[round(3 / 13, 4), "lr 0.1"]]  # 3 of 13 batches
+    assert page.evaluate("location.hash").endswith("&changes=3:lr=0.1")
+    page.click("#epoch")
+    page.wait_for_function("document.getElementById('epoch-n').textContent === '1.00'")
+    with page.expect_download() as info:
+        page.click("#download")
+    info.value.save_as(tmp_path / "model.npz")
+    page.click("#copy-command")
+    page.wait_for_selector("#command:not([hidden])")
+    command = page.evaluate("app.command")
+    assert command.endswith("--out runs/playground --changes 3:lr=0.1")
+    out = tmp_path / "replay"
+    assert main(shlex.split(command.replace("runs/playground", str(out)))[1:] + ["--quiet"]) == 0
+    page_net, replay = npmlp.load(tmp_path / "model.npz"), npmlp.load(out / "model.npz")
+    for k, v in replay.params.items():
+        np.testing.assert_array_equal(v, page_net.params[k], err_msg=k)
+
+
+def test_the_url_opens_the_same_run(page, server_url):
+    _first_frame(page)
+    page.select_option("#data", '"spirals"')
+    page.wait_for_function("app.data.spec.startsWith('spirals:')")
+    page.fill("#seed", "7")
+    page.dispatch_event("#seed", "change")
+    page.wait_for_function("app.data.spec.includes('seed=7')")
+    page.click("#step")
+    page.wait_for_function("document.getElementById('step-n').textContent === '1'")
+    page.select_option("#optimizer", '"sgd"')
+    page.wait_for_function("location.hash.includes('changes=')")
+    url, config = page.url, page.evaluate("app.data.start")
+    assert "#data=spirals&" in url and url.endswith("&changes=1:optimizer=sgd")
+    other = page.context.browser.new_page(viewport={"width": 1280, "height": 800})
+    other.goto(url)
+    other.wait_for_function("app.data && app.data.spec.includes('seed=7')")
+    assert other.evaluate("app.data.start") == config
+    assert other.evaluate("app.changesText") == "1:optimizer=sgd"
+    other.click("#epoch")
+    page.click("#epoch")
+    for tab in (page, other):
+        tab.wait_for_function("document.getElementById('epoch-n').textContent === '1.00'")
+        tab.click("#copy-command")
+        tab.wait_for_selector("#command:not([hidden])")
+    assert other.evaluate("app.command") == page.evaluate("app.command")
+    assert other.inner_text("#train-loss") == page.inner_text("#train-loss")
+    other.close()
+
+
+SHOTS = os.environ.get("NPMLP_SHOTS")  # a folder: the screenshots of each mode are kept there
+
+
+def _shot(page, name: str, size) -> None:
+    """A screenshot at ``size``, kept in $NPMLP_SHOTS (and docs/screenshots with
+    NPMLP_UPDATE_FIGURES); checked not blank."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.wait_for_timeout(400)  # the page's relayout after a resize
+    path = Path(SHOTS or "/tmp") / f"{name}-{size[0]}.png"
+    page.screenshot(path=str(path))
+    with Image.open(path) as im:
+        assert im.size == size and np.asarray(im.convert("L"), float).std() > 20
+    if os.environ.get("NPMLP_UPDATE_FIGURES"):
+        shutil.copyfile(path, SCREENSHOTS / path.name)
+
+
+def test_an_exercise_answered_wrong_then_right_with_the_working(page):
+    _first_frame(page)
+    page.click("#tab-seed")
+    page.click("#tiny-exercise")
+    page.wait_for_selector("#ex-var")
+    assert page.locator("#tiny tr[data-name='dl/dW^(1)'] .hidden-value").count() == 1
+    assert page.locator("#tiny tr[data-name='W^(1)'] table.mat").count() == 1  # forward shown
+    page.select_option("#ex-var", "dl/dW^(1)")
+    page.select_option("#ex-entry", "1,2")
+    page.fill("#ex-answer", "0.5")
+    page.click("#ex-check")
+    page.wait_for_selector(".verdict.wrong")
+    working = page.inner_text("pre.working")
+    assert working.startswith("dl/dW(1)[1,2] = Σ_n x(0)[n,1] · dl/dx(1)[n,2]   (eq. 24)\n= (")
+    value = float(working.rsplit("=", 1)[1].replace("−", "-"))
+    page.fill("#ex-answer", f"{value:.4f}")
+    page.click("#ex-check")
+    page.wait_for_selector(".verdict.right")
+    assert page.inner_text(".verdict").startswith("✓ right")
+    page.select_option("#ex-var", "dl/ds")
+    page.select_option("#ex-entry", "all")
+    page.fill("#ex-answer", "0.1 0.1; 0.1 0.1; 0.1 0.1; 0.1 0.1")
+    page.click("#ex-check")
+    page.wait_for_function("document.querySelector('.verdict').textContent.includes('dl/ds')")
+    assert "wrong entries: [0, 0] [0, 1]" in page.inner_text("#ex-result")
+    for size in ((1280, 800), (1920, 1080)):
+        _shot(page, "playground-exercise", size)
+
+
+def test_rough_edges_headers_command_and_frames_with_a_unit_enlarged(page):
+    _first_frame(page)
+    page.select_option("#data", '"spirals"')
+    page.wait_for_function("app.data.spec.startsWith('spirals:')")
+    page.select_option("#layers", "7")
+    page.wait_for_function("app.data.layers === 7")
+    page.click("canvas.unit[data-layer='3'][data-unit='2']")
+    page.wait_for_function("document.getElementById('enlarged-title').textContent !== ''")
+    boxes = page.evaluate(
+        "[...document.querySelectorAll('.col-label')].map(e => e.getBoundingClientRect())"
+        ".map(r => [r.left, r.right])"
+    )
+    assert len(boxes) == 5 and all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:]))  # apart
+    page.click("#play")
+    page.wait_for_timeout(2000)
+    seen = []
+    for _ in range(6):
+        page.wait_for_timeout(500)
+        seen.append(float(page.inner_text("#fps")))
+    page.click("#play")
+    assert sorted(seen)[len(seen) // 2] >= 25, seen  # the median, on this machine
+    page.click("#copy-command")
+    page.wait_for_selector("#command:not([hidden])")
+    box = page.evaluate("document.getElementById('command').getBoundingClientRect().right")
+    opts = page.evaluate(
+        "[...document.querySelectorAll('#command .opt')].map(e => e.getBoundingClientRect())"
+        ".map(r => [r.right, r.height])"
+    )
+    assert all(right <= box + 0.5 for right, _ in opts)  # nothing runs off the page
+    assert sum(h < 20 for _, h in opts) >= len(opts) - 1  # each option on one line
+    assert page.evaluate("app.command").startswith("npmlp train --data spirals:")

@@ -217,3 +217,109 @@ def test_activations_offered_follow_the_model():
     assert activations_offered() == (
         ("relu", "tanh", "logistic", "identity") if accepts else ("relu",)
     )
+
+
+# ------------------------------------------------------------------ changes while it trains
+def _changed_session() -> Session:
+    """A run whose lr, batch size, optimiser and L2 change on the way, ending an epoch."""
+    s = Session({"n": 200, "optimizer": "adam", "batch_size": 16})
+    s.advance(7)
+    s.change("lr", 0.1)
+    s.advance(3)
+    s.change("batch_size", 32)  # inside epoch 1: made at epoch 2's start
+    s.advance(6)
+    s.change("optimizer", "momentum")
+    s.change("l2", 0.01)
+    s.advance(5)
+    s.change("batch_size", 0)
+    s.advance(9)
+    s.change("optimizer", "sgd")
+    s.change("lr", 1.0)
+    s.advance(4)
+    while s.batch:
+        s.step()
+    return s
+
+
+def test_changes_while_training_are_replayed_by_the_command_bit_for_bit(tmp_path):
+    s = _changed_session()
+    assert s.changes.changes == [
+        (7, "lr", 0.1),
+        (10, "batch_size", 32),
+        (16, "optimizer", "momentum"),
+        (16, "weight_decay", 0.01),
+        (25, "batch_size", 0),
+        (30, "optimizer", "sgd"),
+        (30, "lr", 1.0),
+    ]
+    assert (s.B, s.n_batches, type(s.trainer.optimizer).__name__) == (160, 1, "SGD")
+    assert s.trainer.optimizer.learning_rate == 1.0 and s.trainer.config.weight_decay == 0.01
+    command = s.command()
+    assert command["exact"]
+    assert command["command"].endswith(
+        "--changes 7:lr=0.1,10:batch_size=32,16:optimizer=momentum,16:weight_decay=0.01,"
+        "25:batch_size=full,30:optimizer=sgd,30:lr=1.0"
+    )
+    args = shlex.split(command["command"].replace("runs/playground", str(tmp_path)))
+    assert main(args[1:] + ["--quiet", "--no-pictures"]) == 0
+    trained = npmlp.load(tmp_path / "model.npz")
+    for k, v in trained.params.items():
+        np.testing.assert_array_equal(v, s.net.params[k], err_msg=k)
+    assert s.changes_message()["marks"][0] == [0.7, "lr 0.1"]  # epoch 0.7: 7 of 10 batches
+
+
+def test_a_run_file_of_changes_replays_through_fit(tmp_path):
+    """The changes as a TrainConfig setting: npmlp.fit adds the callback that makes them."""
+    s = _changed_session()
+    (tmp_path / "m.npz").write_bytes(s.model_bytes())
+    meta = npmlp.load(tmp_path / "m.npz").metadata["training"]
+    config = npmlp.TrainConfig.from_dict(meta)
+    config.epochs = s.epochs
+    config.val_fraction, config.early_stopping, config.momentum = 0.0, None, 0.9
+    net = MLP(2, [8, 8], 5, 2, seed=0, init="he")
+    net.preprocessing = s.net.preprocessing
+    npmlp.fit(net, s.X_train, s.y_train, config)
+    for k, v in net.params.items():
+        np.testing.assert_array_equal(v, s.net.params[k], err_msg=k)
+
+
+def test_a_change_is_checked_and_a_batch_size_waits_for_the_epochs_start():
+    s = Session({"n": 200, "batch_size": 16})
+    s.advance(3)
+    s.change("batch_size", 64)
+    assert (s.B, s.changes.changes, s.changes_message()["waiting"]) == (16, [], 64)
+    s.advance(7)  # epoch 1 ends: the next one has batches of 64
+    assert (s.B, s.n_batches, s.changes.changes) == (64, 3, [(10, "batch_size", 64)])
+    with pytest.raises(NpmlpError, match="lr must be a number in"):
+        s.change("lr", -1)
+    with pytest.raises(NpmlpError, match="setting must be one of lr, l2, batch_size, optimizer"):
+        s.change("layers", 3)
+    with pytest.raises(NpmlpError, match="changes: at step 2, lr must be a positive number"):
+        npmlp.TrainConfig(changes=((2, "lr", -1.0),)).validate()
+
+
+# ------------------------------------------------------------------ exercises
+def test_an_exercise_is_checked_against_backprop_and_finite_differences():
+    s = Session()
+    with pytest.raises(NpmlpError, match="open the tiny network first"):
+        s.exercise("dl/ds", None, 0)
+    shown = {r["name"]: np.array(r["values"]) for r in s.tiny(fresh=True)["rows"]}
+    for name in s.tiny(fresh=True)["exercises"]:  # the same pass: fresh weights again
+        whole = s.exercise(name, None, shown[name].tolist())
+        assert whole["right"] and whole["agree"] < 1e-8, name
+        np.testing.assert_allclose(whole["numeric"], whole["backprop"], atol=1e-6)
+    right = s.exercise("dl/dW^(1)", [1, 2], float(shown["dl/dW^(1)"][1, 2]))
+    assert right["right"] and right["working"][0] == (
+        "dl/dW^(1)[1,2] = Σ_n x^(0)[n,1] · dl/dx^(1)[n,2]   (eq. 24)"
+    )
+    x0, d1 = shown["x^(0)"], shown["dl/dx^(1)"]
+    assert right["working"][1].startswith(f"= ({x0[0, 1]:.4f})({d1[0, 2]:.4f})".replace("-", "−"))
+    wrong = s.exercise("dl/ds", None, (shown["dl/ds"] * [[1, 1], [1, 1], [1, -1], [1, 1]]).tolist())
+    assert not wrong["right"] and wrong["wrong"] == [[2, 1]] and wrong["worked"] == [2, 1]
+    assert wrong["working"][0] == "dl/ds[2,1] = (p[2,1] − 1[y_2 = 1]) / N   (section 3.3)"
+    with pytest.raises(NpmlpError, match="answer must be a 2 × 3 matrix"):
+        s.exercise("dl/dW^(1)", None, 0.5)
+    with pytest.raises(NpmlpError, match="entry must be"):
+        s.exercise("dl/db^(1)", [1, 0], 0.5)
+    with pytest.raises(NpmlpError, match="variable must be one of dl/ds, dl/dW"):
+        s.exercise("dl/dq", None, 0)

@@ -52,6 +52,7 @@ __all__ = [
     "ProgressBar",
     "CSVLogger",
     "LambdaCallback",
+    "Changes",
     "EVENTS",
 ]
 
@@ -381,3 +382,55 @@ class LambdaCallback(Callback):
     @property
     def name(self) -> str:
         return "LambdaCallback:" + ",".join(sorted(self.events))
+
+
+# ------------------------------------------------------------------------ changes while training
+class Changes(Callback):
+    """Settings changed while the loop trains, each at its step: ``changes`` is a list of
+    ``(step, name, value)`` (:class:`npmlp.settings.Changes`: ``step`` batches done, ``name``
+    one of :data:`npmlp.settings.CHANGEABLE`), applied through ``loop.change``.
+
+    A change is made after its step's batch inside an epoch, or, when that batch ended an
+    epoch, once the next epoch has begun (its rate set, its order drawn); a batch size waits
+    for an epoch's start, and the changes after it with it. The playground records a run's changes with :meth:`make` and
+    ``npmlp train --changes`` replays them at the same points, so both end with the same
+    weights, bit for bit. ``make_loop`` adds one for ``config.changes``.
+    """
+
+    order = -50  # before the other listeners of an epoch's start
+
+    def __init__(self, changes=()):
+        self.changes = [tuple(c) for c in changes]
+        self.done = 0  # batches done
+        self.applied = 0  # changes made, in order; a waiting batch size keeps its place
+
+    def make(self, loop, name: str, value) -> tuple:
+        """Record a change at this step and make it now (a batch size at the next epoch's
+        start); returns the record ``(step, name, value)``."""
+        change = (self.done, name, value)
+        self.changes.append(change)
+        self.apply_due(loop)
+        return change
+
+    def on_epoch_begin(self, loop, logs) -> None:
+        self.apply_due(loop)
+
+    def on_batch_end(self, loop, logs) -> None:
+        self.done += 1
+        if loop.batch < loop.n_batches:  # an epoch's last batch: at the next one's start
+            self.apply_due(loop)
+
+    def apply_due(self, loop) -> None:
+        """Make, in order, the changes whose step has come."""
+        while self.applied < len(self.changes):
+            step, name, value = self.changes[self.applied]
+            if step > self.done or (name == "batch_size" and loop.batch):
+                return
+            loop.change(name, value)
+            self.applied += 1
+
+    def state(self) -> dict:
+        return {"done": self.done, "applied": self.applied}
+
+    def load_state(self, state: dict) -> None:
+        self.done, self.applied = int(state["done"]), int(state["applied"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from .callbacks import Callback, listens
 from .checkpoint import TrainState, check_arrays
 from .errors import NpmlpError, TrainingDiverged
 from .layers import dropout_mask
+from .optim import make_optimizer
 from .rows import is_sparse
 from .threads import blas_threads, training_threads
 from .workspace import Workspace
@@ -125,7 +127,8 @@ class Trainer(Loop):
     ``config`` has its optimiser and L2 penalty resolved (see :func:`npmlp.fit`, which builds
     the trainer); ``validation`` is ``(X_val, y_val, sample_weight_val)`` or ``None``;
     ``sample_weight`` (N,) or ``None``. Buffers are allocated here, once: one
-    :class:`~npmlp.workspace.Workspace` per batch size.
+    :class:`~npmlp.workspace.Workspace` per batch size (and one more for each batch size a
+    :meth:`change` brings).
     """
 
     def __init__(
@@ -146,13 +149,10 @@ class Trainer(Loop):
             X = X.astype(net.dtype).tocsr()
         self.X, self.y, self.sample_weight, self.validation = X, y, sample_weight, validation
         N = X.shape[0]
-        self.B = N if not config.batch_size else min(config.batch_size, N)
-        self.n_batches = math.ceil(N / self.B)
-        sizes = {self.B, N % self.B} - {0}
-        self.workspaces = {n: Workspace(net, n, dropout=config.dropout > 0) for n in sizes}
-        self.weights = (
-            {n: np.empty(n, net.dtype) for n in sizes} if sample_weight is not None else {}
-        )
+        self.workspaces, self.weights = {}, {}  # by batch size: one per size the run meets
+        self.batch_logs = {"epoch": 0, "batch": 0, "n_batches": 0, "rows": 0}
+        self.batch_logs.update(loss=0.0, seconds=0.0)
+        self.resize(config.batch_size)
         self.rng = np.random.default_rng(config.seed)  # shuffles and dropout masks
         self.order = np.arange(N)  # shuffled in place: the caller's rows are never reordered
         self.sums = {"loss_sum": 0.0, "penalty_sum": 0.0, "objective_sum": 0.0, "correct": 0}
@@ -161,14 +161,6 @@ class Trainer(Loop):
         self.t0 = 0.0
         self.filled = False  # full batch: the one batch is gathered and scaled once
         self.batch_listeners = [c for c in self.callbacks if listens(c, "on_batch_end")]
-        self.batch_logs = {
-            "epoch": 0,
-            "batch": 0,
-            "n_batches": self.n_batches,
-            "rows": 0,
-            "loss": 0.0,
-            "seconds": 0.0,
-        }
 
     # ------------------------------------------------------------------------------ the run
     def run(self):
@@ -201,6 +193,42 @@ class Trainer(Loop):
         if self.batch == self.n_batches:
             self.end_epoch()
         return loss
+
+    # ------------------------------------------------------------ changes between batches
+    def resize(self, batch_size) -> None:
+        """Batches of ``batch_size`` rows (0 or ``None``: all N) from the next one on, which
+        must open an epoch: ``B``, ``n_batches`` and a workspace for each new batch size."""
+        if self.batch:
+            raise NpmlpError(
+                f"the batch size changes at an epoch's start only (now batch {self.batch} of "
+                f"{self.n_batches})"
+            )
+        N, net = self.X.shape[0], self.net
+        self.B = N if not batch_size else min(batch_size, N)
+        self.n_batches = math.ceil(N / self.B)
+        for n in {self.B, N % self.B} - {0} - set(self.workspaces):
+            self.workspaces[n] = Workspace(net, n, dropout=self.config.dropout > 0)
+            if self.sample_weight is not None:
+                self.weights[n] = np.empty(n, net.dtype)
+        self.filled = False  # full batch: gathered again at the next step
+        self.batch_logs["n_batches"] = self.n_batches
+
+    def change(self, name: str, value) -> None:
+        """Change a setting of :data:`npmlp.settings.CHANGEABLE` before the next batch: the
+        learning rate (the optimiser's schedule, its rate in force now), the L2 penalty, the
+        batch size (:meth:`resize`), or the optimiser (a new one, its state at zero, following
+        the same schedule). :class:`npmlp.callbacks.Changes` calls it at recorded steps."""
+        opt = self.optimizer
+        if name == "lr":
+            opt.schedule.lr = value
+            opt.learning_rate = opt.schedule.rate(self.epoch)  # epoch self.epoch + 1's rate
+        elif name == "batch_size":
+            self.resize(value)
+        elif name == "optimizer":
+            self.optimizer = _optimizer_like(value, self.net.params, self.config, opt)
+        elif name != "weight_decay":
+            raise NpmlpError(f"a run cannot change {name!r} while it trains")
+        self.config = replace(self.config, **{name: value})
 
     # ----------------------------------------------------------------------------- phases
     def begin_epoch(self) -> None:
@@ -339,6 +367,23 @@ class Trainer(Loop):
         if self.history.stopped_early and self.config.epochs <= state.epochs:
             self.stop_training = True  # nothing left to run, unless more epochs are asked
         self.history.stopped_early = self.stop_training
+
+
+def _optimizer_like(name: str, params: dict, config, old):
+    """A new optimiser ``name`` over ``params`` (its state at zero; momentum and Adam's
+    constants from ``config``), at ``old``'s schedule and rate."""
+    opt = make_optimizer(
+        name,
+        params,
+        momentum=config.momentum,
+        nesterov=config.nesterov,
+        beta1=config.beta1,
+        beta2=config.beta2,
+        eps=config.epsilon,
+    )
+    opt.follow(old.schedule)
+    opt.learning_rate = old.learning_rate
+    return opt
 
 
 def gather_batch(net, X, y, rows: np.ndarray, ws: Workspace) -> None:

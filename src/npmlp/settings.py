@@ -34,12 +34,16 @@ __all__ = [
     "OPTIMIZERS",
     "SCHEDULES",
     "MONITORS",
+    "CHANGEABLE",
+    "Changes",
 ]
 
 # lbfgs: npmlp.lbfgs, full batch; auto: lbfgs or adam by the rows (train_config.choose_optimizer)
 OPTIMIZERS = ("auto", "sgd", "momentum", "nesterov", "adam", "lbfgs")
 SCHEDULES = ("constant", "step", "cosine", "invscaling", "adaptive")
 MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_objective")
+# the settings a run may change while it trains (npmlp.loop.Trainer.change)
+CHANGEABLE = ("lr", "weight_decay", "batch_size", "optimizer")
 
 
 # ----------------------------------------------------------------------------------- rules
@@ -214,6 +218,69 @@ class Flag(Rule):
 
     def wants(self) -> str:
         return "True or False"
+
+
+@dataclass(frozen=True)
+class Changes(Rule):
+    """Settings changed while the run trains: ``(step, name, value)`` triples in the order they
+    happen, ``step`` the batches done before the change (a whole number, never decreasing),
+    ``name`` one of :data:`CHANGEABLE`, ``value`` checked by that setting's own rule (an
+    optimiser of minibatches; an L2 penalty as a number). On the command line:
+    ``120:lr=0.01,300:optimizer=sgd,400:batch_size=full``."""
+
+    metavar = "STEP:NAME=VALUE[,...]"
+
+    def problem(self, value) -> str | None:
+        """What is wrong with ``value`` (a sentence), or ``None``."""
+        if not isinstance(value, (tuple, list)):
+            return f"give a list of (step, setting, value), got {value!r}"
+        last = 0
+        for change in value:
+            if not isinstance(change, (tuple, list)) or len(change) != 3:
+                return f"each change is STEP:NAME=VALUE, got {change!r}"
+            step, name, v = change
+            if isinstance(step, bool) or not isinstance(step, int) or step < last:
+                return f"steps are whole numbers >= 0, in order; got {step!r} after {last}"
+            if name not in CHANGEABLE:
+                return f"{name!r} cannot change while training; {', '.join(CHANGEABLE)} can"
+            if not CHANGE_RULES[name].ok(v):
+                return f"at step {step}, {name} must be {CHANGE_RULES[name].wants()}, got {v!r}"
+            last = step
+        return None
+
+    def ok(self, value) -> bool:
+        return self.problem(value) is None
+
+    def check(self, label: str, value) -> None:
+        wrong = self.problem(value)
+        if wrong is not None:
+            raise NpmlpError(f"{label}: {wrong}")
+
+    def parse(self, text: str):
+        changes = []
+        for part in filter(None, str(text).split(",")):
+            step, _, rest = part.partition(":")
+            name, _, v = rest.partition("=")
+            rule = CHANGE_RULES.get(name.strip())
+            try:
+                step = int(step)
+            except ValueError:
+                return text  # check() says what is wanted
+            changes.append((step, name.strip(), rule.parse(v) if rule else v))
+        return tuple(changes)
+
+    @staticmethod
+    def text(changes) -> str:
+        """The command line's spelling of ``changes`` (what :meth:`parse` reads)."""
+        return ",".join(f"{step}:{name}={Changes.said(v)}" for step, name, v in changes)
+
+    @staticmethod
+    def said(v) -> str:
+        """A change's value as typed: floats in full (``repr`` reads back the same number), a
+        batch size of 0 as ``full``."""
+        if isinstance(v, float):
+            return repr(v)
+        return "full" if v == 0 else str(v)
 
 
 def _num(x: float) -> str:
@@ -465,6 +532,15 @@ SETTINGS: dict[str, Setting] = {
             "After early stopping, put back the weights of the best epoch, or keep the last.",
             "--restore-best/--keep-last",
         ),
+        _s(
+            "changes",
+            (),
+            Changes(),
+            "Settings changed while training, at the given steps (batches done): "
+            "STEP:NAME=VALUE,... of lr, weight_decay, batch_size (at the next epoch's start), "
+            "optimizer (sgd, momentum, nesterov, adam; its state starts afresh).",
+            "--changes",
+        ),
         # the run
         _s(
             "threads",
@@ -482,6 +558,14 @@ SETTINGS: dict[str, Setting] = {
             section="both",
         ),
     )
+}
+
+# what a change's value may be: the setting's own rule, without what only a start can be
+CHANGE_RULES = {
+    "lr": SETTINGS["lr"].rule,
+    "weight_decay": Number(0.0),
+    "batch_size": Number(0, integer=True, texts={"full": 0}),
+    "optimizer": Choice(("sgd", "momentum", "nesterov", "adam")),
 }
 
 CONFIG = tuple(s for s in SETTINGS.values() if s.section in ("config", "both"))

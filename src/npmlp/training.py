@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .callbacks import EarlyStopping, ProgressBar
+from .callbacks import Changes, EarlyStopping, ProgressBar
 from .checkpoint import TrainState
 from .data.splits import hold_out
 from .errors import DataError, NpmlpError
@@ -103,6 +103,11 @@ def fit(
         check_input=check_input,
     )
     if resume is not None:
+        if loop.config.changes:  # the changes made before the checkpoint are not replayed
+            raise NpmlpError(
+                "a run with changes while training (--changes) cannot be resumed yet; run its "
+                "command again from the start"
+            )
         loop.load_state(resume)
     history = loop.run()
     history.optimizer = loop.optimizer
@@ -146,6 +151,10 @@ def make_loop(
         callbacks.append(
             EarlyStopping(monitor, config.patience, config.min_delta, config.restore_best)
         )
+    if config.changes:
+        if solver == "lbfgs":
+            raise NpmlpError("L-BFGS takes no changes while it trains; use sgd or adam")
+        callbacks.append(Changes(config.changes))
     rows = {"sample_weight": sample_weight, "validation": validation, "callbacks": callbacks}
     if solver == "lbfgs":
         return LbfgsLoop(net, X, y, config, history, **rows)

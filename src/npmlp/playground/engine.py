@@ -27,7 +27,7 @@ from ..model import MLP
 from ..optim import make_optimizer
 
 __all__ = ["FORMULAS", "activations_offered", "Pass", "seed_pass", "grid_views"]
-__all__ += ["graph_rows", "tiny_network"]
+__all__ += ["graph_rows", "tiny_network", "new_tiny"]
 
 
 # how the seed's view writes each activation of :data:`npmlp.layers.ACTIVATIONS`, and the
@@ -189,6 +189,12 @@ def graph_rows(net: MLP, X, y, l2: float = 0.0, values: bool = False, pas: Pass 
 TINY = {"N": 4, "D": 2, "H": 3, "C": 2, "L": 3}
 
 
+def new_tiny(seed: int) -> MLP:
+    """The tiny network's first weights (float64, He's initialisation)."""
+    t = TINY
+    return MLP(t["D"], t["H"], t["L"], t["C"], dtype=np.float64, seed=seed)
+
+
 def tiny_network(X: np.ndarray, y: np.ndarray, lr: float, seed: int, net: MLP | None = None):
     """One forward, backward and SGD step of the tiny network on X : (4, 2), y : (4,) in {0, 1}.
 
@@ -196,9 +202,7 @@ def tiny_network(X: np.ndarray, y: np.ndarray, lr: float, seed: int, net: MLP | 
     a dict with ``rows`` (every variable with its numbers, see :func:`graph_rows`), ``step``
     (for each parameter: before, gradient, change ``-lr * grad``, after) and ``loss_after``.
     """
-    if net is None:
-        t = TINY
-        net = MLP(t["D"], t["H"], t["L"], t["C"], dtype=np.float64, seed=seed)
+    net = net or new_tiny(seed)
     X = np.asarray(X, np.float64)
     pas = seed_pass(net, X, y)
     rows = graph_rows(net, X, y, values=True, pas=pas)

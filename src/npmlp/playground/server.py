@@ -5,7 +5,7 @@ Routes: ``/`` the page, ``/static/...`` its script and style, ``/ws`` the sessio
 
 The page sends JSON text messages (``{"type": "play"}``, ``{"type": "config", "config":
 {...}}``...; see :data:`TYPES`); the server answers with JSON text (``data``, ``state``,
-``seed_view``, ``tiny``, ``command``, ``error``) and binary frames (:mod:`.frames`). A bad
+``seed_view``, ``tiny``, ``command``, ``changes``, ``exercise``, ``error``) and binary frames (:mod:`.frames`). A bad
 message gets ``{"type": "error", "message": ...}`` back and a line in the log; the session
 goes on (a message nested deeper than :data:`MAX_DEPTH` is refused before it is parsed). Every
 training step and picture runs in a worker thread, one call at a time per
@@ -72,6 +72,8 @@ TYPES = (
     "inspect",
     "tiny",
     "command",
+    "change",
+    "exercise",
 )
 
 
@@ -250,6 +252,18 @@ class Runner:
 
     async def on_command(self, msg) -> None:
         await self.send(await self.call(self.session.command))
+
+    async def on_exercise(self, msg) -> None:
+        """The learner's value of a gradient of the tiny network: right or wrong, the working."""
+        args = (msg.get("variable"), msg.get("entry"), msg.get("answer"))
+        await self.send(await self.call(self.session.exercise, *args))
+
+    async def on_change(self, msg) -> None:
+        """A live change of lr, l2, batch size or optimiser: made by the loop, no reset."""
+        changed = await self.call(self.session.change, msg.get("setting"), msg.get("value"))
+        await self.send(changed)
+        if not self.playing:
+            await self.frame()
 
 
 def create_app(

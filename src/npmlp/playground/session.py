@@ -18,6 +18,7 @@ import tempfile
 
 import numpy as np
 
+from ..callbacks import Changes
 from ..data import load_dataset
 from ..data.splits import split_dataset
 from ..errors import NpmlpError
@@ -25,15 +26,20 @@ from ..model import MLP
 from ..model_file import save
 from ..packing import packed
 from ..preprocessing import Preprocessing
+from ..settings import SETTINGS
+from ..settings import Changes as ChangesRule
 from ..training import TrainConfig, make_loop
 from . import config as cfgmod
-from .engine import graph_rows, grid_views, tiny_network
+from . import exercise
+from .engine import graph_rows, grid_views, new_tiny, tiny_network
 from .frames import encode, prob_u8, unit_u8, weights_i8
 
-__all__ = ["Session", "RES", "UNIT_RES"]
+__all__ = ["Session", "RES", "UNIT_RES", "LIVE"]
 
 RES = 64  # decision regions: RES x RES pixels
 UNIT_RES = 32  # each unit's heat map in the diagram (the enlarged unit gets RES)
+# the page's settings that change while the run goes on, and their names in the training loop
+LIVE = {"lr": "lr", "l2": "weight_decay", "batch_size": "batch_size", "optimizer": "optimizer"}
 
 
 def new_net(cfg: dict, C: int) -> MLP:
@@ -63,14 +69,25 @@ class Session:
 
     def __init__(self, cfg: dict | None = None):
         self.cfg = cfgmod.merge(dict(cfgmod.DEFAULTS), cfg or {})
-        self.tiny_net = None
+        self.tiny_net = self.tiny_case = None
         self.reset()
 
     # ------------------------------------------------------------------ setup
     def configure(self, changes: dict) -> None:
-        """Check and apply new settings, then start a fresh run. Raises NpmlpError."""
+        """Check and apply new settings, then start a fresh run. Raises NpmlpError.
+
+        ``changes["changes"]``, if given, are the changes of a shared run (``STEP:NAME=VALUE,...``
+        as ``npmlp train --changes`` reads them): the new run makes each at its step."""
+        planned = ()
+        if isinstance(changes, dict) and "changes" in changes:
+            changes = dict(changes)
+            planned = ChangesRule().parse(changes.pop("changes"))
+            SETTINGS["changes"].check(planned)
         self.cfg = cfgmod.merge(self.cfg, changes)
         self.reset()
+        self.changes.changes = list(planned)
+        self.changes.apply_due(self.trainer)  # those of step 0
+        self._mark_made()
 
     def reset(self) -> None:
         """A fresh run of the current settings: data, split, scaling, weights, batch order."""
@@ -87,7 +104,13 @@ class Session:
         self.X_test, self.y_test = ds.X[test_idx], y[test_idx]
         net.preprocessing = Preprocessing.fit("standard", self.X_train)  # training rows only
         self.net = net
-        self.trainer = make_loop(net, self.X_train, self.y_train, train_config(cfg))
+        self.start_cfg = dict(cfg)  # the settings at step 0; later ones are recorded changes
+        self.changes = Changes()  # the loop applies every change (npmlp.callbacks.Changes)
+        self.marks = []  # [epoch, text] of each change, for the page's curves
+        self.waiting_batch = None  # a batch size asked inside an epoch, made at the next start
+        self.trainer = make_loop(
+            net, self.X_train, self.y_train, train_config(cfg), callbacks=[self.changes]
+        )
         self.trainer.begin_epoch()  # its order drawn: the seed's view shows the next batch
         self.flat = packed(net.params)
         self.selected = None  # (layer index i, unit j) shown enlarged
@@ -123,8 +146,8 @@ class Session:
         return self.trainer.epoch
 
     @property
-    def steps(self) -> int:
-        return self.trainer.epoch * self.trainer.n_batches + self.trainer.batch
+    def steps(self) -> int:  # batches done (their size may have changed on the way)
+        return self.changes.done
 
     def next_rows(self) -> np.ndarray:
         """Indices into the training split of the batch the next step will use."""
@@ -141,7 +164,52 @@ class Session:
             loss = self.trainer.step()
             if not self.trainer.in_epoch:
                 self.trainer.begin_epoch()  # the next epoch's order, for the seed's view
+                if self.waiting_batch is not None:
+                    self._make("batch_size", self.waiting_batch)
+        if len(self.marks) < self.changes.applied:
+            self._mark_made()
         return loss
+
+    def change(self, name, value) -> dict:
+        """Change ``name`` (a key of :data:`LIVE`) while the run goes on: checked as a setting,
+        made by the loop now (a batch size at the next epoch's start) and recorded, so that
+        :meth:`command` replays it at the same step. Returns the ``changes`` message."""
+        if name not in LIVE:
+            raise NpmlpError(
+                f"setting must be one of {', '.join(LIVE)} to change it while training, got "
+                f"{cfgmod.shown(name)}; other settings start a new run"
+            )
+        self.cfg = cfgmod.merge(self.cfg, {name: value})
+        del self.changes.changes[self.changes.applied :]  # a shared run's later ones: a new path
+        if name == "batch_size" and self.batch:
+            self.waiting_batch = self.cfg[name]
+        else:
+            self._make(name, self.cfg[name])
+        return self.changes_message()
+
+    def _make(self, name: str, value) -> None:
+        if name == "batch_size":
+            self.waiting_batch = None
+        self.changes.make(self.trainer, LIVE[name], value)
+        self._mark_made()
+
+    def _mark_made(self) -> None:
+        """A mark on the curves, here, for each change the loop has made since the last."""
+        epoch = round(self.epochs + self.batch / self.n_batches, 4)
+        for _, name, value in self.changes.changes[len(self.marks) : self.changes.applied]:
+            self.marks.append([epoch, f"{name} {ChangesRule.said(value)}"])
+
+    def changes_message(self) -> dict:
+        """The changes made so far (the loop's names), their marks, the settings now."""
+        return {
+            "type": "changes",
+            "run": self.run,
+            "changes": [list(c) for c in self.changes.changes],
+            "text": ChangesRule.text(self.changes.changes),
+            "marks": self.marks,
+            "waiting": self.waiting_batch,
+            "config": self.cfg,
+        }
 
     def advance(self, steps: int) -> None:
         for _ in range(steps):
@@ -169,6 +237,8 @@ class Session:
             "layers": self.net.L,
             "n_batches": self.n_batches,
             "config": self.cfg,
+            "start": self.start_cfg,
+            "changes": ChangesRule.text(self.changes.changes),
         }
 
     def metrics(self) -> dict:
@@ -218,6 +288,7 @@ class Session:
             "w_scale": w_scale,
             "b_scale": b_scale,
             "big": big,
+            "marks": self.marks,
             **self.metrics(),
         }
         return encode(header, segments)
@@ -258,14 +329,25 @@ class Session:
         y = self.y
         rows = np.concatenate([np.flatnonzero(y == 0)[:2], np.flatnonzero(y == 1)[:2]])
         X = self.net.preprocessing.apply(self.X[rows])
-        net = None if fresh else self.tiny_net
+        net = new_tiny(self.cfg["seed"]) if fresh or self.tiny_net is None else self.tiny_net
+        self.tiny_case = (net.copy(), np.asarray(X, np.float64), y[rows])  # what it shows
         self.tiny_net, result = tiny_network(X, y[rows], self.cfg["lr"], self.cfg["seed"], net)
-        return {"type": "tiny", **result}
+        names = exercise.gradient_names(net.L)
+        return {"type": "tiny", "exercises": names, **result}
+
+    def exercise(self, name, entry, answer) -> dict:
+        """Check the learner's value of a gradient of the tiny network's pass on the page
+        (:func:`.exercise.check`)."""
+        if self.tiny_case is None:
+            raise NpmlpError("open the tiny network first (the seed's view, 'tiny network')")
+        return exercise.check(*self.tiny_case, name, entry, answer)
 
     # ------------------------------------------------------------------ take it away
     def command(self) -> dict:
         """The ``npmlp train`` line that repeats this run, and whether it repeats it exactly."""
-        cmd = cfgmod.train_command(self.cfg, self.epochs)
+        cmd = cfgmod.train_command(self.start_cfg, self.epochs)
+        if self.changes.changes:
+            cmd += " --changes " + ChangesRule.text(self.changes.changes)
         notes = []
         if self.batch:
             notes.append(
@@ -280,7 +362,7 @@ class Session:
 
     def model_bytes(self) -> bytes:
         """The network as the ``.npz`` file ``npmlp predict`` and ``npmlp evaluate`` read."""
-        c = self.cfg
+        c = self.start_cfg
         training = TrainConfig(
             epochs=max(self.epochs, 1),
             batch_size=c["batch_size"],
@@ -288,6 +370,7 @@ class Session:
             optimizer=c["optimizer"],
             weight_decay=c["l2"],
             seed=c["seed"],
+            changes=tuple(self.changes.changes),
         )
         meta = {
             "data": self.spec,

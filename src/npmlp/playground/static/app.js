@@ -44,6 +44,9 @@ function relayout() {
 }
 window.addEventListener("resize", () => { clearTimeout(app.resizeTimer); app.resizeTimer = setTimeout(relayout, 150); });
 function configure(changes) { send({ type: "config", config: changes }); }
+// these change while the run goes on (recorded, marked on the curves); the others start again
+const LIVE = ["optimizer", "lr", "batch_size", "l2"];
+function change(setting, value) { send({ type: "change", setting, value }); }
 
 // ---------------------------------------------------------------- controls
 function fillSelect(el, values, label) {
@@ -66,7 +69,10 @@ function setupControls(hello) {
   fillSelect($("layers"), Array.from({ length: (lHi - lLo) / 2 + 1 }, (_, i) => lLo + 2 * i));
   for (const [key, values] of Object.entries(OPTIONS)) fillSelect($(key), values, LABELS[key]);
   for (const key of ["data", "classes", "activation", "optimizer", "layers", ...Object.keys(OPTIONS)]) {
-    $(key).addEventListener("change", (e) => configure({ [key]: JSON.parse(e.target.value) }));
+    $(key).addEventListener("change", (e) => {
+      const value = JSON.parse(e.target.value);
+      if (LIVE.includes(key)) change(key, value); else configure({ [key]: value });
+    });
   }
   $("noise").addEventListener("input", (e) => ($("noise-out").textContent = (+e.target.value).toFixed(2)));
   $("noise").addEventListener("change", (e) => configure({ noise: +e.target.value }));
@@ -90,7 +96,25 @@ function showConfig(cfg) {
     });
     box.appendChild(inp);
   });
-  history.replaceState(null, "", "#" + encodeURIComponent(JSON.stringify(cfg)));
+}
+// the URL: the run's settings at step 0 and its changes, #data=moons&n=500&...&changes=7:lr=0.1
+function shareURL() {
+  const start = app.data.start, parts = Object.keys(start).map((k) => `${k}=${String(start[k])}`);
+  if (app.changesText) parts.push(`changes=${app.changesText}`);
+  history.replaceState(null, "", "#" + parts.join("&"));
+}
+// settings of a shared URL, typed as the defaults are; null when there is none
+function readURL(defaults) {
+  if (location.hash.length < 2) return null;
+  const cfg = {};
+  for (const part of location.hash.slice(1).split("&")) {
+    const at = part.indexOf("="), k = decodeURIComponent(part.slice(0, at)), v = decodeURIComponent(part.slice(at + 1));
+    if (k === "changes") cfg.changes = v;
+    else if (!(k in defaults)) cfg[k] = v; // the server names it in its error
+    else if (Array.isArray(defaults[k])) cfg[k] = v.split(",").map(Number);
+    else cfg[k] = typeof defaults[k] === "number" ? Number(v) : v;
+  }
+  return cfg;
 }
 
 // ---------------------------------------------------------------- messages from the server
@@ -99,11 +123,12 @@ function onJSON(msg) {
     case "hello":
       app.session = msg.session; setupControls(msg);
       $("download").href = `/session/${msg.session}/model.npz`;
-      if (app.hashConfig) { configure(app.hashConfig); app.hashConfig = null; }
+      { const shared = readURL(msg.defaults); if (shared) configure(shared); }
       break;
     case "data":
       app.data = msg; app.run = msg.run; app.data.activation = msg.config.activation;
-      showConfig(msg.config); regions.setData(msg); curves.reset(); app.last = null;
+      app.changesText = msg.changes || "";
+      showConfig(msg.config); shareURL(); regions.setData(msg); curves.reset(); app.last = null;
       diagram.select(null); $("enlarged").hidden = true; $("command").hidden = true;
       diagram.layout(msg);
       break;
@@ -113,13 +138,21 @@ function onJSON(msg) {
       $("speed-out").textContent = msg.steps;
       if (!msg.playing) { $("fps").textContent = "-"; app.drawn = []; }
       break;
+    case "changes":
+      if (msg.run !== app.run) break;
+      app.changesText = msg.text; showConfig(msg.config); shareURL();
+      status(msg.waiting != null ? `batch size ${msg.waiting || "full"} from the next epoch on` : "changed without a reset; marked on the curves and in the command");
+      break;
     case "error": app.lastError = msg.message; status(msg.message, false, true); break;
     case "seed_view": app.inspecting = false; if (!app.tinyMode) seedView.show(msg); break;
-    case "tiny": seedView.showTiny(msg); $("tiny-step").disabled = false; break;
+    case "tiny": seedView.showTiny(msg, app.exerciseMode); $("tiny-step").disabled = app.exerciseMode; break;
+    case "exercise": seedView.showResult(msg); break;
     case "command": {
       const pre = $("command");
+      app.command = msg.command;
       pre.hidden = false;
-      pre.innerHTML = NP.esc(msg.command) + msg.notes.map((n) => `<div class="note"># ${NP.esc(n)}</div>`).join("");
+      const opts = msg.command.split(/ (?=--?[A-Za-z])/).map((o) => `<span class="opt">${NP.esc(o)}</span>`);
+      pre.innerHTML = opts.join(" ") + msg.notes.map((n) => `<div class="note"># ${NP.esc(n)}</div>`).join("");
       const done = () => status(msg.exact ? "copied: this command repeats the run exactly" : "copied (see the note under it)");
       if (navigator.clipboard) navigator.clipboard.writeText(msg.command).then(done, () => status("select the command and copy it"));
       break;
@@ -131,6 +164,7 @@ function onFrame(buf) {
   app.pending += 1;
   if (f.h.run !== app.run) return queueDraw(); // a frame of the run before a reset
   app.latest = f;
+  if (!app.connected) { app.connected = true; status(""); document.body.classList.remove("connecting"); }
   curves.add(f.h);
   queueDraw();
 }
@@ -146,9 +180,9 @@ function draw() {
     app.latest = null; app.last = f;
     regions.draw(f); diagram.draw(f); enlarged.draw(f, app.data); curves.draw();
     const h = f.h, fix = (v, d) => (v == null ? "-" : v.toFixed(d));
-    $("epoch-n").textContent = fix(h.epoch, 2); $("step-n").textContent = h.step;
-    $("train-loss").textContent = fix(h.train_loss, 3); $("test-loss").textContent = fix(h.test_loss, 3);
-    $("train-acc").textContent = fix(h.train_acc, 3); $("test-acc").textContent = fix(h.test_acc, 3);
+    NP.setText($("epoch-n"), fix(h.epoch, 2)); NP.setText($("step-n"), String(h.step));
+    NP.setText($("train-loss"), fix(h.train_loss, 3)); NP.setText($("test-loss"), fix(h.test_loss, 3));
+    NP.setText($("train-acc"), fix(h.train_acc, 3)); NP.setText($("test-acc"), fix(h.test_acc, 3));
     if (app.tab === "seed" && $("seed-auto").checked && !app.tinyMode) inspect(false);
     countFrame();
   }
@@ -158,7 +192,7 @@ function countFrame() { // frames drawn in the last second, while playing
   const now = performance.now();
   app.drawn = (app.drawn || []).filter((t) => now - t < 1000);
   app.drawn.push(now);
-  $("fps").textContent = app.playing ? String(app.drawn.length) : "-";
+  NP.setText($("fps"), app.playing ? String(app.drawn.length) : "-");
 }
 function inspect(force) {
   const now = performance.now();
@@ -179,7 +213,7 @@ function connect() {
   };
   app.ws = ws;
 }
-try { app.hashConfig = location.hash.length > 1 ? JSON.parse(decodeURIComponent(location.hash.slice(1))) : null; } catch (e) { app.hashConfig = null; }
+status("connecting to the npmlp server: the first frame comes once it has built the run", true);
 
 $("play").addEventListener("click", () => send({ type: app.playing ? "pause" : "play" }));
 $("step").addEventListener("click", () => send({ type: "step" }));
@@ -198,8 +232,9 @@ function setTab(tab) {
 }
 $("tab-network").addEventListener("click", () => setTab("network"));
 $("tab-seed").addEventListener("click", () => setTab("seed"));
-$("seed-refresh").addEventListener("click", () => { app.tinyMode = false; $("tiny-step").disabled = true; inspect(true); });
-$("tiny-new").addEventListener("click", () => { app.tinyMode = true; send({ type: "tiny", fresh: true }); });
+$("seed-refresh").addEventListener("click", () => { app.tinyMode = app.exerciseMode = false; $("tiny-step").disabled = true; inspect(true); });
+$("tiny-new").addEventListener("click", () => { app.tinyMode = true; app.exerciseMode = false; send({ type: "tiny", fresh: true }); });
+$("tiny-exercise").addEventListener("click", () => { app.tinyMode = app.exerciseMode = true; send({ type: "tiny", fresh: true }); });
 $("tiny-step").addEventListener("click", () => send({ type: "tiny", fresh: false }));
 document.addEventListener("keydown", (e) => {
   if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;

@@ -30,6 +30,9 @@ NP.decode = (buf) => {
   return { h, seg };
 };
 
+// text set only when it changes: an unchanged write still makes the browser lay the page out again
+NP.setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+
 // a canvas whose backing store follows the device pixel ratio; returns its 2-D context
 NP.fit = (canvas, w, h) => {
   const r = window.devicePixelRatio || 1;
@@ -125,8 +128,9 @@ NP.Curves = class {
     this.resize(); this.reset();
   }
   resize() { for (const t of [this.loss, this.acc]) t.ctx = NP.fit(t.canvas); }
-  reset() { this.points = []; this.lastStep = -1; }
+  reset() { this.points = []; this.lastStep = -1; this.marks = []; }
   add(h) {
+    this.marks = h.marks || [];
     if (h.step === this.lastStep) return;
     this.lastStep = h.step;
     this.points.push([h.epoch, h.train_loss, h.test_loss, h.train_acc, h.test_acc]);
@@ -158,8 +162,9 @@ NP.Curves = class {
     }
     ctx.textAlign = "center";
     const xStep = NP.niceStep(xMax / 4);
-    for (let v = 0; v <= xMax * 1.0001; v += xStep) ctx.fillText(+v.toFixed(2) + "", X(v), h - 5);
-    ctx.textAlign = "right"; ctx.fillText("epoch", w - R, h - 5 - 10);
+    for (let v = xStep; v <= xMax * 1.0001; v += xStep) ctx.fillText(+v.toFixed(2) + "", X(v), h - 5);
+    ctx.textAlign = "left"; ctx.fillText("epoch", 4, h - 5); // where 0 would be: clear of the curves
+    this.drawMarks(ctx, X, T, h - B);
     [["#374151", idx[0]], ["#dc2626", idx[1]]].forEach(([col, j]) => {
       ctx.beginPath(); ctx.strokeStyle = col; ctx.lineWidth = 1.6;
       pts.forEach((p, i) => {
@@ -171,6 +176,20 @@ NP.Curves = class {
   }
 };
 
+// each change made while training: a dashed line at its epoch, its value at the top
+NP.Curves.prototype.drawMarks = function (ctx, X, top, bottom) {
+  ctx.save();
+  ctx.strokeStyle = ctx.fillStyle = "#7c3aed"; ctx.lineWidth = 1; ctx.setLineDash([3, 3]);
+  ctx.textAlign = "left"; ctx.font = "9px system-ui, sans-serif";
+  let lastX = -1e9;
+  for (const [epoch, text] of this.marks) {
+    const x = X(epoch);
+    ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, bottom); ctx.stroke();
+    if (x - lastX > 50) { ctx.fillText(text, x + 2, top + 8); lastX = x; }
+  }
+  ctx.restore();
+};
+
 // ---------------------------------------------------------------- the network diagram
 NP.Diagram = class {
   constructor(box, links, onSelect) {
@@ -179,22 +198,21 @@ NP.Diagram = class {
   layout(data) {
     this.data = data;
     this.box.querySelectorAll(".unit, .col-label").forEach((e) => e.remove());
-    const W = this.box.clientWidth, H = this.box.clientHeight, top = 48, avail = H - top - 6;
+    const W = this.box.clientWidth, H = this.box.clientHeight, top = 58, avail = H - top - 6;
     const cols = [{ kind: "input", n: 2, label: "x<sup>(0)</sup>", sub: "D = 2" }];
     data.widths.forEach((w, k) => cols.push({
-      kind: "hidden", i: 2 * k + 1, n: w, label: `x<sup>(${2 * k + 1})</sup>`, sub: `${data.activation || "relu"}, H = ${w}`,
+      kind: "hidden", i: 2 * k + 1, n: w, label: `x<sup>(${2 * k + 1})</sup>`, sub: `${data.activation || "relu"}<br>H = ${w}`,
     }));
-    cols.push({ kind: "output", n: data.classes, label: "p", sub: `softmax, C = ${data.classes}` });
+    cols.push({ kind: "output", n: data.classes, label: "p", sub: `softmax<br>C = ${data.classes}` });
     const margin = Math.min(56, W / 12), gap = 4;
     this.cols = cols;
     cols.forEach((col, c) => {
-      const cx = margin + (c * (W - 2 * margin)) / (cols.length - 1);
+      const cx = margin + (c * (W - 2 * margin)) / (cols.length - 1), span = (W - 2 * margin) / (cols.length - 1);
       let sub = 1, rows = col.n, T = Math.floor((avail - gap * (rows - 1)) / rows);
       if (T < 16) { sub = Math.ceil((col.n * (16 + gap)) / avail); rows = Math.ceil(col.n / sub); }
-      const span = (W - 2 * margin) / (cols.length - 1);
       T = Math.min(H > 700 ? 60 : 44, Math.floor((avail - gap * (rows - 1)) / rows), Math.floor((span * 0.62 - gap * (sub - 1)) / sub));
       const label = document.createElement("div");
-      label.className = "col-label"; label.style.left = cx + "px";
+      label.className = "col-label"; label.style.left = cx + "px"; label.style.maxWidth = span - 4 + "px";
       label.innerHTML = `<b>${col.label}</b><br>${col.sub}`;
       this.box.appendChild(label);
       const y0 = top + (avail - (rows * T + (rows - 1) * gap)) / 2, x0 = cx - (sub * T + (sub - 1) * gap) / 2;
@@ -295,10 +313,19 @@ NP.Enlarged = class {
     s.getContext("2d").putImageData(this.img, 0, 0);
     this.ctx.imageSmoothingEnabled = true;
     this.ctx.drawImage(s, 0, 0, size, size);
-    if (data) NP.drawPoints(this.ctx, data, size, size, 2.2);
-    this.title.textContent = `x^(${big.layer}), unit ${big.unit}`;
+    if (data) this.ctx.drawImage(this.pointsLayer(data, size), 0, 0, size, size);
     const act = (data && data.config && data.config.activation) || "relu";
-    this.note.textContent = `x^(${big.layer - 1}) W^(${big.layer}) + b^(${big.layer}) in column ${big.unit}, before ${act}; ` +
-      `max |value| over the plane ${big.scale.toPrecision(3)}. Orange > 0` + (act === "relu" ? " (ReLU passes it), blue < 0 (ReLU makes it 0)." : ", blue < 0.");
+    NP.setText(this.title, `x^(${big.layer}), unit ${big.unit}`);
+    NP.setText(this.note, `x^(${big.layer - 1}) W^(${big.layer}) + b^(${big.layer}) in column ${big.unit}, before ${act}; ` +
+      `max |value| over the plane ${big.scale.toPrecision(3)}. Orange > 0` + (act === "relu" ? " (ReLU passes it), blue < 0 (ReLU makes it 0)." : ", blue < 0."));
+  }
+  // the data's points drawn once per run and size, then copied onto every frame
+  pointsLayer(data, size) {
+    if (this.layerFor !== data || this.layerSize !== size) {
+      this.layer = this.layer || document.createElement("canvas");
+      NP.drawPoints(NP.fit(this.layer, size, size), data, size, size, 2.2);
+      this.layerFor = data; this.layerSize = size;
+    }
+    return this.layer;
   }
 };
