@@ -1,6 +1,8 @@
 """Package-wide rules: no autograd library in src/, no pickle-enabled loads."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "npmlp"
@@ -141,6 +143,20 @@ def test_layer_functions_are_called_only_by_the_layers_and_the_model():
             elif isinstance(node, ast.alias) and node.name in names:
                 callers.add(f"{f.relative_to(SRC)}: {node.name}")
     assert callers == set()
+
+
+def test_every_function_in_src_follows_the_function_rules():
+    """ruff's complexity, branch, statement and positional-argument rules (thresholds in
+    pyproject.toml) on every function of src/, with no exemption."""
+    ruff = Path(sys.executable).with_name("ruff")
+    rules = "C901,PLR0912,PLR0915,PLR0917"
+    run = subprocess.run(
+        [str(ruff), "check", "--preview", "--select", rules, "--output-format", "concise", "src"],
+        capture_output=True,
+        text=True,
+        cwd=SRC.parent.parent,
+    )
+    assert run.stdout.strip().splitlines()[-1:] == ["All checks passed!"], run.stdout
 
 
 def test_public_names_are_imported_on_first_use_and_gradcheck_stays_the_function():

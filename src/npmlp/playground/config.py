@@ -107,6 +107,29 @@ def _choice(name: str, value, options) -> str:
     return value
 
 
+def checked(key: str, value):
+    """One setting's value, checked against its rule; raises NpmlpError."""
+    if key in ("data", "activation", "optimizer"):
+        allowed = {"data": DATASETS, "optimizer": OPTIMISERS}.get(key) or activations_offered()
+        return _choice(key, value, allowed)
+    if key == "widths":
+        if not isinstance(value, list) or not value:
+            raise NpmlpError(f"widths must be a list of hidden widths, got {shown(value)}")
+        lo, hi = LIMITS["width"]
+        return [whole("each hidden width", w, lo, hi) for w in value]
+    if key == "layers":
+        L = whole(key, value, *LIMITS[key])
+        if L % 2 == 0:
+            raise NpmlpError(
+                f"layers must be odd (FC and activation alternate; the first and last are "
+                f"FC), got {L}"
+            )
+        return L
+    if key in ("noise", "test_fraction", "lr", "l2"):
+        return number(key, value, *LIMITS[key])
+    return whole(key, value, *LIMITS[key])
+
+
 def merge(current: dict, changes) -> dict:
     """``current`` updated with ``changes``, every value checked; raises NpmlpError."""
     if not isinstance(changes, dict):
@@ -116,29 +139,7 @@ def merge(current: dict, changes) -> dict:
         raise NpmlpError(f"unknown setting {shown(unknown[0])}; settings are {', '.join(DEFAULTS)}")
     new = dict(current)
     for key, value in changes.items():
-        if key == "data":
-            new[key] = _choice(key, value, DATASETS)
-        elif key == "activation":
-            new[key] = _choice(key, value, activations_offered())
-        elif key == "optimizer":
-            new[key] = _choice(key, value, OPTIMISERS)
-        elif key == "widths":
-            if not isinstance(value, list) or not value:
-                raise NpmlpError(f"widths must be a list of hidden widths, got {shown(value)}")
-            lo, hi = LIMITS["width"]
-            new[key] = [whole("each hidden width", w, lo, hi) for w in value]
-        elif key == "layers":
-            L = whole(key, value, *LIMITS[key])
-            if L % 2 == 0:
-                raise NpmlpError(
-                    f"layers must be odd (FC and activation alternate; the first and last are "
-                    f"FC), got {L}"
-                )
-            new[key] = L
-        elif key in ("noise", "test_fraction", "lr", "l2"):
-            new[key] = number(key, value, *LIMITS[key])
-        else:
-            new[key] = whole(key, value, *LIMITS[key])
+        new[key] = checked(key, value)
     if "data" in changes and "noise" not in changes:  # each set's own scale of noise
         new["noise"] = SYNTHETIC[new["data"]][1]
     hidden = (new["layers"] - 1) // 2

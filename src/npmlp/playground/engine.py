@@ -122,7 +122,7 @@ def _letters(net: MLP) -> list[str]:
     return ["D"] + [("H" if same else f"H{(i + 1) // 2}") for i in range(1, net.L)] + ["C"]
 
 
-def _row(name, value, eq, ref, letters, kind, values):
+def _row(name, value, eq, ref, letters, *, kind, values):
     a = np.asarray(value, np.float64)
     row = {
         "name": name,
@@ -150,7 +150,7 @@ def graph_rows(net: MLP, X, y, l2: float = 0.0, values: bool = False, pas: Pass 
     rows = []
 
     def add(var, value, eq, ref, letters, kind):
-        rows.append(_row(var, value, eq, ref, letters, kind, values))
+        rows.append(_row(var, value, eq, ref, letters, kind=kind, values=values))
 
     add("x^(0)", pas.xs[0], "X, the batch (scaled)", "eq. 17", ["N", "D"], "forward")
     add("y", y, "the batch's labels, in {0, ..., C−1}", "eq. 18", ["N"], "labels")

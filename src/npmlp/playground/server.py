@@ -266,6 +266,33 @@ class Runner:
             await self.frame()
 
 
+async def _serve(ws: WebSocket, runner: Runner, idle_timeout: float) -> None:
+    """One page's session: frames played and messages handled until the page goes away or
+    sends nothing for ``idle_timeout`` seconds."""
+    loop_task = None
+    try:
+        await runner.start()
+        loop_task = asyncio.create_task(runner.play_loop())
+        while True:
+            raw = await asyncio.wait_for(ws.receive(), idle_timeout)
+            if raw["type"] == "websocket.disconnect":
+                break
+            await runner.handle(raw)
+    except asyncio.TimeoutError:
+        with contextlib.suppress(Gone, WebSocketDisconnect, RuntimeError):
+            await runner.error(
+                f"closed after {idle_timeout:g} s without a message; reload the page"
+            )
+            await ws.close(code=1000)
+    except (Gone, WebSocketDisconnect):
+        pass  # the page went away
+    finally:
+        if loop_task is not None:
+            loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await loop_task
+
+
 def create_app(
     *,
     max_sessions: int = 8,
@@ -306,28 +333,9 @@ def create_app(
             return await ws.close(code=1013)
         runner = Runner(ws, pool, max_fps)
         runners[runner.id] = runner
-        loop_task = None
         try:
-            await runner.start()
-            loop_task = asyncio.create_task(runner.play_loop())
-            while True:
-                raw = await asyncio.wait_for(ws.receive(), idle_timeout)
-                if raw["type"] == "websocket.disconnect":
-                    break
-                await runner.handle(raw)
-        except asyncio.TimeoutError:
-            with contextlib.suppress(Gone, WebSocketDisconnect, RuntimeError):
-                await runner.error(
-                    f"closed after {idle_timeout:g} s without a message; reload the page"
-                )
-                await ws.close(code=1000)
-        except (Gone, WebSocketDisconnect):
-            pass  # the page went away
+            await _serve(ws, runner, idle_timeout)
         finally:
-            if loop_task is not None:
-                loop_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await loop_task
             runners.pop(runner.id, None)
 
     @contextlib.asynccontextmanager
