@@ -1,4 +1,4 @@
-"""Callbacks: what the training loop (:class:`npmlp.loop.Trainer`) announces, and the
+"""Callbacks: what the training loop (:class:`npmlp.train.loop.Trainer`) announces, and the
 ready-made listeners a Keras or skorch user would look for.
 
 The loop announces five events, each with the loop itself (``loop.net``, ``loop.history``,
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import NpmlpError
+from .core.errors import NpmlpError
 
 __all__ = [
     "Callback",
@@ -199,7 +199,7 @@ class ModelCheckpoint(Callback):
         self.saved: list[Path] = []
 
     def on_epoch_end(self, loop, logs: dict) -> None:
-        from .model_file import save
+        from .nn.model_file import save
 
         if self.save_best_only:
             value = logs.get(self.monitor)
@@ -324,7 +324,7 @@ class ProgressBar(Callback):
 # ------------------------------------------------------------------------------------ logging
 class CSVLogger(Callback):
     """Append each epoch's record to the CSV file ``path`` (a header first, the columns of
-    :data:`npmlp.train_config.HISTORY_COLUMNS` and any a callback added), flushed per epoch.
+    :data:`npmlp.train.train_config.HISTORY_COLUMNS` and any a callback added), flushed per epoch.
 
     >>> cb = CSVLogger("training.csv")
     """

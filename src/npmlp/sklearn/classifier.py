@@ -1,8 +1,8 @@
 """``NpMLPClassifier``: the seed's MLP with scikit-learn's ``MLPClassifier`` signature.
 
 Every ``MLPClassifier`` parameter is taken under its name, with scikit-learn's meaning and
-default; the network is trained by npmlp's own pass (:mod:`npmlp.model`) and policy
-(:func:`npmlp.training.fit`, :mod:`npmlp.lbfgs`). The seed's vocabulary stays available as extras
+default; the network is trained by npmlp's own pass (:mod:`npmlp.nn.model`) and policy
+(:func:`npmlp.train.training.fit`, :mod:`npmlp.train.lbfgs`). The seed's vocabulary stays available as extras
 that scikit-learn lacks.
 """
 
@@ -22,10 +22,10 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..core.rows import subset_rows
 from ..export import export_onnx
-from ..model import MLP
-from ..rows import subset_rows
-from ..training import fit
+from ..nn.model import MLP
+from ..train.training import fit
 from .callbacks import CALLBACK_SUPPORT, Curves, fit_task, model_attributes, with_callbacks
 from .convert import to_sklearn
 from .settings import (
@@ -56,7 +56,7 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
     momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon,
     n_iter_no_change, max_fun
         scikit-learn's ``MLPClassifier`` parameters, same names, meanings and defaults:
-        ``solver`` is ``"lbfgs"`` (full batch, :mod:`npmlp.lbfgs`), ``"sgd"`` (``momentum``,
+        ``solver`` is ``"lbfgs"`` (full batch, :mod:`npmlp.train.lbfgs`), ``"sgd"`` (``momentum``,
         ``nesterovs_momentum``, the ``learning_rate`` schedule ``"constant"``,
         ``"invscaling"`` or ``"adaptive"``) or ``"adam"`` (``beta_1``, ``beta_2``,
         ``epsilon``); ``early_stopping`` holds out ``validation_fraction`` (stratified) and
@@ -92,7 +92,7 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
         ``coefs_[-1]`` is (H, 2) where scikit-learn's is (H, 1) with a logistic unit, and
         ``n_outputs_`` is 2, ``out_activation_`` ``"softmax"``; :meth:`to_sklearn` gives the
         equivalent ``MLPClassifier`` (its output column is the difference of the two).
-    model_ : the trained :class:`~npmlp.model.MLP` (``npmlp.save(model_, path)``, no pickle).
+    model_ : the trained :class:`~npmlp.nn.model.MLP` (``npmlp.save(model_, path)``, no pickle).
     validation_loss_curve_ : validation loss per epoch with early stopping, else None.
 
     Where scikit-learn has ``sklearn.callback`` (1.9 and later), ``set_callbacks(ProgressBar(),

@@ -2,7 +2,7 @@
 
 One declared table of the parameters (:data:`PARAMETER_CONSTRAINTS`, checked by scikit-learn's
 validation in ``fit``), and the functions that read an estimator's parameters: the network's
-shape, the :class:`~npmlp.train_config.TrainConfig` of one ``fit`` or ``partial_fit`` call with
+shape, the :class:`~npmlp.train.train_config.TrainConfig` of one ``fit`` or ``partial_fit`` call with
 scikit-learn's meanings, and the row weights.
 """
 
@@ -17,10 +17,10 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import _check_sample_weight
 
-from ..layers import ACTIVATIONS
-from ..model import INITS
-from ..rows import subset_rows
-from ..train_config import TrainConfig
+from ..core.rows import subset_rows
+from ..nn.layers import ACTIVATIONS
+from ..nn.model import INITS
+from ..train.train_config import TrainConfig
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
