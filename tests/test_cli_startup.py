@@ -166,9 +166,7 @@ def test_one_width_per_hidden_layer_everywhere_h_is_taken(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------------- gradcheck
 def test_gradcheck_exits_1_when_a_tensor_is_not_checked(monkeypatch, capsys):
-    gc = sys.modules[
-        "npmlp.train.gradcheck"
-    ]  # the module (npmlp.gradcheck is the function)
+    gc = sys.modules["npmlp.train.gradcheck"]  # the module (npmlp.gradcheck is the function)
     real = gc.gradcheck
     monkeypatch.setattr(gc, "gradcheck", lambda *a, **k: real(*a, **{**k, "retries": 0}))
     assert main(["gradcheck"]) == 1  # the defaults put every b3 entry on a kink
