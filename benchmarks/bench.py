@@ -44,10 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baseline  # noqa: E402
 
 from npmlp import MLP, TrainConfig, fit  # noqa: E402
-from npmlp.architecture import Architecture, fc_indices, n_parameters  # noqa: E402
-from npmlp.atomic import atomic_write  # noqa: E402
-from npmlp.inference import CHUNK, plan  # noqa: E402
-from npmlp.threads import training_threads  # noqa: E402
+from npmlp.core.architecture import Architecture, fc_indices, n_parameters  # noqa: E402
+from npmlp.core.atomic import atomic_write  # noqa: E402
+from npmlp.core.threads import training_threads  # noqa: E402
+from npmlp.nn.inference import CHUNK, plan  # noqa: E402
 
 D, L, C = 784, 5, 10
 HS = (64, 128, 512, 1024, 2048)
@@ -256,7 +256,7 @@ def estimator_runner(X, y, H, B: int):
 
 def npmlp_runner(X, y, H, B, optimizer="sgd", lr=LR, weight_decay=0.0, L_=L):
     """``npmlp.fit`` one epoch at a time, continuing the same optimiser (its own timing)."""
-    from npmlp.optim import make_optimizer
+    from npmlp.train.optim import make_optimizer
 
     net = MLP(X.shape[1], H, L_, C, seed=0)
     opt = make_optimizer(optimizer, net.params)
@@ -389,7 +389,7 @@ def bench_config(H, B, N, reps, peak32, with_torch) -> dict:
             runners["torch"] = torch_runner(X, y, H, B)
             runners["torch_floor"] = floor_runner(H, B, N // B, None, use_torch=True)
     row.update(race(runners, reps))
-    # the floor under npmlp's own thread setting (npmlp.threads); the best of both for reference
+    # the floor under npmlp's own thread setting (npmlp.core.threads); the best of both for reference
     one = training_threads(Architecture.of(D, H, L, C), B) == 1
     row["threads"] = 1 if one else "default"
     row["floor"] = row["floor_1thread"] if one else row["floor_default"]
@@ -426,9 +426,9 @@ def step_ops(net, ws, opt, X, y, rng) -> list:
     ``layers``, ``loss`` or the optimiser, in its order, so that each can be timed in its place.
     ReLU network, no dropout, no weight decay. Running them all leaves in ``ws.grads`` what
     ``forward_backward`` leaves (``tests/test_speed.py`` checks it)."""
-    from npmlp.layers import relu_backward, relu_forward
-    from npmlp.loss import softmax_cross_entropy
-    from npmlp.training import gather_batch
+    from npmlp.nn.layers import relu_backward, relu_forward
+    from npmlp.nn.loss import softmax_cross_entropy
+    from npmlp.train.training import gather_batch
 
     N, B, L_ = X.shape[0], ws.N, net.L
     order, st = np.arange(N), {"at": N}
@@ -477,9 +477,9 @@ def bench_ops(H, B: int, steps: int, N: int = 20_000) -> dict:
     (``step_ops``) timed in its place, over ``steps`` steps; each keeps its fastest time (a
     burst of load elsewhere spoils a few steps, not the fastest). Beside them, the fastest
     whole step as ``fit`` runs it and the fastest GEMM-floor step, timed in between."""
-    from npmlp.model import Workspace
-    from npmlp.optim import make_optimizer
-    from npmlp.training import gather_batch
+    from npmlp.nn.model import Workspace
+    from npmlp.train.optim import make_optimizer
+    from npmlp.train.training import gather_batch
 
     X, y = random_data(N)
     net = MLP(D, H, L, C, seed=0)
@@ -572,7 +572,7 @@ def bench_inference(H, reps, N: int = N_INFER) -> dict:
         return run
 
     def one_worker():  # called from another thread, prediction runs as one worker
-        # (npmlp.inference.plan): the chunks one after the other, each product on every thread
+        # (npmlp.nn.inference.plan): the chunks one after the other, each product on every thread
         out = {}
         thread = threading.Thread(target=lambda: out.setdefault("P", net.predict_proba(X)))
         thread.start()

@@ -3,8 +3,8 @@
 Every candidate is a setting of the optimisation knobs of :class:`npmlp.TrainConfig`
 (optimiser, learning rate, batch size, epochs, L2, the early-stopping rule -- what it watches,
 its patience, whether it restores the best epoch -- and ``min_val_rows``, the smallest
-validation split worth stopping on). Each one trains through ``npmlp.job.train_run`` -- exactly
-the path of ``npmlp train``, with the table's network (``npmlp.defaults.TRAIN``: 3 layers of
+validation split worth stopping on). Each one trains through ``npmlp.jobs.job.train_run`` -- exactly
+the path of ``npmlp train``, with the table's network (``npmlp.core.defaults.TRAIN``: 3 layers of
 256 ReLU units, He initialisation, standard scaling, float32) -- on every set below, for
 ``--seeds`` seeds, and is scored by its test accuracy. The reference is scikit-learn's
 ``make_pipeline(StandardScaler(), MLPClassifier(random_state=seed))`` with MLPClassifier's own
@@ -17,7 +17,7 @@ small rotation, scale and shift plus pixel noise (10,782 rows of 784 features). 
 is made on the 1,797 source digits, so the 6 drawings of one digit are all in training or all
 in test.
 
-The defaults (the row ``defaults``) are read from ``npmlp.defaults.TRAIN``; they are required
+The defaults (the row ``defaults``) are read from ``npmlp.core.defaults.TRAIN``; they are required
 to match or beat MLPClassifier() on every set's mean test accuracy, and to lose no more than
 0.005 to the best candidate on any set. The report ranks the candidates by those two tests;
 docs/defaults.md shows it and why the winner won.
@@ -47,11 +47,11 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from npmlp.core.defaults import TRAIN
 from npmlp.data import Dataset, load_dataset
 from npmlp.data.splits import split_dataset
-from npmlp.defaults import TRAIN
-from npmlp.job import RunSettings, train_run
-from npmlp.training import TrainConfig
+from npmlp.jobs.job import RunSettings, train_run
+from npmlp.train.training import TrainConfig
 
 SETS = (
     "digits",
@@ -174,7 +174,7 @@ ROUND4 = {
 # round 5: the L2 penalty of L-BFGS. Round 4's defaults used Adam's 1e-3 for it too, and were
 # one test row behind MLPClassifier() on wine; L-BFGS goes to the minimum of the penalised loss,
 # where Adam stops early, so it is tried with more. The defaults' ``weight_decay="auto"`` takes
-# the winner for L-BFGS and keeps 1e-3 for Adam (npmlp.defaults.WEIGHT_DECAY_AUTO)
+# the winner for L-BFGS and keeps 1e-3 for Adam (npmlp.core.defaults.WEIGHT_DECAY_AUTO)
 ROUND5 = {
     "round 4 defaults (L2 1e-3 with L-BFGS too)": {
         **{k: TRAIN[k] for k in KNOBS},

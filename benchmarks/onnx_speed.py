@@ -22,7 +22,7 @@ import numpy as np
 import onnxruntime as ort
 
 import npmlp
-from npmlp.job import RunSettings, train_run
+from npmlp.jobs.job import RunSettings, train_run
 
 
 def median_seconds(fn, repeats: int) -> float:

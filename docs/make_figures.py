@@ -20,7 +20,7 @@ from matplotlib.patches import FancyBboxPatch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
-from npmlp.atomic import atomic_write  # noqa: E402
+from npmlp.core.atomic import atomic_write  # noqa: E402
 
 FIGURES = HERE / "figures"
 FWD, BWD, NEED, SIZE = "black", "#c0392b", "#999999", "#1f5fa8"

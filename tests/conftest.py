@@ -17,7 +17,7 @@ def relu_safe_net(net, rng, scale=0.1):
 
 def loop_config(**changes):
     """A :class:`npmlp.TrainConfig` of the bare training loop -- no validation rows, no early
-    stopping, no L2 penalty -- whatever ``npmlp.defaults.TRAIN`` says; ``changes`` on top.
+    stopping, no L2 penalty -- whatever ``npmlp.core.defaults.TRAIN`` says; ``changes`` on top.
 
     Tests of the loop itself use it, so that a change of the defaults does not change them.
     """

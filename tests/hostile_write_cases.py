@@ -221,10 +221,10 @@ def good_checkpoint(shared: Path) -> Path:
     """A real checkpoint: a run on a small CSV stopped after its first epoch."""
     import signal
 
+    from npmlp.core.interrupt import Signals
     from npmlp.data import load_dataset
-    from npmlp.interrupt import Signals
-    from npmlp.job import RunSettings, default_config
-    from npmlp.runner import run_job
+    from npmlp.jobs.job import RunSettings, default_config
+    from npmlp.jobs.runner import run_job
 
     csv = shared / "rows.csv"
     X = np.random.default_rng(0).normal(size=(60, 3))

@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 
 import npmlp.cli.train  # noqa: F401  (the command's modules: loaded once here, as matplotlib)
-import npmlp.plots  # noqa: F401  (matplotlib: imported once here, not by every child)
+import npmlp.outputs.plots  # noqa: F401  (matplotlib: imported once here, not by every child)
 from npmlp.cli import main
-from npmlp.rundir import check_run
+from npmlp.core.rundir import check_run
 
 BASE = ["train", "--data", "digits", "-H", "32", "--epochs", "30", "--no-pictures", "--quiet"]
 BASE += ["--checkpoint-every", "0"]  # as often as the cost rule allows: many checkpoints

@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image
 from sklearn.datasets import make_moons
 
-from npmlp.job import RunSettings, train_run, write_run
-from npmlp.training import TrainConfig
+from npmlp.jobs.job import RunSettings, train_run, write_run
+from npmlp.train.training import TrainConfig
 
 MOONS_PICTURES = [
     "curves.png",

@@ -19,8 +19,8 @@ from npmlp.callbacks import (
     ModelCheckpoint,
     ProgressBar,
 )
-from npmlp.checkpoint import load_state, save_state
 from npmlp.playground.session import Session, train_config
+from npmlp.train.checkpoint import load_state, save_state
 
 
 def blobs(n=120, seed=0):

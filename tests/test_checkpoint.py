@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from npmlp import MLP, NpmlpError, TrainConfig, fit
-from npmlp.checkpoint import Checkpointer, TrainState, load_state, save_state
-from npmlp.train_config import History
+from npmlp.train.checkpoint import Checkpointer, TrainState, load_state, save_state
+from npmlp.train.train_config import History
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +195,7 @@ class FakeLoop:
 
 def test_the_checkpointer_writes_by_epoch_at_most_every_interval(tmp_path, monkeypatch):
     clock = [100.0]
-    monkeypatch.setattr("npmlp.checkpoint.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("npmlp.train.checkpoint.time.monotonic", lambda: clock[0])
     flag = []
     ck = Checkpointer(tmp_path / "c.npz", every=2.0, interrupted=lambda: bool(flag))
     loop = FakeLoop()

@@ -12,7 +12,7 @@ import pytest
 
 from npmlp import load
 from npmlp.cli import main
-from npmlp.defaults import TRAIN
+from npmlp.core.defaults import TRAIN
 
 NPMLP = str(Path(sys.executable).with_name("npmlp"))
 
@@ -192,7 +192,7 @@ def test_predict_prints_labels_as_csv_with_control_characters_escaped(tmp_path, 
 
 
 def test_printable_and_listing():
-    from npmlp.errors import listing, printable
+    from npmlp.core.errors import listing, printable
 
     assert printable("a\tb\x1b[0m\u2028") == "a\\tb\\x1b[0m\\u2028"
     assert printable("x" * 50, 10) == "xxxxxxxxxx... (40 more characters)"

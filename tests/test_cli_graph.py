@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from npmlp.architecture import summarise
 from npmlp.cli import main
-from npmlp.plots import graph_rows, plot_graph
+from npmlp.core.architecture import summarise
+from npmlp.outputs.plots import graph_rows, plot_graph
 from plots_support import assert_picture
 
 

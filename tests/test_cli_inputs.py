@@ -125,7 +125,7 @@ def test_labels_that_look_like_mathtext_are_drawn_as_text(capsys, tmp_path):
     assert (code, err) == (0, "")
     assert {"boundary.png", "confusion.png", "report.html"} <= set(os.listdir(out))
 
-    from npmlp.plots import class_names
+    from npmlp.outputs.plots import class_names
 
     assert class_names(["$x^$", "$a$ b"]) == [r"\$x^\$", r"\$a\$ b"]
 

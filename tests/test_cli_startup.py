@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from npmlp import MLP, save
-from npmlp.architecture import summarise
 from npmlp.cli import main
+from npmlp.core.architecture import summarise
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 HEAVY = ("sklearn", "scipy", "matplotlib", "pandas")
@@ -65,7 +65,7 @@ def test_short_commands_import_no_heavy_library(args):
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",)])
 def test_help_and_version_import_neither_numpy_nor_any_command(args):
-    probe = PROBE.format(heavy=("numpy", "npmlp.model", "npmlp.cli.options", "npmlp.cli.train"))
+    probe = PROBE.format(heavy=("numpy", "npmlp.nn.model", "npmlp.cli.options", "npmlp.cli.train"))
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     p = subprocess.run(
         [sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True
@@ -166,7 +166,7 @@ def test_one_width_per_hidden_layer_everywhere_h_is_taken(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------------- gradcheck
 def test_gradcheck_exits_1_when_a_tensor_is_not_checked(monkeypatch, capsys):
-    gc = sys.modules["npmlp.gradcheck"]  # the module (npmlp.gradcheck is also the function)
+    gc = sys.modules["npmlp.train.gradcheck"]  # the module (npmlp.gradcheck is the function)
     real = gc.gradcheck
     monkeypatch.setattr(gc, "gradcheck", lambda *a, **k: real(*a, **{**k, "retries": 0}))
     assert main(["gradcheck"]) == 1  # the defaults put every b3 entry on a kink

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import npmlp.data.files as data_files
+from npmlp.core.errors import DataError
 from npmlp.data import Dataset, load_dataset
-from npmlp.errors import DataError
 
 EXAMPLES = int(os.environ.get("NPMLP_HYPOTHESIS_EXAMPLES", "60"))  # raise it to fuzz longer
 SETTINGS = settings(

@@ -14,7 +14,7 @@ from npmlp.data import SYNTHETIC, load_dataset
 from npmlp.data.idx import read_idx, write_idx
 from npmlp.data.registry import entries
 from npmlp.data.synthetic import parse_spec
-from npmlp.model_file import load, save
+from npmlp.nn.model_file import load, save
 
 FAST = ["--epochs", "3", "-H", "8", "--quiet"]
 
@@ -230,8 +230,8 @@ def test_idx_pair_found_by_name_plain_and_gz(tmp_path):
 
 # ------------------------------------------------------------------- scaling and splits
 def test_scaling_fitted_on_training_split_only_and_saved(tmp_path):
-    from npmlp.job import RunSettings, train_run
-    from npmlp.training import TrainConfig
+    from npmlp.jobs.job import RunSettings, train_run
+    from npmlp.train.training import TrainConfig
 
     cfg = TrainConfig(epochs=2, batch_size=32, val_fraction=0.1, early_stopping=None, seed=0)
     r = train_run(RunSettings(data="wine", hidden=8, scaling="standard", config=cfg))
@@ -252,8 +252,8 @@ def test_scaling_fitted_on_training_split_only_and_saved(tmp_path):
 
 
 def test_splits_are_stratified_and_seeded():
-    from npmlp.job import RunSettings, train_run
-    from npmlp.training import TrainConfig
+    from npmlp.jobs.job import RunSettings, train_run
+    from npmlp.train.training import TrainConfig
 
     def run(seed):
         cfg = TrainConfig(

@@ -1,5 +1,5 @@
 """One table of defaults: ``npmlp train``, ``RunSettings`` and ``TrainConfig()`` all read
-``npmlp.defaults.TRAIN`` (chosen by ``benchmarks/defaults_sweep.py``, see docs/defaults.md)."""
+``npmlp.core.defaults.TRAIN`` (chosen by ``benchmarks/defaults_sweep.py``, see docs/defaults.md)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import fields
 from npmlp import NpmlpError, TrainConfig
 from npmlp.cli import main
 from npmlp.cli.train import train
-from npmlp.defaults import TRAIN
-from npmlp.job import RunSettings
+from npmlp.core.defaults import TRAIN
+from npmlp.jobs.job import RunSettings
 
 
 def test_train_config_defaults_are_the_table():
@@ -61,7 +61,7 @@ def test_npmlp_train_without_options_runs_the_table(monkeypatch, capsys):
         seen.append(settings)
         raise NpmlpError("stopped by the test")
 
-    monkeypatch.setattr("npmlp.runner.train_run", fake_train_run)  # what npmlp train calls
+    monkeypatch.setattr("npmlp.jobs.runner.train_run", fake_train_run)  # what npmlp train calls
     assert main(["train", "--quiet"]) == 2
     assert capsys.readouterr().err == "npmlp: error: stopped by the test\n"
     (settings,) = seen

@@ -3,7 +3,7 @@
 Each test is named in a "Checked by:" line of the document; tests/test_docs.py makes sure the
 names keep existing. The per-element formulas of the seed (eqs. 7, 12, 13) are written here as
 plain Python loops on purpose: they are the textbook statement that the vectorised code in
-:mod:`npmlp.layers` and :mod:`npmlp.loss` must reproduce.
+:mod:`npmlp.nn.layers` and :mod:`npmlp.nn.loss` must reproduce.
 """
 
 import inspect
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from npmlp import MLP, gradcheck, n_parameters, summarise
-from npmlp.architecture import Architecture
-from npmlp.layers import fc_backward, fc_forward, relu_backward, relu_forward
-from npmlp.loss import softmax, softmax_cross_entropy
+from npmlp.core.architecture import Architecture
+from npmlp.nn.layers import fc_backward, fc_forward, relu_backward, relu_forward
+from npmlp.nn.loss import softmax, softmax_cross_entropy
 
 RNG = np.random.default_rng(20240128)
 

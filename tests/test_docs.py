@@ -195,11 +195,11 @@ def test_parsers_reject_bad_references():
     with pytest.raises(AssertionError, match="not a test node id"):
         checked_by_ids("Checked by: `test_derivations.py::test_dc_db_is_dc_dz`\n")
     with pytest.raises(AssertionError, match="neither"):
-        code_refs("In the code: `npmlp.layers.fc_backward`, `fc_forward`\n")
+        code_refs("In the code: `npmlp.nn.layers.fc_backward`, `fc_forward`\n")
     with pytest.raises(AttributeError):
-        resolve("npmlp.layers.fc_backwards")
-    assert code_refs("In the code: `npmlp.loss.softmax`, line `S.max(`\n") == [
-        (1, "npmlp.loss.softmax", "S.max(")
+        resolve("npmlp.nn.layers.fc_backwards")
+    assert code_refs("In the code: `npmlp.nn.loss.softmax`, line `S.max(`\n") == [
+        (1, "npmlp.nn.loss.softmax", "S.max(")
     ]
     assert github_slug("Is the derivative defined at 0? npmlp's convention") == (
         "is-the-derivative-defined-at-0-npmlps-convention"

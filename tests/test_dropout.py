@@ -6,7 +6,7 @@ from sklearn.datasets import load_digits
 
 from conftest import relu_safe_net
 from npmlp import MLP, NpMLPClassifier, TrainConfig, fit, gradcheck
-from npmlp.layers import dropout_mask
+from npmlp.nn.layers import dropout_mask
 
 
 def test_masks_are_inverted_dropout_and_drawn_without_allocating():

@@ -1,11 +1,11 @@
-"""npmlp.evaluation: the per-class report of ``npmlp evaluate``, from Python."""
+"""npmlp.jobs.evaluation: the per-class report of ``npmlp evaluate``, from Python."""
 
 import numpy as np
 import pytest
 
 from npmlp import MLP, NpmlpError, evaluation_report
 from npmlp.data import load_dataset
-from npmlp.evaluation import evaluation_rows, format_report, held_out_test_rows
+from npmlp.jobs.evaluation import evaluation_rows, format_report, held_out_test_rows
 
 
 def test_report_counts_match_a_hand_made_model():

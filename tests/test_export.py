@@ -25,7 +25,7 @@ import npmlp
 from npmlp import MLP, Preprocessing, TrainConfig, fit
 from npmlp.cli import main
 from npmlp.data import load_dataset
-from npmlp.job import RunSettings, train_run
+from npmlp.jobs.job import RunSettings, train_run
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ACTIVATIONS = ("relu", "tanh", "logistic", "identity")

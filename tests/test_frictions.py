@@ -10,9 +10,9 @@ import pytest
 import npmlp
 from npmlp.cli import main
 from npmlp.cli.train_report import NOT_SAVED
-from npmlp.errors import DataError
-from npmlp.job import RunSettings, train_run
-from npmlp.report import render_report, settings_that_ran
+from npmlp.core.errors import DataError
+from npmlp.jobs.job import RunSettings, train_run
+from npmlp.outputs.report import render_report, settings_that_ran
 
 PENGUINS = Path(__file__).parent / "data" / "penguins.csv"
 

@@ -1,9 +1,9 @@
-"""npmlp.gradcheck: float64 copy, sampled entries, kink flags, and catching a wrong backward."""
+"""npmlp.train.gradcheck: float64 copy, sampled entries, kink flags, and catching a wrong backward."""
 
 import numpy as np
 import pytest
 
-import npmlp.layers as layers
+import npmlp.nn.layers as layers
 from conftest import relu_safe_net
 from npmlp import MLP, gradcheck
 
@@ -91,7 +91,7 @@ def test_forward_keep_and_backward_keep_give_every_variable_with_its_shape(rng):
     assert [x.shape for x in xs] == [(7, 5), (7, 6), (7, 6), (7, 4), (7, 4), (7, 3)]
     np.testing.assert_array_equal(xs[2], np.tanh(xs[1]))
     np.testing.assert_allclose(xs[5], net.forward(X))
-    from npmlp.loss import softmax_cross_entropy
+    from npmlp.nn.loss import softmax_cross_entropy
 
     loss, dS = softmax_cross_entropy(xs[5], y)
     grads = {k: np.empty_like(v) for k, v in net.params.items()}

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from hostile_corpus import build
 from hostile_run import _limit, check, child_env, run_all, table
 from hostile_server import hostile_server
+from npmlp.core.errors import DataError, ModelFileError
 from npmlp.data import load_dataset
 from npmlp.data.downloads import _download, check_url
-from npmlp.errors import DataError, ModelFileError
 
 EXAMPLES = int(os.environ.get("NPMLP_HYPOTHESIS_EXAMPLES", "60"))  # raise it to fuzz longer
 REVIEWED = {  # the review's findings, each one a case

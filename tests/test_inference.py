@@ -1,4 +1,4 @@
-"""npmlp.inference: chunks of rows, dealt out to workers with one BLAS thread each."""
+"""npmlp.nn.inference: chunks of rows, dealt out to workers with one BLAS thread each."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import npmlp.inference as inference
+import npmlp.nn.inference as inference
 from npmlp import MLP, DataError
-from npmlp.preprocessing import Preprocessing
-from npmlp.threads import blas_thread_count, blas_threads
-from npmlp.workspace import Workspace
+from npmlp.core.threads import blas_thread_count, blas_threads
+from npmlp.nn.preprocessing import Preprocessing
+from npmlp.nn.workspace import Workspace
 
 
 def rows(N, D=7, seed=0):

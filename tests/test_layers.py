@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from npmlp.gradcheck import numerical_gradient, rel_error
-from npmlp.layers import (
+from npmlp.nn.layers import (
     ACTIVATIONS,
     fc_backward,
     fc_forward,
@@ -14,6 +13,7 @@ from npmlp.layers import (
     relu_forward,
     tanh_forward,
 )
+from npmlp.train.gradcheck import numerical_gradient, rel_error
 
 
 def test_fc_forward_is_xw_plus_ones_b(rng):

@@ -1,14 +1,14 @@
-"""npmlp.lbfgs: full-batch L-BFGS on the seed's loss, through the model's one pass."""
+"""npmlp.train.lbfgs: full-batch L-BFGS on the seed's loss, through the model's one pass."""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_digits
 
-import npmlp.lbfgs as lbfgs
+import npmlp.train.lbfgs as lbfgs
 from npmlp import MLP, TrainConfig, fit
 from npmlp.callbacks import LambdaCallback
-from npmlp.packing import packed
+from npmlp.core.packing import packed
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from npmlp.gradcheck import numerical_gradient, rel_error
-from npmlp.loss import log_softmax, softmax, softmax_cross_entropy
+from npmlp.nn.loss import log_softmax, softmax, softmax_cross_entropy
+from npmlp.train.gradcheck import numerical_gradient, rel_error
 
 
 def test_worked_example_gradient_is_p_minus_onehot():

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import loop_config, relu_safe_net
 from npmlp import MLP, DataError, fit, gradcheck
-from npmlp.gradcheck import rel_error
+from npmlp.train.gradcheck import rel_error
 
 
 @pytest.mark.parametrize("L", [3, 5, 7])
@@ -171,7 +171,7 @@ def test_evaluate_takes_the_models_own_labels_as_predict_gives_them(rng):
 
 
 def test_inference_checks_every_chunk_and_names_the_rows_of_all_x():
-    from npmlp.inference import CHUNK
+    from npmlp.nn.inference import CHUNK
 
     net = MLP(3, 4, 3, 2, seed=0)
     X = np.zeros((CHUNK + 10, 3), np.float32)

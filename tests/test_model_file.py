@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-import npmlp.model_file as files
+import npmlp.nn.model_file as files
 from npmlp import MLP, ModelFileError, Preprocessing, load
 
 

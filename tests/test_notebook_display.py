@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 
 import npmlp
 from npmlp.callbacks import ProgressBar
-from npmlp.job import RunSettings, train_run
-from npmlp.notebook import LiveCurves
+from npmlp.jobs.job import RunSettings, train_run
+from npmlp.outputs.notebook import LiveCurves
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from npmlp import NpmlpError
-from npmlp.optim import SGD, Adam, learning_rate, make_optimizer
+from npmlp.train.optim import SGD, Adam, learning_rate, make_optimizer
 
 G = np.array([[0.5, 0.25]])
 

@@ -33,7 +33,7 @@ def test_every_np_load_in_src_refuses_pickle():
             if isinstance(node, ast.Call) and ast.unparse(node.func) == "np.load":
                 kw = {k.arg: ast.unparse(k.value) for k in node.keywords}
                 calls.append((f.name, kw.get("allow_pickle")))
-    # npmlp now reads .npy/.npz through npmlp.safeio (headers checked, object dtypes
+    # npmlp now reads .npy/.npz through npmlp.core.safeio (headers checked, object dtypes
     # refused before any data is read: tests/test_hostile.py); any np.load left must refuse
     assert all(v == "False" for _, v in calls), calls
 
@@ -116,7 +116,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_package_has_no_import_cycle():
     graph = import_graph()
-    assert len(graph) > 30 and "npmlp.model" in graph["npmlp.training"]
+    assert len(graph) > 30 and "npmlp.nn.model" in graph["npmlp.train.training"]
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
 
 
@@ -124,12 +124,12 @@ def test_the_cycle_finder_finds_cycles_through_late_imports():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
     late = package_imports(SRC / "cli" / "predict.py")
-    assert ("npmlp.model_file", True) in late  # function-level imports are seen
+    assert ("npmlp.nn.model_file", True) in late  # function-level imports are seen
 
 
 def test_layer_functions_are_called_only_by_the_layers_and_the_model():
     """One network pass: nothing outside layers.py and model.py runs a layer's math itself."""
-    import npmlp.layers as layers
+    import npmlp.nn.layers as layers
 
     names = {n for n in layers.__all__ if n.endswith(("_forward", "_backward"))}
     assert {"fc_forward", "fc_backward", "relu_backward", "tanh_forward"} <= names
@@ -165,8 +165,8 @@ def test_public_names_are_imported_on_first_use_and_gradcheck_stays_the_function
 
     code = (
         "import sys, npmlp\n"
-        "print('numpy' in sys.modules, 'npmlp.model' in sys.modules)\n"
-        "import npmlp.gradcheck\n"  # the submodule of the same name, imported by path
+        "print('numpy' in sys.modules, 'npmlp.nn.model' in sys.modules)\n"
+        "import npmlp.train.gradcheck\n"  # its module, imported by path: npmlp.gradcheck stays
         "print(npmlp.gradcheck.__name__, type(npmlp.gradcheck).__name__)\n"
         "from npmlp import *\n"
         "print(sorted(n for n in npmlp.__all__ if n not in globals()))\n"
@@ -179,6 +179,76 @@ def test_public_names_are_imported_on_first_use_and_gradcheck_stays_the_function
         "False False",
         "gradcheck function",
         "[]",
-        "npmlp.model npmlp.training npmlp.sklearn.classifier npmlp.gradcheck",
+        "npmlp.nn.model npmlp.train.training npmlp.sklearn.classifier npmlp.train.gradcheck",
         "module 'npmlp' has no attribute 'nope'",
     ], out.stderr
+
+
+# the packages in their layers, lowest first (docs/architecture.md): a package imports only from
+# its own layer or lower ones
+LAYERS = (
+    ("core", "_version", "_startup"),
+    ("data", "encoding"),
+    ("nn",),
+    ("train", "callbacks"),
+    ("outputs",),
+    ("jobs",),
+    ("export", "sklearn", "playground", "cli"),
+)
+LAYER_OF = {name: k for k, names in enumerate(LAYERS) for name in names}
+DISPLAY = ("plot", "_repr_html_", "__repr__")  # a display method may draw with outputs, when called
+
+
+def upward_imports(root: Path = SRC) -> list[str]:
+    """``file:line -> package`` for every import of a higher layer's package."""
+    found = []
+    for f in root.rglob("*.py"):
+        rel = f.relative_to(root).parts
+        top = rel[0].removesuffix(".py")
+        if top in ("__init__", "__main__"):
+            continue
+        tree = ast.parse(f.read_text())
+        display_lines = {
+            n
+            for fn in ast.walk(tree)
+            if isinstance(fn, ast.FunctionDef) and fn.name in DISPLAY
+            for n in range(fn.lineno, fn.end_lineno + 1)
+        }
+        for node in ast.walk(tree):
+            target = _imported_package(node, rel)
+            if target in LAYER_OF and LAYER_OF[target] > LAYER_OF[top]:
+                if node.lineno not in display_lines:
+                    found.append(f"{'/'.join(rel)}:{node.lineno} -> {target}")
+    return found
+
+
+def _imported_package(node, rel) -> str | None:
+    """The top-level package of npmlp that an import node reaches, or None."""
+    if isinstance(node, ast.ImportFrom) and node.level:
+        base = list(rel[:-1])[: len(rel) - node.level]
+        parts = [*base, *(node.module or "").split(".")]
+        parts = [p for p in parts if p]
+        if not parts:
+            return node.names[0].name
+        return parts[0]
+    if isinstance(node, (ast.ImportFrom, ast.Import)):
+        names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+        for name in names:
+            if name and name.startswith("npmlp."):
+                return name.split(".")[1]
+    return None
+
+
+def test_no_package_imports_a_higher_layer():
+    assert upward_imports() == []
+    assert {name for names in LAYERS for name in names} >= {
+        p.name.removesuffix(".py")
+        for p in SRC.iterdir()
+        if p.name not in ("__init__.py", "__main__.py", "__pycache__")
+    }
+
+
+def test_the_layer_check_finds_an_upward_import(tmp_path):
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "x.py").write_text("def f():\n    from ..jobs import job\n")
+    assert upward_imports(tmp_path) == ["core/x.py:2 -> jobs"]

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from npmlp import MLP, load, save
-from npmlp.model import Workspace
-from npmlp.optim import make_optimizer
-from npmlp.packing import packed, packed_copy, packed_zeros
+from npmlp.core.packing import packed, packed_copy, packed_zeros
+from npmlp.nn.model import Workspace
+from npmlp.train.optim import make_optimizer
 
 
 def test_model_parameters_and_workspace_gradients_are_packed_in_the_same_order():

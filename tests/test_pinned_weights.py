@@ -31,7 +31,7 @@ def assert_pinned(arrays, pin) -> None:
     np.testing.assert_allclose(fingerprint(arrays), pin, rtol=1e-7, atol=1e-6)
 
 
-# every setting the pinned run depends on, spelled out: a change of npmlp.defaults.TRAIN
+# every setting the pinned run depends on, spelled out: a change of npmlp.core.defaults.TRAIN
 # does not change this run (these are the defaults of commit 4cd6793, when the hash was taken)
 PINNED_TRAIN = {
     "--data": "digits",

@@ -10,7 +10,7 @@ from sklearn.datasets import make_blobs
 
 from conftest import loop_config
 from npmlp import MLP, NpmlpError
-from npmlp.plots import (
+from npmlp.outputs.plots import (
     BoundaryRecorder,
     Plane,
     class_colors,
@@ -26,10 +26,10 @@ from npmlp.plots import (
     region_image,
     save_figure,
 )
-from npmlp.plots.base import mosaic
-from npmlp.plots.images import MAX_UNITS as MAX_UNITS_IMAGES
-from npmlp.plots.plane import MAX_FRAMES, MAX_UNITS, activation_tiles
-from npmlp.training import History
+from npmlp.outputs.plots.base import mosaic
+from npmlp.outputs.plots.images import MAX_UNITS as MAX_UNITS_IMAGES
+from npmlp.outputs.plots.plane import MAX_FRAMES, MAX_UNITS, activation_tiles
+from npmlp.train.training import History
 from plots_support import DIGITS_PICTURES, MOONS_PICTURES, assert_picture, digits_run, moons_run
 
 
@@ -126,8 +126,8 @@ def test_region_colours_mix_the_class_colours_and_fade_where_unsure():
 def blobs_net():
     X, y = make_blobs(300, centers=4, cluster_std=0.8, random_state=3)
     net = MLP(2, [9, 5, 70], 7, 4, seed=0)
-    from npmlp.preprocessing import Preprocessing
-    from npmlp.training import fit
+    from npmlp.nn.preprocessing import Preprocessing
+    from npmlp.train.training import fit
 
     net.preprocessing = Preprocessing.fit("standard", X)
     fit(net, X, y, loop_config(epochs=30, batch_size=64, lr=1e-2, seed=0))

@@ -9,8 +9,8 @@ import pytest
 
 from npmlp import MLP
 from npmlp.cli import main
-from npmlp.health import HealthMonitor, health_columns, health_warnings
-from npmlp.preprocessing import Preprocessing
+from npmlp.nn.preprocessing import Preprocessing
+from npmlp.train.health import HealthMonitor, health_columns, health_warnings
 from plots_support import moons_file, moons_run
 
 
@@ -177,7 +177,7 @@ def test_no_pictures_writes_only_the_model_history_and_metrics(tmp_path, capsys)
 
 
 def test_loss_warnings_advise_on_the_learning_rate_only_where_one_ran():
-    from npmlp.health import loss_warnings
+    from npmlp.train.health import loss_warnings
 
     records = [{"train_loss": 0.7}, {"train_loss": 900.0}]
     head = "the training loss ended at 900 (epoch 1: 0.7; a uniform guess scores ln C = 0.693): "

@@ -9,8 +9,8 @@ import pytest
 
 import npmlp
 from npmlp.cli import main
-from npmlp.errors import DataError, NpmlpError
-from npmlp.job import RunSettings, train_run
+from npmlp.core.errors import DataError, NpmlpError
+from npmlp.jobs.job import RunSettings, train_run
 
 pd = pytest.importorskip("pandas")
 

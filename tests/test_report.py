@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from npmlp.report import render_report
+from npmlp.outputs.report import render_report
 from plots_support import DIGITS_PICTURES, MOONS_PICTURES, digits_run, moons_run
 
 

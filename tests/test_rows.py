@@ -11,16 +11,16 @@ import pytest
 
 import npmlp.data.files as data_files
 from npmlp.cli import main
-from npmlp.data import load_dataset
-from npmlp.job import RunSettings, train_run
-from npmlp.rows import (
+from npmlp.core.rows import (
     StreamedRows,
     first_nonfinite_row,
     iter_chunks,
     open_npy,
     subset_rows,
 )
-from npmlp.training import TrainConfig
+from npmlp.data import load_dataset
+from npmlp.jobs.job import RunSettings, train_run
+from npmlp.train.training import TrainConfig
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ import npmlp
 from npmlp import NpmlpError
 from npmlp.callbacks import LambdaCallback
 from npmlp.cli import main
+from npmlp.core.interrupt import Signals
+from npmlp.core.rundir import RunFolder, check_run
 from npmlp.data import load_dataset
-from npmlp.interrupt import Signals
-from npmlp.job import RunSettings, default_config
-from npmlp.rundir import RunFolder, check_run
-from npmlp.runner import JobOptions, read_checkpoint, run_job
+from npmlp.jobs.job import RunSettings, default_config
+from npmlp.jobs.runner import JobOptions, read_checkpoint, run_job
 
 DIGITS = ["--data", "digits", "-H", "16", "--epochs", "6", "--quiet", "--no-pictures"]
 
@@ -113,7 +113,7 @@ def test_blocked_holds_a_signal_back_even_when_another_thread_takes_it():
     import threading
     import time
 
-    from npmlp.interrupt import Interrupted
+    from npmlp.core.interrupt import Interrupted
 
     done = threading.Event()
     other = threading.Thread(target=done.wait)  # started before the block: signals unmasked
@@ -139,7 +139,7 @@ def test_a_signal_or_an_error_while_the_lock_is_taken_or_let_go_leaves_no_lock(
     """The lock file is created and taken, then its holder written: a SIGTERM in between
     waits for the lock to be recorded (then it is let go on the way out); an error there
     lets it go as well. Leaving the folder, a signal waits until the lock is gone."""
-    from npmlp.interrupt import Interrupted
+    from npmlp.core.interrupt import Interrupted
 
     folder = RunFolder(tmp_path / "run")
     real = os.ftruncate
@@ -187,7 +187,7 @@ def test_a_swap_cut_between_its_two_renames_is_finished_or_undone(capsys, tmp_pa
 
 
 def test_the_swap_without_renameat2(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("npmlp.rundir._exchange", lambda a, b: False)
+    monkeypatch.setattr("npmlp.core.rundir._exchange", lambda a, b: False)
     out = tmp_path / "run"
     assert run(capsys, "train", *DIGITS, "--seed", "1", "--out", out)[0] == 0
     first = check_run(out)["run_id"]

@@ -1,4 +1,4 @@
-"""Every training setting is declared once (npmlp.settings) and everything reads it."""
+"""Every training setting is declared once (npmlp.core.settings) and everything reads it."""
 
 import dataclasses
 import math
@@ -7,9 +7,9 @@ import pytest
 
 from npmlp import NpmlpError, TrainConfig
 from npmlp.cli import main
-from npmlp.defaults import TRAIN
-from npmlp.job import RunSettings
-from npmlp.settings import CONFIG, RUN, SETTINGS
+from npmlp.core.defaults import TRAIN
+from npmlp.core.settings import CONFIG, RUN, SETTINGS
+from npmlp.jobs.job import RunSettings
 
 
 def test_trainconfig_and_runsettings_have_exactly_the_declared_fields_and_defaults():

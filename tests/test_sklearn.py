@@ -18,8 +18,8 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 
 import npmlp
 from npmlp import MLP, NpMLPClassifier, gradcheck
-from npmlp.loss import log_softmax
-from npmlp.optim import SGD, Adam
+from npmlp.nn.loss import log_softmax
+from npmlp.train.optim import SGD, Adam
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

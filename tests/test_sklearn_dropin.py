@@ -76,7 +76,7 @@ def test_sparse_input_is_densified_a_batch_at_a_time(digits, monkeypatch):
         for a, b in zip(dense.coefs_, sparse.coefs_, strict=True):
             assert_allclose(a, b, rtol=1e-12)
         assert_array_equal(sparse.predict(X_sparse), dense.predict(X))
-    import npmlp.lbfgs as lbfgs
+    import npmlp.train.lbfgs as lbfgs
 
     monkeypatch.setattr(lbfgs, "CHUNK", 64)
     widest.clear()

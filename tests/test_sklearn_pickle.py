@@ -16,8 +16,8 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from npmlp import MLP, NpMLPClassifier
-from npmlp.optim import make_optimizer
-from npmlp.packing import packed
+from npmlp.core.packing import packed
+from npmlp.train.optim import make_optimizer
 
 
 def _joblib(obj):

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-import npmlp.inference as inference
-import npmlp.model as model_mod
+import npmlp.nn.inference as inference
+import npmlp.nn.model as model_mod
 from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, fit, gradcheck
-from npmlp.architecture import Architecture
 from npmlp.callbacks import LambdaCallback
-from npmlp.model import Workspace
-from npmlp.optim import make_optimizer
-from npmlp.threads import SMALL_STEP, blas_threads, training_threads
+from npmlp.core.architecture import Architecture
+from npmlp.core.threads import SMALL_STEP, blas_threads, training_threads
+from npmlp.nn.model import Workspace
+from npmlp.train.optim import make_optimizer
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from npmlp.cli import main
+from npmlp.core.errors import DataError
 from npmlp.data import TableOptions, load_dataset
 from npmlp.data.table import looks_like_header
-from npmlp.errors import DataError
 
 ALL_TEXT = (
     "name,sex,embarked,survived\n"
@@ -125,7 +125,7 @@ def _write(path, header, rows):
 
 
 def test_rare_categories_are_pooled_into_other_stored_and_applied_at_predict(tmp_path):
-    from npmlp.job import RunSettings, default_config, train_run
+    from npmlp.jobs.job import RunSettings, default_config, train_run
 
     states = ["AL"] * 40 + ["CA"] * 30 + ["NY"] * 6 + ["WY"] * 4 + [f"Z{i}" for i in range(3)]
     rows = [[s, i % 7, i % 2] for i, s in enumerate(states)]

@@ -16,9 +16,9 @@ import pytest
 
 from npmlp import load
 from npmlp.cli import main
+from npmlp.core.errors import DataError
 from npmlp.data import TableOptions, load_dataset
 from npmlp.encoding import TableEncoder
-from npmlp.errors import DataError
 
 PENGUINS = Path(__file__).parent / "data" / "penguins.csv"
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -123,7 +123,7 @@ def test_the_model_stores_names_kinds_categories_fills_and_the_label(penguins_ru
     ]
     # the fills are the training split's: recompute them from the rows npmlp trained on
     from npmlp.data.splits import hold_out, split_dataset
-    from npmlp.training import TrainConfig, validation_plan
+    from npmlp.train.training import TrainConfig, validation_plan
 
     ds = load_dataset(PENGUINS, label="species")
     train_idx, _ = split_dataset(ds, 0.2, 0)
@@ -457,7 +457,7 @@ def test_data_info_shows_what_train_refuses(tmp_path, capsys):
 
 def test_a_dataframe_is_read_as_the_csv_is():
     pd = pytest.importorskip("pandas")
-    from npmlp.job import RunSettings, default_config, train_run
+    from npmlp.jobs.job import RunSettings, default_config, train_run
 
     df = pd.read_csv(PENGUINS)
     a, b = load_dataset(df, label="species"), load_dataset(PENGUINS, label="species")
@@ -482,7 +482,7 @@ def test_the_table_encoder_in_the_model_file_is_checked(penguins_run, tmp_path):
     import io
     import zipfile
 
-    from npmlp.errors import ModelFileError
+    from npmlp.core.errors import ModelFileError
 
     good = penguins_run / "model.npz"
     before = sorted(os.listdir(penguins_run))
@@ -640,7 +640,7 @@ def test_export_says_the_graph_takes_the_encoded_columns(penguins_run, tmp_path,
 
 
 def test_the_table_options_travel_in_a_checkpoint():
-    from npmlp.job import RunSettings
+    from npmlp.jobs.job import RunSettings
 
     s = RunSettings(
         data=str(PENGUINS),

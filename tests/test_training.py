@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-import npmlp.loop as loop
-import npmlp.training as training
+import npmlp.train.loop as loop
+import npmlp.train.training as training
 from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, TrainingDiverged, fit
 from npmlp.callbacks import EarlyStopping, LambdaCallback

@@ -4,7 +4,8 @@ Main entry points: :class:`MLP` (the model and its one network pass), :func:`fit
 :class:`TrainConfig` (training by gradient descent on the mean loss), :func:`gradcheck`
 (finite-difference check of the backward pass), :func:`load` / :func:`save` (model files),
 :func:`evaluation_report` (per-class scores), :class:`NpMLPClassifier` (the scikit-learn
-estimator). ``docs/architecture.md`` maps the modules.
+estimator). ``docs/architecture.md`` maps the packages (``core``, ``nn``, ``train``, ``jobs``,
+``outputs`` and the adapters) and their modules.
 
 ``import npmlp`` imports nothing heavy: each public name is imported from its module on first
 use (NumPy with most; scikit-learn with :class:`NpMLPClassifier`), so the command line starts fast.
@@ -13,46 +14,43 @@ use (NumPy with most; scikit-learn with :class:`NpMLPClassifier`), so the comman
 from ._startup import hold_interrupts
 
 hold_interrupts()  # Ctrl-C during the command's imports: one line, exit 130 (npmlp.cli.main)
-import sys as _sys  # noqa: E402
-import types as _types  # noqa: E402
-
 from ._version import __version__  # noqa: E402
 
 # Each public name and the module it lives in, imported on first use (PEP 562): the command
 # line's `--help` and `data list` then load only what they need, and `import npmlp` is cheap.
 _HOME = {
-    "MLP": "model",
-    "Architecture": "architecture",
-    "n_parameters": "architecture",
-    "summarise": "architecture",
-    "fit": "training",
-    "TrainConfig": "training",
-    "History": "training",
-    "gradcheck": "gradcheck",
-    "load": "model_file",
-    "save": "model_file",
-    "evaluation_report": "evaluation",
-    "Preprocessing": "preprocessing",
-    "NpmlpError": "errors",
-    "DataError": "errors",
-    "ModelFileError": "errors",
-    "TrainingDiverged": "errors",
+    "MLP": "nn.model",
+    "Architecture": "core.architecture",
+    "n_parameters": "core.architecture",
+    "summarise": "core.architecture",
+    "fit": "train.training",
+    "TrainConfig": "train.training",
+    "History": "train.training",
+    "gradcheck": "train.gradcheck",
+    "load": "nn.model_file",
+    "save": "nn.model_file",
+    "evaluation_report": "jobs.evaluation",
+    "Preprocessing": "nn.preprocessing",
+    "NpmlpError": "core.errors",
+    "DataError": "core.errors",
+    "ModelFileError": "core.errors",
+    "TrainingDiverged": "core.errors",
     "NpMLPClassifier": "sklearn",
     "export_onnx": "export",
 }
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing here
 if TYPE_CHECKING:
-    from .architecture import Architecture, n_parameters, summarise
-    from .errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
-    from .evaluation import evaluation_report
+    from .core.architecture import Architecture, n_parameters, summarise
+    from .core.errors import DataError, ModelFileError, NpmlpError, TrainingDiverged
     from .export import export_onnx
-    from .gradcheck import gradcheck
-    from .model import MLP
-    from .model_file import load, save
-    from .preprocessing import Preprocessing
+    from .jobs.evaluation import evaluation_report
+    from .nn.model import MLP
+    from .nn.model_file import load, save
+    from .nn.preprocessing import Preprocessing
     from .sklearn import NpMLPClassifier
-    from .training import History, TrainConfig, fit
+    from .train.gradcheck import gradcheck
+    from .train.training import History, TrainConfig, fit
 
 __all__ = [
     "MLP",
@@ -86,27 +84,9 @@ def __getattr__(name: str):
     from importlib import import_module
 
     value = getattr(import_module(f".{home}", __name__), name)
-    if name != "gradcheck":  # see _Package
-        globals()[name] = value  # later look-ups skip this function
+    globals()[name] = value  # later look-ups skip this function
     return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_HOME))
-
-
-class _Package(_types.ModuleType):
-    """The package's module type, for one name: ``npmlp.gradcheck`` is the function, also
-    once the submodule of the same name is imported (the import system then sets the package's
-    attribute to the submodule; this property ignores that)."""
-
-    @property
-    def gradcheck(self):
-        return __getattr__("gradcheck")
-
-    @gradcheck.setter
-    def gradcheck(self, value) -> None:
-        pass
-
-
-_sys.modules[__name__].__class__ = _Package

@@ -1,4 +1,4 @@
-"""Callbacks: what the training loop (:class:`npmlp.loop.Trainer`) announces, and the
+"""Callbacks: what the training loop (:class:`npmlp.train.loop.Trainer`) announces, and the
 ready-made listeners a Keras or skorch user would look for.
 
 The loop announces five events, each with the loop itself (``loop.net``, ``loop.history``,
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import NpmlpError
+from .core.errors import NpmlpError
 
 __all__ = [
     "Callback",
@@ -200,7 +200,7 @@ class ModelCheckpoint(Callback):
         self.saved: list[Path] = []
 
     def on_epoch_end(self, loop, logs: dict) -> None:
-        from .model_file import save
+        from .nn.model_file import save
 
         if self.save_best_only:
             value = logs.get(self.monitor)
@@ -325,7 +325,7 @@ class ProgressBar(Callback):
 # ------------------------------------------------------------------------------------ logging
 class CSVLogger(Callback):
     """Append each epoch's record to the CSV file ``path`` (a header first, the columns of
-    :data:`npmlp.train_config.HISTORY_COLUMNS` and any a callback added), flushed per epoch.
+    :data:`npmlp.train.train_config.HISTORY_COLUMNS` and any a callback added), flushed per epoch.
 
     >>> cb = CSVLogger("training.csv")
     """
@@ -387,8 +387,8 @@ class LambdaCallback(Callback):
 # ------------------------------------------------------------------------ changes while training
 class Changes(Callback):
     """Settings changed while the loop trains, each at its step: ``changes`` is a list of
-    ``(step, name, value)`` (:class:`npmlp.settings.Changes`: ``step`` batches done, ``name``
-    one of :data:`npmlp.settings.CHANGEABLE`), applied through ``loop.change``.
+    ``(step, name, value)`` (:class:`npmlp.core.settings.Changes`: ``step`` batches done, ``name``
+    one of :data:`npmlp.core.settings.CHANGEABLE`), applied through ``loop.change``.
 
     A change is made after its step's batch inside an epoch, or, when that batch ended an
     epoch, once the next epoch has begun (its rate set, its order drawn); a batch size waits

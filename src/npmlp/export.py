@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from ._version import __version__
-from .atomic import atomic_write, check_target
-from .errors import NpmlpError
+from .core.atomic import atomic_write, check_target
+from .core.errors import NpmlpError
 
 __all__ = ["export_onnx", "model_parts", "onnx_metadata", "OPSET", "IR_VERSION", "ACTIVATIONS"]
 
@@ -194,7 +194,7 @@ def export_onnx(model, path) -> Path:
     (N, C), equal to ``model.predict`` and ``model.predict_proba``. The write is atomic: on any
     failure no file (and no partial file) is left at ``path``.
 
-    Raises :class:`~npmlp.errors.NpmlpError` (one line) when the ``onnx`` extra is missing, the
+    Raises :class:`~npmlp.core.errors.NpmlpError` (one line) when the ``onnx`` extra is missing, the
     folder of ``path`` does not exist, or the model uses an activation ONNX export lacks.
     """
     path = Path(path)

@@ -13,8 +13,8 @@ import click
 
 from .._startup import release_interrupts
 from .._version import __version__
-from ..errors import NpmlpError
-from ..interrupt import Interrupted, Signals
+from ..core.errors import NpmlpError
+from ..core.interrupt import Interrupted, Signals
 
 __all__ = ["cli", "main", "COMMANDS", "CONTEXT"]
 

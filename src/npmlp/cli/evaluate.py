@@ -1,4 +1,4 @@
-"""``npmlp evaluate``: the report of :mod:`npmlp.evaluation` for a saved model."""
+"""``npmlp evaluate``: the report of :mod:`npmlp.jobs.evaluation` for a saved model."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ def evaluate(*, model, data, label, split, missing, unknown, as_json):
     """
     from ..data import TableOptions, load_dataset
     from ..encoding import encoder_of, note_lines, read_warnings
-    from ..evaluation import evaluation_report, format_report, pick_rows, table_rows
-    from ..model_file import load
+    from ..jobs.evaluation import evaluation_report, format_report, pick_rows, table_rows
+    from ..nn.model_file import load
 
     net = load(model)
     enc = encoder_of(net)

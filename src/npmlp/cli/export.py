@@ -29,10 +29,10 @@ def export(model, out):
     Examples:
       npmlp export runs/digits/model.npz -o digits.onnx
     """
+    from ..core.errors import listing
     from ..encoding import encoder_of
-    from ..errors import listing
     from ..export import OPSET, export_onnx, onnx_bytes
-    from ..model_file import load
+    from ..nn.model_file import load
 
     net = load(model)
     out = out if out is not None else model.with_suffix(".onnx")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import NpmlpError
+from ..core.errors import NpmlpError
 from .options import CONTEXT, arch_options, network_of
 
 MAX_L = 41  # 20 hidden layers: 7 rows of the picture, drawn in a few seconds
@@ -35,7 +35,7 @@ def graph(*, model, D, H, L, C, N, out):
       npmlp graph -D 64 -H 32 -L 5 -C 10 -N 16
       npmlp graph -D 784 -H 512,256,128 -C 10 --out graph.svg
     """
-    from ..architecture import summarise
+    from ..core.architecture import summarise
 
     if out.suffix.lower() not in (".png", ".svg"):
         raise NpmlpError(f"--out {out}: give a file name ending in .png or .svg")
@@ -49,7 +49,7 @@ def graph(*, model, D, H, L, C, N, out):
     if title:
         click.echo(title)
     click.echo(str(s))
-    from ..plots import plot_graph, save_figure  # matplotlib: only once there is a picture
+    from ..outputs.plots import plot_graph, save_figure  # matplotlib: only once there is a picture
 
     save_figure(plot_graph(s), out, dpi=110)
     click.echo(f"wrote {out}")

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import click
 
+from ..core.errors import NpmlpError
+from ..core.settings import SETTINGS, Choice, Flag
 from ..encoding import MAX_CATEGORIES, MIN_FREQUENCY, MISSING, NA_VALUES, UNKNOWN
-from ..errors import NpmlpError
-from ..settings import SETTINGS, Choice, Flag
 from . import CONTEXT  # noqa: F401  (the commands' settings, for the commands to import here)
 
 
 class SettingType(click.ParamType):
     """A declared setting's value on the command line: the text read by its rule
-    (:meth:`npmlp.settings.Rule.parse`), then checked by the same rule as in Python."""
+    (:meth:`npmlp.core.settings.Rule.parse`), then checked by the same rule as in Python."""
 
     def __init__(self, setting):
         self.setting = setting
@@ -38,7 +38,7 @@ class SettingType(click.ParamType):
 
 
 def setting_options(names):
-    """Click options for the declared settings ``names`` (:data:`npmlp.settings.SETTINGS`):
+    """Click options for the declared settings ``names`` (:data:`npmlp.core.settings.SETTINGS`):
     each with its flag, help, default and rule."""
 
     def decorate(f):
@@ -128,7 +128,7 @@ def network_of(model, D, H, L, C) -> tuple[int, object, int, int, str]:
     if model is not None:
         if given:
             raise click.UsageError(f"give a saved model or {', '.join(given)}, not both")
-        from ..model_file import load
+        from ..nn.model_file import load
 
         net = load(model)
         a = net.arch

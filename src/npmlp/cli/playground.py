@@ -10,8 +10,8 @@ import webbrowser
 
 import click
 
-from ..errors import NpmlpError
-from ..interrupt import Interrupted
+from ..core.errors import NpmlpError
+from ..core.interrupt import Interrupted
 from .options import CONTEXT
 
 LOOPBACK_NAMES = ("localhost",)

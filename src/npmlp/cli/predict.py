@@ -42,7 +42,7 @@ def predict(*, model, input, proba, output, id_column, missing, unknown):
     from ..data.columns import TableOptions
     from ..data.features import read_features, read_table_rows
     from ..encoding import encoder_of, note_lines
-    from ..model_file import load
+    from ..nn.model_file import load
 
     net = load(model)
     if encoder_of(net) is not None:
@@ -67,7 +67,7 @@ def predict(*, model, input, proba, output, id_column, missing, unknown):
 def csv_row(values) -> str:
     """One CSV line of ``values``: control characters escaped (a newline or a terminal escape
     in a label cannot break a row or drive the terminal), quoted where CSV needs it."""
-    from ..errors import printable
+    from ..core.errors import printable
 
     buf = io.StringIO()
     csv.writer(buf, lineterminator="").writerow([printable(v) for v in values])
@@ -79,9 +79,9 @@ def write_predictions(output, net, X, proba: bool, input, id_column) -> int:
     ``id_column`` of INPUT when asked, then ``label`` or one probability per class."""
     import csv
 
-    from ..atomic import atomic_write
+    from ..core.atomic import atomic_write
+    from ..core.errors import DataError
     from ..data.files import read_table
-    from ..errors import DataError
 
     if output is None:
         raise click.UsageError("--id goes with -o FILE")

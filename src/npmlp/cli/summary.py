@@ -20,7 +20,7 @@ def summary(model, D, H, L, C, N):
       npmlp summary -D 784 -H 512 -L 5 -C 10 -N 256
       npmlp summary -D 784 -H 512,128 -C 10       # one width per hidden layer: L = 5
     """
-    from ..architecture import summarise
+    from ..core.architecture import summarise
 
     D, H, L, C, title = network_of(model, D, H, L, C)
     if title:
@@ -70,8 +70,8 @@ def gradcheck(*, D, H, L, C, N, seed, threshold, max_entries, allow_unchecked):
     """
     import numpy as np
 
-    from ..gradcheck import gradcheck as run_check
-    from ..model import MLP
+    from ..nn.model import MLP
+    from ..train.gradcheck import gradcheck as run_check
 
     net = MLP(D, H, layers_for(L, H, 5), C, dtype=np.float64, seed=seed)
     rng = np.random.default_rng(seed)

@@ -1,6 +1,6 @@
-"""``npmlp train``: the training job of :mod:`npmlp.job` with a progress bar and a summary.
+"""``npmlp train``: the training job of :mod:`npmlp.jobs.job` with a progress bar and a summary.
 
-Every default comes from :data:`npmlp.defaults.TRAIN`, the table the Python job reads too.
+Every default comes from :data:`npmlp.core.defaults.TRAIN`, the table the Python job reads too.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from ..core.defaults import TRAIN
+from ..core.errors import NpmlpError
+from ..core.settings import CONFIG, RUN, SETTINGS
 from ..data import DATA_HELP
-from ..defaults import TRAIN
-from ..errors import NpmlpError
-from ..settings import CONFIG, RUN, SETTINGS
 from .options import CONTEXT, layers_for, setting_options, table_options, table_settings
 from .train_report import run_and_report
 
@@ -73,12 +73,12 @@ def train(**given):
       npmlp train --resume runs/wine                 # after Ctrl-C, SIGTERM or a crash
       npmlp train --resume runs/wine --epochs 200    # a finished run, extended
     """
-    from ..interrupt import Signals
+    from ..core.interrupt import Signals
 
     resume, out = given["resume"], given["out"]
     with Signals() as signals:  # from here on, Ctrl-C and SIGTERM remove what they cut short
         if resume is not None:
-            from ..runner import read_checkpoint
+            from ..jobs.runner import read_checkpoint
 
             settings, options, state = read_checkpoint(resume)
             _refuse_changes_with_resume(click.get_current_context(), given, settings, options)
@@ -94,10 +94,10 @@ def train(**given):
 
 def _settings(**given):
     """The run's settings and the job's options from the command line's values: every
-    declared setting (:mod:`npmlp.settings`) under its own name."""
-    from ..job import RunSettings
-    from ..runner import JobOptions
-    from ..train_config import TrainConfig
+    declared setting (:mod:`npmlp.core.settings`) under its own name."""
+    from ..jobs.job import RunSettings
+    from ..jobs.runner import JobOptions
+    from ..train.train_config import TrainConfig
 
     config = TrainConfig(**{s.name: given[s.name] for s in CONFIG if s.flags})
     run = {s.name: given[s.name] for s in RUN if s.flags}

@@ -19,11 +19,11 @@ def run_and_report(settings, options, state, *, out, quiet, as_json, signals):
     """Load the data, train (with checkpoints and the run folder when ``out``), report."""
     from rich.console import Console
 
+    from ..core.rundir import RunFolder
     from ..data import load_dataset
     from ..encoding import read_warnings
-    from ..health import health_warnings, loss_warnings
-    from ..rundir import RunFolder
-    from ..runner import check_job
+    from ..jobs.runner import check_job
+    from ..train.health import health_warnings, loss_warnings
 
     if out is not None:
         RunFolder(out).check()  # a bad --out fails before the data is loaded
@@ -70,7 +70,7 @@ def _train_with_progress(settings, options, state, *, out, console, dataset, sig
     than a quarter second, batches done, rows per second and the time left (at most: early
     stopping may end sooner)."""
     from ..callbacks import ProgressBar
-    from ..runner import run_job
+    from ..jobs.runner import run_job
 
     bar = ProgressBar(console=console)
     return run_job(

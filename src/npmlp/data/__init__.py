@@ -15,7 +15,7 @@ A table (CSV or DataFrame) comes as raw columns (numbers, NaN for a missing valu
 texts; ``Dataset.table`` describes them, :mod:`npmlp.encoding` encodes them); ``table`` (a
 :class:`~.columns.TableOptions`) chooses and reads its columns.
 
-Every loader raises :class:`~npmlp.errors.DataError` (one line: what is wrong, how to fix it)
+Every loader raises :class:`~npmlp.core.errors.DataError` (one line: what is wrong, how to fix it)
 and nothing else on bad input.
 """
 
@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..core.errors import DataError
 from ..encoding import check_trainable
-from ..errors import DataError
 from .base import Dataset, describe, validate_xy
 from .bundled import BUNDLED, load_bundled
 from .columns import TableOptions

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.errors import DataError
+from ..core.rows import first_nonfinite_row, is_streamed, iter_chunks
+from ..core.safeio import SPECIAL
 from ..encoding import (
     CATEGORY,
     RawColumns,
@@ -16,9 +19,6 @@ from ..encoding import (
     refused_columns,
     usable_columns,
 )
-from ..errors import DataError
-from ..rows import first_nonfinite_row, is_streamed, iter_chunks
-from ..safeio import SPECIAL
 
 __all__ = ["Dataset", "validate_xy", "describe", "describe_table"]
 
@@ -213,7 +213,7 @@ def describe_table(ds: Dataset) -> dict:
 
 
 def refuse_non_file(path, kind: str, what: str = "a data file") -> None:
-    """The one line for a path whose :func:`npmlp.safeio.file_kind` is not a regular file."""
+    """The one line for a path whose :func:`npmlp.core.safeio.file_kind` is not a regular file."""
     if kind == "missing":
         raise DataError(f"{path}: file not found; check the path")
     if kind == "folder":

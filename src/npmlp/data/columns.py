@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.errors import DataError
 from ..encoding import (
     CATEGORY,
     DATE,
@@ -38,7 +39,6 @@ from ..encoding import (
     text_kind,
     time_seconds,
 )
-from ..errors import DataError
 
 __all__ = ["TableOptions", "Plan", "ColumnState", "CellReader", "Retype", "MISSING", "UNKNOWN"]
 

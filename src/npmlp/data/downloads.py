@@ -30,9 +30,9 @@ import urllib.parse  # urllib.request (http.client, email: 30 ms) only when down
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import atomic_write
-from ..errors import DataError
-from ..safeio import SPECIAL, file_kind, open_regular
+from ..core.atomic import atomic_write
+from ..core.errors import DataError
+from ..core.safeio import SPECIAL, file_kind, open_regular
 from .base import Dataset
 from .idx import load_idx_pair
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.errors import DataError
+from ..core.rows import first_nonfinite_row
 from ..encoding import NUMBER, RawColumns
-from ..errors import DataError
-from ..rows import first_nonfinite_row
 from .columns import Plan, TableOptions
 from .files import read_csv_table, read_npy
 from .plans import LABEL_NAMES, model_plan

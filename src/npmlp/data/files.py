@@ -14,9 +14,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from ..errors import DataError
-from ..rows import STREAM_BYTES, open_npy
-from ..safeio import (
+from ..core.errors import DataError
+from ..core.rows import STREAM_BYTES, open_npy
+from ..core.safeio import (
     SPECIAL,
     FileRefused,
     allocate,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DataError
+from ..core.errors import DataError
 from .base import Dataset
 from .columns import CellReader, ColumnState, TableOptions
 from .plans import header_names, model_plan, train_plan

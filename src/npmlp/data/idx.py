@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_write
-from ..errors import DataError
-from ..safeio import (
+from ..core.atomic import atomic_write
+from ..core.errors import DataError
+from ..core.safeio import (
     FileRefused,
     allocate,
     file_kind,

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..core.errors import DataError
 from ..encoding import note_lines
-from ..errors import DataError
 from . import load_dataset
 from .columns import CellReader, ColumnState, TableOptions
 from .features import read_table_rows

@@ -7,7 +7,7 @@ table (its columns by name, in any order, or by position in a file without a hea
 
 from __future__ import annotations
 
-from ..errors import DataError
+from ..core.errors import DataError
 from .columns import Plan, TableOptions
 
 __all__ = ["LABEL_NAMES", "train_plan", "model_plan", "label_column", "header_names"]

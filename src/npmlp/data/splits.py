@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from ..errors import DataError
-from ..rows import subset_rows
+from ..core.errors import DataError
+from ..core.rows import subset_rows
 
 __all__ = ["stratified_split", "split_dataset", "hold_out"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DataError
+from ..core.errors import DataError
 from .base import Dataset
 
 __all__ = ["SYNTHETIC", "load_synthetic", "parse_spec", "SPEC_HELP"]

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.errors import DataError
 from ..encoding import RawColumns
-from ..errors import DataError
 from .columns import CellReader, ColumnState, Retype, TableOptions, is_number
 from .plans import header_names
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DataError
+from ..core.errors import DataError
 from .kinds import (
     _DAY,
     CATEGORY,
@@ -295,7 +295,7 @@ def _column_from_dict(c) -> EncodedColumn:
 
 def encoder_of(net) -> TableEncoder | None:
     """The :class:`TableEncoder` a model trained on a table carries as ``net.encoder`` (set by
-    :func:`npmlp.job.train_run` and :func:`npmlp.model_file.load`), else None."""
+    :func:`npmlp.jobs.job.train_run` and :func:`npmlp.nn.model_file.load`), else None."""
     return net.encoder
 
 

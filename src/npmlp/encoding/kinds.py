@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..errors import DataError
+from ..core.errors import DataError
 
 NUMBER, CATEGORY, DATE, TIME, ID, TEXT, EMPTY = (
     "number",

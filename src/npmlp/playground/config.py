@@ -2,7 +2,7 @@
 
 A page sends settings as a JSON object (any subset of :data:`DEFAULTS`' keys). :func:`merge`
 checks each against :data:`LIMITS` and returns the new full settings, or raises
-:class:`~npmlp.errors.NpmlpError` with one line the page shows as it is. The same limits cap
+:class:`~npmlp.core.errors.NpmlpError` with one line the page shows as it is. The same limits cap
 what one session can cost the server (points, layers, widths).
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import math
 
+from ..core.errors import NpmlpError
 from ..data.synthetic import SYNTHETIC
-from ..errors import NpmlpError
-from ..optim import OPTIMIZERS
+from ..train.optim import OPTIMIZERS
 from .engine import activations_offered
 
 __all__ = [

@@ -1,7 +1,7 @@
 """What the playground shows of a network: every variable of the seed's graph, as numbers.
 
 This module only *looks* at a network; it never trains one. Training goes through the model's
-own code (``MLP.forward_backward`` in a ``Workspace`` and an optimiser of :mod:`npmlp.optim`,
+own code (``MLP.forward_backward`` in a ``Workspace`` and an optimiser of :mod:`npmlp.train.optim`,
 see :mod:`.session`). Here:
 
 - :func:`seed_pass` -- every ``x^(i)``, ``dl/dx^(i)``, ``dl/dW^(i)``, ``dl/db^(i)`` of one batch;
@@ -20,17 +20,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..architecture import fc_indices
-from ..layers import ACTIVATIONS
-from ..loss import softmax, softmax_cross_entropy
-from ..model import MLP
-from ..optim import make_optimizer
+from ..core.architecture import fc_indices
+from ..nn.layers import ACTIVATIONS
+from ..nn.loss import softmax, softmax_cross_entropy
+from ..nn.model import MLP
+from ..train.optim import make_optimizer
 
 __all__ = ["FORMULAS", "activations_offered", "Pass", "seed_pass", "grid_views"]
 __all__ += ["graph_rows", "tiny_network", "new_tiny"]
 
 
-# how the seed's view writes each activation of :data:`npmlp.layers.ACTIVATIONS`, and the
+# how the seed's view writes each activation of :data:`npmlp.nn.layers.ACTIVATIONS`, and the
 # derivative its backward applies
 FORMULAS = {
     "relu": "max(0, {x})",

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NpmlpError
-from ..loss import softmax, softmax_cross_entropy
+from ..core.errors import NpmlpError
+from ..nn.loss import softmax, softmax_cross_entropy
 from .config import shown
 from .engine import seed_pass
 

@@ -36,8 +36,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..errors import NpmlpError
-from ..threads import blas_threads
+from ..core.errors import NpmlpError
+from ..core.threads import blas_threads
 from . import config as cfgmod
 from .guard import LOOPBACK, HostCheck, default_hosts, json_depth
 from .session import Session

@@ -1,9 +1,9 @@
 """One page's run: its data, its network, and training steps exactly as ``npmlp train`` takes them.
 
 A :class:`Session` holds the settings of :mod:`.config`, the synthetic data set they name
-(split and scaled as :func:`npmlp.job.train_run` does), an :class:`~npmlp.MLP` and the
-training loop that :func:`npmlp.fit` runs (:func:`npmlp.training.make_loop`).
-:meth:`Session.step` is one batch of that loop (:meth:`npmlp.loop.Trainer.step`), so after
+(split and scaled as :func:`npmlp.jobs.job.train_run` does), an :class:`~npmlp.MLP` and the
+training loop that :func:`npmlp.fit` runs (:func:`npmlp.train.training.make_loop`).
+:meth:`Session.step` is one batch of that loop (:meth:`npmlp.train.loop.Trainer.step`), so after
 ``k`` whole epochs the weights equal those of the ``npmlp train`` command
 :meth:`Session.command` prints, bit for bit.
 
@@ -19,16 +19,16 @@ import tempfile
 import numpy as np
 
 from ..callbacks import Changes
+from ..core.errors import NpmlpError
+from ..core.packing import packed
+from ..core.settings import SETTINGS
+from ..core.settings import Changes as ChangesRule
 from ..data import load_dataset
 from ..data.splits import split_dataset
-from ..errors import NpmlpError
-from ..model import MLP
-from ..model_file import save
-from ..packing import packed
-from ..preprocessing import Preprocessing
-from ..settings import SETTINGS
-from ..settings import Changes as ChangesRule
-from ..training import TrainConfig, make_loop
+from ..nn.model import MLP
+from ..nn.model_file import save
+from ..nn.preprocessing import Preprocessing
+from ..train.training import TrainConfig, make_loop
 from . import config as cfgmod
 from . import exercise
 from .engine import graph_rows, grid_views, new_tiny, tiny_network
@@ -157,7 +157,7 @@ class Session:
     def step(self) -> float:
         """One batch of the training loop that :func:`npmlp.fit` runs; returns its loss.
 
-        Raises :class:`~npmlp.errors.TrainingDiverged` (the loop's own test) when the loss or
+        Raises :class:`~npmlp.core.errors.TrainingDiverged` (the loop's own test) when the loss or
         a weight turns non-finite.
         """
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: the loop says so

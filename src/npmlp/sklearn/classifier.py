@@ -1,8 +1,8 @@
 """``NpMLPClassifier``: the seed's MLP with scikit-learn's ``MLPClassifier`` signature.
 
 Every ``MLPClassifier`` parameter is taken under its name, with scikit-learn's meaning and
-default; the network is trained by npmlp's own pass (:mod:`npmlp.model`) and policy
-(:func:`npmlp.training.fit`, :mod:`npmlp.lbfgs`). The seed's vocabulary stays available as extras
+default; the network is trained by npmlp's own pass (:mod:`npmlp.nn.model`) and policy
+(:func:`npmlp.train.training.fit`, :mod:`npmlp.train.lbfgs`). The seed's vocabulary stays available as extras
 that scikit-learn lacks.
 """
 
@@ -22,10 +22,10 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..core.rows import subset_rows
 from ..export import export_onnx
-from ..model import MLP
-from ..rows import subset_rows
-from ..training import fit
+from ..nn.model import MLP
+from ..train.training import fit
 from .callbacks import CALLBACK_SUPPORT, Curves, fit_task, model_attributes, with_callbacks
 from .convert import to_sklearn
 from .settings import (
@@ -56,7 +56,7 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
     momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon,
     n_iter_no_change, max_fun
         scikit-learn's ``MLPClassifier`` parameters, same names, meanings and defaults:
-        ``solver`` is ``"lbfgs"`` (full batch, :mod:`npmlp.lbfgs`), ``"sgd"`` (``momentum``,
+        ``solver`` is ``"lbfgs"`` (full batch, :mod:`npmlp.train.lbfgs`), ``"sgd"`` (``momentum``,
         ``nesterovs_momentum``, the ``learning_rate`` schedule ``"constant"``,
         ``"invscaling"`` or ``"adaptive"``) or ``"adam"`` (``beta_1``, ``beta_2``,
         ``epsilon``); ``early_stopping`` holds out ``validation_fraction`` (stratified) and
@@ -92,7 +92,7 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
         ``coefs_[-1]`` is (H, 2) where scikit-learn's is (H, 1) with a logistic unit, and
         ``n_outputs_`` is 2, ``out_activation_`` ``"softmax"``; :meth:`to_sklearn` gives the
         equivalent ``MLPClassifier`` (its output column is the difference of the two).
-    model_ : the trained :class:`~npmlp.model.MLP` (``npmlp.save(model_, path)``, no pickle).
+    model_ : the trained :class:`~npmlp.nn.model.MLP` (``npmlp.save(model_, path)``, no pickle).
     validation_loss_curve_ : validation loss per epoch with early stopping, else None.
 
     Where scikit-learn has ``sklearn.callback`` (1.9 and later), ``set_callbacks(ProgressBar(),
@@ -188,8 +188,16 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
     def _init_model(self, D, dtype, rng):
         L, H = architecture(self)
         C = max(len(self.classes_), 2)  # one class: a second, never-seen output
-        net = MLP(D, H, L, C, dtype=dtype, seed=int(rng.randint(2**31 - 1)), init=self.init,
-                  activation=self.activation)  # fmt: skip
+        net = MLP(
+            D,
+            H,
+            L,
+            C,
+            dtype=dtype,
+            seed=int(rng.randint(2**31 - 1)),
+            init=self.init,
+            activation=self.activation,
+        )
         net.classes = np.resize(self.classes_, C)
         self.model_ = net
         self._point_at_model()
@@ -241,10 +249,19 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
         if not partial:  # each fit starts a new optimiser and count, as scikit-learn's does
             self._optimizer, self.n_iter_ = None, 0
         # X and y_idx were checked by _validate and _encode: fit need not read X again
-        history = fit(self.model_, X, y_idx, config, X_val=val[0], y_val=val[1],
-                      sample_weight=sw, sample_weight_val=val[2],
-                      callbacks=[Curves(self, X.shape[0], early), *relay],
-                      optimizer=self._optimizer, check_input=False)  # fmt: skip
+        history = fit(
+            self.model_,
+            X,
+            y_idx,
+            config,
+            X_val=val[0],
+            y_val=val[1],
+            sample_weight=sw,
+            sample_weight_val=val[2],
+            callbacks=[Curves(self, X.shape[0], early), *relay],
+            optimizer=self._optimizer,
+            check_input=False,
+        )
         self._optimizer = history.optimizer
         self._no_improvement_count = history.no_improvement
         if self.solver == "lbfgs":
@@ -262,14 +279,16 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
                 f"({history.solver['message']}); raise max_iter or max_fun, or scale the data",
-                ConvergenceWarning, stacklevel=4,
-            )  # fmt: skip
+                ConvergenceWarning,
+                stacklevel=4,
+            )
         elif self.solver != "lbfgs" and self.n_iter_ == self.max_iter:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.",
-                ConvergenceWarning, stacklevel=4,
-            )  # fmt: skip
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _start_curves(self):
         early = self.early_stopping and self.solver != "lbfgs"
@@ -306,8 +325,10 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
 
     def _check_solver(self):
         if self.solver not in ("sgd", "adam"):
-            raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
-                                 f"{self.solver} is not stochastic.")  # fmt: skip
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
         return True
 
     @available_if(_check_solver)

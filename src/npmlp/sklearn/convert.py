@@ -30,9 +30,13 @@ def to_sklearn(est) -> MLPClassifier:
         intercepts[-1] = intercepts[-1][1:] - intercepts[-1][:1]
     widths = net.arch.widths
     clf = MLPClassifier(
-        hidden_layer_sizes=widths, activation=net.activation, solver=est.solver,
-        alpha=est.alpha, max_iter=est.max_iter, random_state=est.random_state,
-    )  # fmt: skip
+        hidden_layer_sizes=widths,
+        activation=net.activation,
+        solver=est.solver,
+        alpha=est.alpha,
+        max_iter=est.max_iter,
+        random_state=est.random_state,
+    )
     clf.coefs_, clf.intercepts_ = coefs, intercepts
     clf.classes_ = est.classes_
     clf._label_binarizer = LabelBinarizer().fit(est.classes_)

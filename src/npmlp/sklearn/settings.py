@@ -2,7 +2,7 @@
 
 One declared table of the parameters (:data:`PARAMETER_CONSTRAINTS`, checked by scikit-learn's
 validation in ``fit``), and the functions that read an estimator's parameters: the network's
-shape, the :class:`~npmlp.train_config.TrainConfig` of one ``fit`` or ``partial_fit`` call with
+shape, the :class:`~npmlp.train.train_config.TrainConfig` of one ``fit`` or ``partial_fit`` call with
 scikit-learn's meanings, and the row weights.
 """
 
@@ -17,10 +17,10 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import _check_sample_weight
 
-from ..layers import ACTIVATIONS
-from ..model import INITS
-from ..rows import subset_rows
-from ..train_config import TrainConfig
+from ..core.rows import subset_rows
+from ..nn.layers import ACTIVATIONS
+from ..nn.model import INITS
+from ..train.train_config import TrainConfig
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
@@ -171,9 +171,11 @@ def validation_split(est, X, y_idx, sw, seed):
     onehot = np.eye(C, dtype=bool)[y_idx]  # stratified on the binarized labels, as scikit-learn
     stratify = onehot[:, 1:] if C == 2 else onehot
     parts = train_test_split(
-        np.arange(len(y_idx)), test_size=est.validation_fraction, random_state=seed,
+        np.arange(len(y_idx)),
+        test_size=est.validation_fraction,
+        random_state=seed,
         stratify=stratify,
-    )  # fmt: skip
+    )
     keep, held = (np.sort(p) for p in parts)
     if held.size < 2:
         raise ValueError(

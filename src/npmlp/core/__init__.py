@@ -1,0 +1,1 @@
+"""The leaves: errors, files written whole, every setting declared once, the run folder, signals, threads, memory; and shapes and rows: the architecture, bounded reading, rows, labels, packed parameters."""

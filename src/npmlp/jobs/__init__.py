@@ -1,0 +1,1 @@
+"""Npmlp train as a job, with its run folder and checkpoints; evaluation."""

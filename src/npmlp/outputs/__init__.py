@@ -1,0 +1,1 @@
+"""Pictures, the report, what a notebook shows."""

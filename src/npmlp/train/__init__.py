@@ -1,0 +1,1 @@
+"""The training loop, its optimisers and settings, checkpoints, L-BFGS, the policy, gradient checks, health."""
