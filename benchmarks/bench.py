@@ -428,7 +428,7 @@ def step_ops(net, ws, opt, X, y, rng) -> list:
     ``forward_backward`` leaves (``tests/test_speed.py`` checks it)."""
     from npmlp.nn.layers import relu_backward, relu_forward
     from npmlp.nn.loss import softmax_cross_entropy
-    from npmlp.train.training import gather_batch
+    from npmlp.train.loop import gather_batch
 
     N, B, L_ = X.shape[0], ws.N, net.L
     order, st = np.arange(N), {"at": N}
@@ -478,8 +478,8 @@ def bench_ops(H, B: int, steps: int, N: int = 20_000) -> dict:
     burst of load elsewhere spoils a few steps, not the fastest). Beside them, the fastest
     whole step as ``fit`` runs it and the fastest GEMM-floor step, timed in between."""
     from npmlp.nn.model import Workspace
+    from npmlp.train.loop import gather_batch
     from npmlp.train.optim import make_optimizer
-    from npmlp.train.training import gather_batch
 
     X, y = random_data(N)
     net = MLP(D, H, L, C, seed=0)

@@ -51,7 +51,7 @@ from npmlp.core.defaults import TRAIN
 from npmlp.data import Dataset, load_dataset
 from npmlp.data.splits import split_dataset
 from npmlp.jobs.job import RunSettings, train_run
-from npmlp.train.training import TrainConfig
+from npmlp.train.train_config import TrainConfig
 
 SETS = (
     "digits",

@@ -11,7 +11,7 @@ from PIL import Image
 from sklearn.datasets import make_moons
 
 from npmlp.jobs.job import RunSettings, train_run, write_run
-from npmlp.train.training import TrainConfig
+from npmlp.train.train_config import TrainConfig
 
 MOONS_PICTURES = [
     "curves.png",

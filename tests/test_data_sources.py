@@ -231,7 +231,7 @@ def test_idx_pair_found_by_name_plain_and_gz(tmp_path):
 # ------------------------------------------------------------------- scaling and splits
 def test_scaling_fitted_on_training_split_only_and_saved(tmp_path):
     from npmlp.jobs.job import RunSettings, train_run
-    from npmlp.train.training import TrainConfig
+    from npmlp.train.train_config import TrainConfig
 
     cfg = TrainConfig(epochs=2, batch_size=32, val_fraction=0.1, early_stopping=None, seed=0)
     r = train_run(RunSettings(data="wine", hidden=8, scaling="standard", config=cfg))
@@ -253,7 +253,7 @@ def test_scaling_fitted_on_training_split_only_and_saved(tmp_path):
 
 def test_splits_are_stratified_and_seeded():
     from npmlp.jobs.job import RunSettings, train_run
-    from npmlp.train.training import TrainConfig
+    from npmlp.train.train_config import TrainConfig
 
     def run(seed):
         cfg = TrainConfig(

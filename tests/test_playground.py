@@ -321,7 +321,7 @@ def test_a_foreign_host_gets_no_page_no_socket_and_no_model(client, caplog):
 
 
 def test_the_allowlist():
-    from npmlp.playground.guard import _allowed, default_hosts, json_depth
+    from npmlp.playground._guard import _allowed, default_hosts, json_depth
 
     hosts = default_hosts("0.0.0.0", 8765)
     assert hosts == ("0.0.0.0:8765", "localhost:8765", "127.0.0.1:8765", "[::1]:8765")

@@ -29,7 +29,7 @@ from npmlp.outputs.plots import (
 from npmlp.outputs.plots.base import mosaic
 from npmlp.outputs.plots.images import MAX_UNITS as MAX_UNITS_IMAGES
 from npmlp.outputs.plots.plane import MAX_FRAMES, MAX_UNITS, activation_tiles
-from npmlp.train.training import History
+from npmlp.train.train_config import History
 from plots_support import DIGITS_PICTURES, MOONS_PICTURES, assert_picture, digits_run, moons_run
 
 

@@ -20,7 +20,7 @@ from npmlp.core.rows import (
 )
 from npmlp.data import load_dataset
 from npmlp.jobs.job import RunSettings, train_run
-from npmlp.train.training import TrainConfig
+from npmlp.train.train_config import TrainConfig
 
 
 @pytest.fixture

@@ -123,7 +123,7 @@ def test_the_model_stores_names_kinds_categories_fills_and_the_label(penguins_ru
     ]
     # the fills are the training split's: recompute them from the rows npmlp trained on
     from npmlp.data.splits import hold_out, split_dataset
-    from npmlp.train.training import TrainConfig, validation_plan
+    from npmlp.train.train_config import TrainConfig, validation_plan
 
     ds = load_dataset(PENGUINS, label="species")
     train_idx, _ = split_dataset(ds, 0.2, 0)

@@ -5,6 +5,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 import npmlp.train.loop as loop
+import npmlp.train.train_config as train_config
 import npmlp.train.training as training
 from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, TrainingDiverged, fit
@@ -250,10 +251,10 @@ def test_the_record_keeps_the_cross_entropy_and_the_l2_penalty_apart():
 
 def test_a_validation_split_too_small_to_stop_on_is_not_held_out():
     cfg = TrainConfig(val_fraction=0.1, min_val_rows=50, early_stopping="val_accuracy")
-    assert training.validation_plan(cfg, 120) == (0.0, "train_loss")  # 12 rows: too few
-    assert training.validation_plan(cfg, 500) == (0.1, "val_accuracy")  # 50 rows
+    assert train_config.validation_plan(cfg, 120) == (0.0, "train_loss")  # 12 rows: too few
+    assert train_config.validation_plan(cfg, 500) == (0.1, "val_accuracy")  # 50 rows
     cfg.early_stopping = None
-    assert training.validation_plan(cfg, 120) == (0.0, None)
+    assert train_config.validation_plan(cfg, 120) == (0.0, None)
     X, y = blobs(120)
     cfg = loop_config(
         epochs=3, val_fraction=0.1, min_val_rows=50, early_stopping="val_loss", optimizer="adam"
@@ -283,12 +284,18 @@ def test_on_batch_end_hears_of_every_batch_with_its_logs():
 def test_auto_is_lbfgs_only_where_no_validation_split_is_held_out():
     cfg = TrainConfig()  # the table: auto, 10 % validation of at least 30 rows
     assert cfg.optimizer == "auto"
-    assert training.choose_optimizer(cfg, 290) == "lbfgs"  # 29 validation rows: too few
-    assert training.choose_optimizer(cfg, 291) == "adam"  # 30
-    assert training.choose_optimizer(cfg, 120, has_val=True) == "adam"  # rows given: stop on them
-    assert training.choose_optimizer(TrainConfig(dropout=0.5), 120) == "adam"  # lbfgs refuses it
-    assert training.choose_optimizer(TrainConfig(val_fraction=0.0), 120) == "adam"  # asked for none
-    assert training.choose_optimizer(TrainConfig(optimizer="sgd"), 120) == "sgd"
+    assert train_config.choose_optimizer(cfg, 290) == "lbfgs"  # 29 validation rows: too few
+    assert train_config.choose_optimizer(cfg, 291) == "adam"  # 30
+    assert (
+        train_config.choose_optimizer(cfg, 120, has_val=True) == "adam"
+    )  # rows given: stop on them
+    assert (
+        train_config.choose_optimizer(TrainConfig(dropout=0.5), 120) == "adam"
+    )  # lbfgs refuses it
+    assert (
+        train_config.choose_optimizer(TrainConfig(val_fraction=0.0), 120) == "adam"
+    )  # asked for none
+    assert train_config.choose_optimizer(TrainConfig(optimizer="sgd"), 120) == "sgd"
     X, y = blobs(120)
     hist = fit(MLP(4, 8, 3, 3, seed=0), X, y, TrainConfig(epochs=5))
     assert hist.optimizer_name == "lbfgs" and hist.solver["nit"] == len(hist) <= 5
@@ -299,10 +306,10 @@ def test_auto_is_lbfgs_only_where_no_validation_split_is_held_out():
 def test_auto_weight_decay_is_stronger_only_for_lbfgs_on_few_rows(monkeypatch):
     cfg = TrainConfig()
     assert cfg.weight_decay == "auto"
-    assert training.choose_weight_decay(cfg, "lbfgs", 290) == 5e-2  # 29 validation rows
-    assert training.choose_weight_decay(cfg, "lbfgs", 291) == 1e-3  # 30: enough
-    assert training.choose_weight_decay(cfg, "adam", 120) == 1e-3
-    assert training.choose_weight_decay(TrainConfig(weight_decay=0), "lbfgs", 120) == 0.0
+    assert train_config.choose_weight_decay(cfg, "lbfgs", 290) == 5e-2  # 29 validation rows
+    assert train_config.choose_weight_decay(cfg, "lbfgs", 291) == 1e-3  # 30: enough
+    assert train_config.choose_weight_decay(cfg, "adam", 120) == 1e-3
+    assert train_config.choose_weight_decay(TrainConfig(weight_decay=0), "lbfgs", 120) == 0.0
     seen = []
     real = training.LbfgsLoop
     monkeypatch.setattr(

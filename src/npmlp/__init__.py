@@ -24,8 +24,8 @@ _HOME = {
     "n_parameters": "core.architecture",
     "summarise": "core.architecture",
     "fit": "train.training",
-    "TrainConfig": "train.training",
-    "History": "train.training",
+    "TrainConfig": "train.train_config",
+    "History": "train.train_config",
     "gradcheck": "train.gradcheck",
     "load": "nn.model_file",
     "save": "nn.model_file",
@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from .nn.preprocessing import Preprocessing
     from .sklearn import NpMLPClassifier
     from .train.gradcheck import gradcheck
-    from .train.training import History, TrainConfig, fit
+    from .train.train_config import History, TrainConfig
+    from .train.training import fit
 
 __all__ = [
     "MLP",

@@ -1,5 +1,5 @@
 """The table of training defaults: ``npmlp train``, :class:`~npmlp.jobs.job.RunSettings` and
-:class:`~npmlp.train.training.TrainConfig` all read them, so they can never disagree. Each default is
+:class:`~npmlp.train.train_config.TrainConfig` all read them, so they can never disagree. Each default is
 declared with its setting in :data:`npmlp.core.settings.SETTINGS`; :data:`TRAIN` is their table.
 
 The optimisation and early-stopping values were chosen by ``benchmarks/defaults_sweep.py``

@@ -26,7 +26,7 @@ from ..core.memory import TRAINING_COPIES, check_fits
 from ..core.packing import check_dtype, packed, packed_copy, packed_zeros
 from ..core.rows import check_rows, is_sparse, is_streamed
 from ..data.inputs import is_table, labelled_table_input, table_input
-from .display import model_html, model_text
+from ._display import model_html, model_text
 from .inference import map_chunks
 from .layers import (
     ACTIVATIONS,

@@ -39,7 +39,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..core.errors import NpmlpError
 from ..core.threads import blas_threads
 from . import config as cfgmod
-from .guard import LOOPBACK, HostCheck, default_hosts, json_depth
+from ._guard import LOOPBACK, HostCheck, default_hosts, json_depth
 from .session import Session
 
 __all__ = [

@@ -28,7 +28,8 @@ from ..data.splits import split_dataset
 from ..nn.model import MLP
 from ..nn.model_file import save
 from ..nn.preprocessing import Preprocessing
-from ..train.training import TrainConfig, make_loop
+from ..train.train_config import TrainConfig
+from ..train.training import make_loop
 from . import config as cfgmod
 from . import exercise
 from .engine import graph_rows, grid_views, new_tiny, tiny_network

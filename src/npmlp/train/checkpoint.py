@@ -34,7 +34,7 @@ from ..callbacks import Callback
 from ..core.atomic import atomic_write
 from ..core.errors import NpmlpError
 from ..core.safeio import FileRefused, inspect_npz, open_npz, open_regular, read_member
-from .checkpoint_check import check_state
+from ._checkpoint_check import check_state
 
 __all__ = [
     "TrainState",
@@ -228,7 +228,7 @@ def _read_state_json(zf, member) -> dict:
 
 
 def _check_loaded(meta: dict, members: dict, path) -> None:
-    """The version, then :func:`~npmlp.train.checkpoint_check.check_state` (every field of the JSON
+    """The version, then :func:`~npmlp.train._checkpoint_check.check_state` (every field of the JSON
     state and every member's header, ``{name: safeio.Member}``); :class:`NpmlpError` (one line
     naming ``path`` and how to start over) otherwise."""
     if meta.get("version") != VERSION:

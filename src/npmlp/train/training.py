@@ -27,10 +27,9 @@ from ..data.splits import hold_out
 from ..nn.model import MLP
 from .checkpoint import TrainState
 from .lbfgs import LbfgsLoop
-from .loop import Trainer, gather_batch
+from .loop import Trainer
 from .optim import Schedule, make_optimizer
 from .train_config import (
-    MONITORS,
     History,
     TrainConfig,
     choose_optimizer,
@@ -38,16 +37,7 @@ from .train_config import (
     validation_plan,
 )
 
-__all__ = [
-    "TrainConfig",
-    "History",
-    "fit",
-    "make_loop",
-    "gather_batch",
-    "validation_plan",
-    "choose_optimizer",
-    "MONITORS",
-]
+__all__ = ["fit", "make_loop"]
 
 
 def fit(
