@@ -102,6 +102,23 @@ def test_corrupted_cache_file_is_replaced(served, capsys):
     assert _hash(folder / "t10k-labels-idx1-ubyte.gz") == sums["t10k-labels-idx1-ubyte.gz"]
 
 
+def test_a_link_in_the_cache_is_refused_not_followed(served, tmp_path, capsys):
+    """Even to a file holding the right bytes: npmlp writes regular files there, so a link is
+    someone else's, and neither read nor replaced."""
+    root, sums, folder = served
+    folder.mkdir(parents=True)
+    name = "t10k-labels-idx1-ubyte.gz"
+    target = tmp_path / "elsewhere.gz"
+    target.write_bytes((root / "mnist" / name).read_bytes())
+    (folder / name).symlink_to(target)
+    assert main(["train", "--data", "mnist", "--epochs", "1", "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"npmlp: error: {folder / name}: is a link in npmlp's download cache, which npmlp never "
+        "follows; remove it\n"
+    )
+    assert (folder / name).is_symlink() and _hash(target) == sums[name]
+
+
 def test_offline_machine_gets_one_line_saying_what_to_do(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("NPMLP_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("NPMLP_MIRROR", "http://127.0.0.1:9")

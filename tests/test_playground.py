@@ -405,3 +405,30 @@ def test_the_readme_shows_the_playground():
     assert "## Playground" in readme and "(docs/figures/playground.png)" in readme
     with Image.open(root / "docs" / "figures" / "playground.png") as im:
         assert im.size == (1280, 800)
+
+
+def test_allow_host_adds_names_to_the_commands_allowlist(monkeypatch, capsys):
+    """``npmlp playground --allow-host NAME``: the app answers its own names and NAME."""
+    import npmlp.playground.server as server
+    from npmlp.cli import main
+
+    seen = {}
+
+    class Server:
+        def run(self, sockets):
+            seen["port"] = sockets[0].getsockname()[1]
+            sockets[0].close()
+
+    monkeypatch.setattr(server, "create_app", lambda hosts: seen.setdefault("hosts", hosts))
+    monkeypatch.setattr(server, "uvicorn_server", lambda app: Server())
+    args = ["playground", "--port", "0", "--no-browser", "--allow-host", "lab.example:8000"]
+    assert main([*args, "--allow-host", "box.local"]) == 0
+    port = seen["port"]
+    assert seen["hosts"] == (
+        f"127.0.0.1:{port}",
+        f"localhost:{port}",
+        f"[::1]:{port}",
+        "lab.example:8000",
+        "box.local",
+    )
+    assert capsys.readouterr().out.startswith(f"npmlp playground: http://127.0.0.1:{port}/")

@@ -302,7 +302,12 @@ def _download(
 
 
 def _cached(path: Path, expected: str, max_bytes: int, console) -> bool:
-    """Whether ``path`` holds the verified file; a wrong one is deleted."""
+    """Whether ``path`` holds the verified file; a wrong one is deleted. A link there is
+    refused, never followed (the cache is npmlp's own: it writes regular files only)."""
+    if path.is_symlink():
+        raise DataError(
+            f"{path}: is a link in npmlp's download cache, which npmlp never follows; remove it"
+        )
     kind, size = file_kind(path)
     if kind == "missing":
         return False
