@@ -21,7 +21,7 @@ reads the same two files; npmlp's ``evaluate`` must score every test row.
 
 A refusal is a run that exits non-zero (npmlp) or raises (scikit-learn). Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/real_tables.py --out docs/real_tables.md
+    OMP_NUM_THREADS=1 python benchmarks/real_tables.py --out table.md  # docs/real_tables.md shows it
 """
 
 from __future__ import annotations
