@@ -93,6 +93,33 @@ def test_train_prints_a_table_and_the_test_accuracy(capsys):
     assert "iteration 5/5" in err  # the progress bar counts L-BFGS (auto on iris) iterations
 
 
+def test_the_table_is_shown_before_the_pictures_are_drawn(capsys, tmp_path, monkeypatch):
+    """The pictures and report.html never delay the result: when write_pictures starts, the
+    table (and its test row) is on stdout and no file is in --out yet; the folder comes whole,
+    with "wrote ..." and the test accuracy last."""
+    import npmlp.outputs.plots
+
+    draw, seen = npmlp.outputs.plots.write_pictures, {}
+
+    def watched(result, out):
+        seen["stdout"] = capsys.readouterr().out
+        seen["published"] = (tmp_path / "run").exists()
+        return draw(result, out)
+
+    monkeypatch.setattr(npmlp.outputs.plots, "write_pictures", watched)
+    args = ("train", "--data", "iris", "-H", "4", "--epochs", "3", "--out", str(tmp_path / "run"))
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and seen["published"] is False
+    table = seen["stdout"]
+    assert "split" in table and "test" in table and "accuracy" in table and "wrote" not in table
+    lines = out.strip().splitlines()
+    assert (
+        lines[-2].startswith(f"wrote {tmp_path / 'run'}/model.npz") and "report.html" in lines[-2]
+    )
+    assert lines[-1].startswith("test accuracy: ")
+    assert (tmp_path / "run" / "curves.png").exists() and (tmp_path / "run" / "run.json").exists()
+
+
 def test_full_batch_gradient_descent_from_the_cli(capsys):
     code, out, _ = run(
         capsys,

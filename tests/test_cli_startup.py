@@ -102,6 +102,19 @@ def test_summary_of_a_model_and_data_list_import_no_heavy_library(model_path):
     assert imports_of("data", "list") == (0, ["rich"])  # its table; no scikit-learn
 
 
+def test_train_and_evaluate_of_a_table_import_only_what_they_use(tmp_path):
+    """A quiet run without pictures: SciPy for L-BFGS only (a small table: no validation
+    split), no scikit-learn (the splits and the scaling are NumPy's), no matplotlib (no
+    pictures, no boundary frames: the table is not 2-D), no pandas; evaluate none of them."""
+    data = Path(__file__).parent / "data" / "penguins.csv"
+    out = tmp_path / "run"
+    train = ("train", "--data", str(data), "--label", "species", "--no-pictures", "--quiet")
+    assert imports_of(*train, "--out", str(out)) == (0, ["rich", "scipy"])
+    assert imports_of(*train, "--optimizer", "adam", "--epochs", "2") == (0, ["rich"])
+    evaluate = ("evaluate", str(out / "model.npz"), "--data", str(data), "--split", "all")
+    assert imports_of(*evaluate) == (0, [])
+
+
 def test_the_package_imports_scikit_learn_only_for_the_estimator():
     code = (
         "import sys, npmlp; a = 'sklearn' in sys.modules; npmlp.NpMLPClassifier; "

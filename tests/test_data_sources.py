@@ -229,6 +229,32 @@ def test_idx_pair_found_by_name_plain_and_gz(tmp_path):
 
 
 # ------------------------------------------------------------------- scaling and splits
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_scaling_is_scikit_learns_scalers_bit_for_bit(dtype):
+    """Preprocessing.fit (NumPy) gives StandardScaler's mean_ and scale_ and MinMaxScaler's
+    data_min_ and range exactly: wide, offset, constant and nearly constant features."""
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    from npmlp.nn.preprocessing import Preprocessing
+
+    rng = np.random.default_rng(3)
+    for N in (1, 2, 7, 150, 1001):
+        X = rng.standard_normal((N, 6)) * [1, 1e-3, 1e4, 1, 0, 1] + [0, 5, -3e5, 1e8, 2.5, 0]
+        X[:, 5] = 0.1  # constant; column 3 is constant within rounding at 1e8
+        X = (X * 100).astype(dtype) if dtype is np.int64 else X.astype(dtype)
+        ours = Preprocessing.fit("standard", X)
+        theirs = StandardScaler().fit(X)
+        np.testing.assert_array_equal(ours.shift, theirs.mean_.astype(np.float64))
+        np.testing.assert_array_equal(ours.scale, theirs.scale_.astype(np.float64))
+        ours = Preprocessing.fit("minmax", X)
+        theirs = MinMaxScaler().fit(X)
+        span = (theirs.data_max_ - theirs.data_min_).astype(np.float64)
+        span[span == 0] = 1.0
+        np.testing.assert_array_equal(ours.shift, theirs.data_min_.astype(np.float64))
+        np.testing.assert_array_equal(ours.scale, span)
+        assert ours.shift.dtype == ours.scale.dtype == np.float64
+
+
 def test_scaling_fitted_on_training_split_only_and_saved(tmp_path):
     from npmlp.jobs.job import RunSettings, train_run
     from npmlp.train.train_config import TrainConfig

@@ -10,6 +10,7 @@ import npmlp.train.training as training
 from conftest import loop_config
 from npmlp import MLP, NpmlpError, TrainConfig, TrainingDiverged, fit
 from npmlp.callbacks import EarlyStopping, LambdaCallback
+from npmlp.core.errors import DataError
 from npmlp.data.splits import stratified_split
 
 
@@ -333,3 +334,31 @@ def test_auto_weight_decay_is_stronger_only_for_lbfgs_on_few_rows(monkeypatch):
     assert hist.weight_decay == 1e-3 and hist.optimizer_name == "adam"
     with pytest.raises(NpmlpError, match="weight decay must be 'auto' or a number >= 0, got 'x'"):
         TrainConfig(weight_decay="x").validate()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 2024])
+def test_stratified_split_holds_out_the_rows_train_test_split_does(seed):
+    """The NumPy draw is scikit-learn's: the same seed, the same held-out rows (stratified,
+    plain where a class has one row, labels as texts or numbers, fractions of every size)."""
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(seed)
+    for trial in range(40):
+        N = int(rng.integers(6, 300))
+        C = int(rng.integers(2, 6))
+        y = rng.integers(0, C, N)
+        if trial % 3 == 0:
+            y = np.array(["cat", "dog", "emu", "fox", "gnu"])[y]
+        if trial % 5 == 0:
+            y[0] = "z" if y.dtype.kind == "U" else 9  # a class of one row: a plain split
+        fraction = float(rng.choice([0.1, 0.2, 0.25, 0.37, 0.5]))
+        try:
+            keep, held = stratified_split(y, fraction, seed=trial)
+        except DataError:
+            continue
+        counts = np.unique(y, return_counts=True)[1]
+        strat = y if counts.min() >= 2 and len(held) >= len(counts) else None
+        idx = np.arange(N)
+        a, b = train_test_split(idx, test_size=len(held), random_state=trial, stratify=strat)
+        np.testing.assert_array_equal(keep, np.sort(a))
+        np.testing.assert_array_equal(held, np.sort(b))

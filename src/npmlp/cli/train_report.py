@@ -33,17 +33,29 @@ def run_and_report(settings, options, state, *, out, quiet, as_json, signals):
         click.echo(f"npmlp: warning: {line}", err=True)
     options = check_job(settings, dataset, None, options, state)  # (--out checked above)
     console = Console(stderr=True, quiet=quiet or as_json)
+
+    def shown(result):  # before the run's files (and the pictures) are written
+        lbfgs = result.metrics.get("optimizer") == "lbfgs"
+        lines = health_warnings(result.history.records, lbfgs=lbfgs)
+        lr = None if lbfgs else settings.config.lr  # advice on the learning rate where one ran
+        lines += loss_warnings(result.history.records, result.net.C, lr)
+        for line in lines:
+            click.echo(f"npmlp: warning: {line}", err=True)
+        if not (quiet or as_json):
+            _print_table(result)
+
     done = _train_with_progress(
-        settings, options, state, out=out, console=console, dataset=dataset, signals=signals
+        settings,
+        options,
+        state,
+        out=out,
+        console=console,
+        dataset=dataset,
+        signals=signals,
+        shown=shown,
     )
     result = done.result
-    lbfgs = result.metrics.get("optimizer") == "lbfgs"
-    lines = health_warnings(result.history.records, lbfgs=lbfgs)
-    lr = None if lbfgs else settings.config.lr  # advice on the learning rate where one ran
-    lines += loss_warnings(result.history.records, result.net.C, lr)
-    for line in lines:
-        click.echo(f"npmlp: warning: {line}", err=True)
-    _print_result(result, out if done.files else None, quiet or as_json, not options.pictures)
+    _print_last(result, out if done.files else None, quiet or as_json, not options.pictures)
     if as_json:
         click.echo(json.dumps(result.metrics))
     if out is None and not (quiet or as_json):
@@ -64,7 +76,7 @@ def run_and_report(settings, options, state, *, out, quiet, as_json, signals):
     return 128 + signals.received
 
 
-def _train_with_progress(settings, options, state, *, out, console, dataset, signals):
+def _train_with_progress(settings, options, state, *, out, console, dataset, signals, shown):
     """The job under a progress bar (:class:`npmlp.callbacks.ProgressBar` on stderr): one
     update per epoch (train and validation cross-entropy and accuracy); within an epoch longer
     than a quarter second, batches done, rows per second and the time left (at most: early
@@ -74,33 +86,47 @@ def _train_with_progress(settings, options, state, *, out, console, dataset, sig
 
     bar = ProgressBar(console=console)
     return run_job(
-        settings, dataset, out, options=options, resume=state, callbacks=[bar], signals=signals
+        settings,
+        dataset,
+        out,
+        options=options,
+        resume=state,
+        callbacks=[bar],
+        signals=signals,
+        shown=shown,
     )
 
 
-def _print_result(result, out, quiet, no_pictures=False):
+def _print_table(result):
+    """The run in a few lines: steps and parameters, the table of losses and accuracies, what
+    the table encoder filled, early stopping."""
     from rich.console import Console
     from rich.table import Table
 
     m = result.metrics
-    if not quiet:
-        lbfgs = m.get("optimizer") == "lbfgs"
-        steps = "iterations of L-BFGS" if lbfgs else f"epochs of {m.get('optimizer')}"
-        click.echo(f"npmlp on {m['data']}: {m['epochs']} {steps}, {m['n_parameters']} parameters")
-        table = Table()
-        for col in ("split", "loss", "accuracy"):
-            table.add_column(col, justify="right" if col != "split" else "left")
-        for name in ("train", "val", "test"):
-            if f"{name}_loss" in m:
-                table.add_row(name, f"{m[f'{name}_loss']:.4f}", f"{m[f'{name}_accuracy']:.4f}")
-        Console().print(table)
-        if "table_notes" in result.extras:
-            from ..encoding import encoder_of, summary_lines
+    lbfgs = m.get("optimizer") == "lbfgs"
+    steps = "iterations of L-BFGS" if lbfgs else f"epochs of {m.get('optimizer')}"
+    click.echo(f"npmlp on {m['data']}: {m['epochs']} {steps}, {m['n_parameters']} parameters")
+    table = Table()
+    for col in ("split", "loss", "accuracy"):
+        table.add_column(col, justify="right" if col != "split" else "left")
+    for name in ("train", "val", "test"):
+        if f"{name}_loss" in m:
+            table.add_row(name, f"{m[f'{name}_loss']:.4f}", f"{m[f'{name}_accuracy']:.4f}")
+    Console().print(table)
+    if "table_notes" in result.extras:
+        from ..encoding import encoder_of, summary_lines
 
-            for line in summary_lines(encoder_of(result.net), result.extras["table_notes"]):
-                click.echo(line)
-        if result.history.stopped_early:
-            click.echo(f"early stopping: best epoch {result.history.best_epoch} restored")
+        for line in summary_lines(encoder_of(result.net), result.extras["table_notes"]):
+            click.echo(line)
+    if result.history.stopped_early:
+        click.echo(f"early stopping: best epoch {result.history.best_epoch} restored")
+
+
+def _print_last(result, out, quiet, no_pictures=False):
+    """After the files: where they are, and the test accuracy as the last line."""
+    m = result.metrics
+    if not quiet:
         if out is not None:
             click.echo(
                 f"wrote {out}/model.npz, history.csv, metrics.json"

@@ -246,18 +246,17 @@ def _check_classes(ds: Dataset, classes, where: str) -> None:
 
 def _watchers(net, X_train, y_train, config, has_val):
     """The job's callbacks: health (always), boundary frames (2-D data); and the extras."""
-    from ..outputs.plots import boundary_recorder
-
     B = config.batch_size or len(y_train)
     updates = math.ceil(len(y_train) / B)
     if choose_optimizer(config, len(y_train), has_val=has_val) == "lbfgs":
         updates = 1  # one step per iteration
     watchers = [HealthMonitor(net, X_train, y_train, updates, seed=config.seed)]
     extras = {}
-    recorder = boundary_recorder(net, X_train, config.epochs)
-    if recorder is not None:
-        watchers.append(recorder)
-        extras["boundary"] = recorder
+    if net.D == 2:  # matplotlib is imported for the frames of 2-D data only
+        from ..outputs.plots import boundary_recorder
+
+        extras["boundary"] = boundary_recorder(net, X_train, config.epochs)
+        watchers.append(extras["boundary"])
     return watchers, extras
 
 

@@ -10,7 +10,9 @@
   ``metrics.json``; the command exits 130 or 143;
 - the files written into a staging folder and swapped in whole
   (:class:`~npmlp.core.rundir.RunFolder`), ``run.json`` listing each with its sha256 under the
-  run's id (also in ``metrics.json``), and DIR's lock held throughout.
+  run's id (also in ``metrics.json``), and DIR's lock held throughout;
+- ``shown``, called with the result once training has ended and before any file is written:
+  ``npmlp train`` prints its table there, so the pictures and ``report.html`` never delay it.
 
 :func:`read_checkpoint` reads DIR's checkpoint back for ``npmlp train --resume DIR``: the run
 settings, the job's options and the :class:`~npmlp.train.checkpoint.TrainState`; a finished run keeps
@@ -127,10 +129,13 @@ def run_job(
     resume: TrainState | None = None,
     callbacks=(),
     signals: Signals | None = None,
+    shown=None,
 ) -> Outcome:
     """Train, checkpoint and (with ``out``) publish the run folder; see the module docstring.
 
-    ``callbacks`` hear the training loop's events (:mod:`npmlp.callbacks`).
+    ``callbacks`` hear the training loop's events (:mod:`npmlp.callbacks`). ``shown(result)``
+    is called after training, before the run's files are written (its metrics hold the run id
+    and ``interrupted`` already).
     ``signals``: an entered :class:`~npmlp.core.interrupt.Signals` (none: signals act as usual).
     :func:`check_job` runs first unless ``options`` come from it.
     """
@@ -147,6 +152,7 @@ def run_job(
             resume=resume,
             callbacks=callbacks,
             signals=signals,
+            shown=shown or (lambda result: None),
         )
     except Interrupted as e:  # a second signal, or one while the files were written
         if folder is not None and folder.checkpoint.exists():
@@ -161,7 +167,7 @@ def run_job(
         raise NpmlpError(f"{e.filename}: {e.strerror}; free some space, then {then}") from None
 
 
-def _run(settings, dataset, folder, *, options, resume, callbacks, signals) -> Outcome:
+def _run(settings, dataset, folder, *, options, resume, callbacks, signals, shown) -> Outcome:
     job = {"run": settings.to_dict(), "job": vars(options)}
     lock = folder.locked(new_run=resume is None, blocked=signals.blocked) if folder else None
     with lock if lock is not None else contextlib.nullcontext():
@@ -185,16 +191,25 @@ def _run(settings, dataset, folder, *, options, resume, callbacks, signals) -> O
         run_id, files = None, []
         if folder is not None:
             run_id = result.metrics["run_id"] = uuid.uuid4().hex
-            stage = folder.new_stage()
-            staged = write_run(result, stage, pictures=options.pictures)
-            if not interrupted and folder.checkpoint.exists():  # the last state: to extend it
-                shutil.copyfile(folder.checkpoint, stage / FINAL_STATE)
-                staged.append(stage / FINAL_STATE)
-            info = {"interrupted": interrupted, "epochs": len(result.history)}
-            if interrupted:
-                info["checkpoint"] = {"epoch": ckpt.saved[0], "batch": ckpt.saved[1]}
-            folder.publish(run_id, info, blocked=signals.blocked)
-            if not interrupted:
-                folder.drop_checkpoint()
-            files = [folder.shown / p.name for p in staged]
+        shown(result)
+        if folder is not None:
+            files = _publish(result, folder, run_id, options=options, ckpt=ckpt, signals=signals)
     return Outcome(result, signals.name if interrupted else None, ckpt.saved, run_id, files)
+
+
+def _publish(result, folder, run_id, *, options, ckpt, signals) -> list[Path]:
+    """Write the run's files into a staging folder and swap it in for DIR whole; their paths
+    in DIR. A finished run keeps its last state, to be extended."""
+    interrupted = result.metrics["interrupted"]
+    stage = folder.new_stage()
+    staged = write_run(result, stage, pictures=options.pictures)
+    if not interrupted and folder.checkpoint.exists():  # the last state: to extend it
+        shutil.copyfile(folder.checkpoint, stage / FINAL_STATE)
+        staged.append(stage / FINAL_STATE)
+    info = {"interrupted": interrupted, "epochs": len(result.history)}
+    if interrupted:
+        info["checkpoint"] = {"epoch": ckpt.saved[0], "batch": ckpt.saved[1]}
+    folder.publish(run_id, info, blocked=signals.blocked)
+    if not interrupted:
+        folder.drop_checkpoint()
+    return [folder.shown / p.name for p in staged]

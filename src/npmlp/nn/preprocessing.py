@@ -1,8 +1,10 @@
 """Input scaling fitted on the training split only and stored with the model.
 
 Both kinds are an affine map per feature, ``X' = (X - shift) / scale``, so a model file holds
-two (D,) arrays whatever the kind. Fitting uses scikit-learn's scalers, imported by
-:meth:`Preprocessing.fit` (applying a fitted scaling needs NumPy only).
+two (D,) arrays whatever the kind. Rows in memory are fitted with NumPy, by the arithmetic of
+scikit-learn's ``StandardScaler`` / ``MinMaxScaler`` (the same numbers, bit for bit, as
+``tests/test_data_sources.py`` checks); rows streamed from disk by those scalers'
+``partial_fit``, imported there.
 """
 
 from __future__ import annotations
@@ -33,19 +35,18 @@ class Preprocessing:
     @classmethod
     def fit(cls, kind: str, X: np.ndarray) -> Preprocessing:
         """Fit on the training rows X : (N, D). Constant features keep scale 1."""
-        from sklearn.preprocessing import MinMaxScaler, StandardScaler
-
         if getattr(X, "is_streamed", False):  # streamed from disk: fit block by block
             return cls._fit_by_blocks(kind, X)
         X = np.asarray(X)
+        if X.dtype.kind != "f":
+            X = X.astype(np.float64)
         if kind == "standard":
-            s = StandardScaler().fit(X)
-            return cls(kind, s.mean_.astype(np.float64), s.scale_.astype(np.float64))
+            return cls(kind, *_mean_and_scale(X))
         if kind == "minmax":
-            s = MinMaxScaler().fit(X)
-            span = s.data_max_ - s.data_min_
+            low = np.nanmin(X, axis=0)
+            span = (np.nanmax(X, axis=0) - low).astype(np.float64)  # in X's dtype, then cast
             span[span == 0] = 1.0
-            return cls(kind, s.data_min_.astype(np.float64), span.astype(np.float64))
+            return cls(kind, low.astype(np.float64), span)
         if kind == "none":
             D = X.shape[1]
             return cls(kind, np.zeros(D), np.ones(D))
@@ -79,3 +80,20 @@ class Preprocessing:
         Z = np.subtract(X, shift, out=out, dtype=dtype, casting="unsafe")
         Z /= scale
         return Z
+
+
+def _mean_and_scale(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation (D,) of X : (N, D) floating, in float64, as scikit-learn's
+    ``StandardScaler`` computes them (the corrected two-pass variance); a feature constant
+    within rounding (Chan, Golub and LeVeque's bound) keeps scale 1."""
+    n = float(len(X))
+    total = X.sum(axis=0, dtype=np.float64)
+    mean = total / n
+    centred = X - mean  # float64
+    correction = centred.sum(axis=0)
+    centred **= 2
+    var = (centred.sum(axis=0) - correction**2 / n) / n
+    eps = np.finfo(np.float64).eps
+    scale = np.sqrt(var)
+    scale[var <= n * eps * var + (n * mean * eps) ** 2] = 1.0
+    return mean, scale
