@@ -19,7 +19,8 @@ __all__ = ["stratified_split", "split_dataset", "hold_out"]
 def stratified_split(y: np.ndarray, fraction: float, seed: int | None):
     """Indices ``(keep, held_out)`` with ``fraction`` of the rows held out, per class.
 
-    Falls back to a plain random split when a class has too few rows to stratify.
+    Falls back to a plain random split when a class has too few rows to stratify, and makes
+    one for regression targets y : (N, C), which have no classes.
     """
     from sklearn.model_selection import train_test_split
 
@@ -27,6 +28,9 @@ def stratified_split(y: np.ndarray, fraction: float, seed: int | None):
     if fraction <= 0:
         return idx, idx[:0]
     n_held = math.ceil(fraction * len(y))
+    if n_held < len(y) and y.ndim == 2:  # regression targets
+        keep, held = train_test_split(idx, test_size=n_held, random_state=seed)
+        return np.sort(keep), np.sort(held)
     counts = np.unique(y, return_counts=True)[1]
     stratify = y if counts.min() >= 2 and n_held >= len(counts) else None
     if n_held >= len(y):
@@ -49,7 +53,7 @@ def split_dataset(ds, test_fraction: float, seed: int):
 
 
 def hold_out(X, y: np.ndarray, sample_weight, fraction: float, seed: int | None):
-    """Split rows X : (N, D), y : (N,) and optional weights (N,) into a kept and a held-out part.
+    """Split rows X : (N, D), y : (N,) (or targets (N, C)) and optional weights (N,) into a kept and a held-out part.
 
     Returns ``((X_keep, y_keep, w_keep), (X_held, y_held, w_held))``; the weights are ``None``
     when ``sample_weight`` is. A streamed X gives lazy views (no rows read).
