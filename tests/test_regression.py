@@ -104,3 +104,22 @@ def test_bad_heads_and_targets_are_refused_with_a_message(rng):
         net.evaluate(X, np.full((4, 2), np.nan))
     with pytest.raises(NpmlpError, match="for classifiers"):
         net.predict_proba(X)
+
+
+def test_early_stopping_on_validation_r2_keeps_the_best_weights(rng):
+    X, Y = _linear_rows(rng)
+    net = MLP(3, 8, 3, 1, seed=0, loss="squared_error")
+    config = loop_config(
+        epochs=200,
+        val_fraction=0.2,
+        min_val_rows=1,
+        early_stopping="val_r2",
+        patience=3,
+        lr=0.01,
+        min_delta=0.01,
+    )
+    history = npmlp.fit(net, X, Y, config)
+    r2 = [r["val_r2"] for r in history.records]
+    assert len(r2) < 200 and r2[-1] <= max(r2)
+    with pytest.raises(NpmlpError, match="records val_r2 instead"):
+        npmlp.fit(net, X, Y, loop_config(epochs=2, early_stopping="val_accuracy"))

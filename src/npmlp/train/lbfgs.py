@@ -156,6 +156,8 @@ class LbfgsLoop(Loop):
         if self.validation is not None:
             ev = self.net.evaluate(*self.validation, indices=True)
             record["val_loss"], record["val_accuracy"] = ev["loss"], ev.get("accuracy")
+            if "r2" in ev:  # a regression head: its validation score
+                record["val_r2"] = ev["r2"]
         record["seconds"] = time.perf_counter() - self.t0
         self.t0 = time.perf_counter()
         self.epoch += 1

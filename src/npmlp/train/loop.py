@@ -299,6 +299,8 @@ class Trainer(Loop):
         if self.validation is not None:
             ev = self.net.evaluate(*self.validation, indices=True)
             record["val_loss"], record["val_accuracy"] = ev["loss"], ev.get("accuracy")
+            if "r2" in ev:  # a regression head: its validation score
+                record["val_r2"] = ev["r2"]
         record["seconds"] = time.perf_counter() - self.t0
         self.epoch, self.batch, self.in_epoch = self.epoch + 1, 0, False
         self.announce("on_epoch_end", record)
