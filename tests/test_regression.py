@@ -123,3 +123,8 @@ def test_early_stopping_on_validation_r2_keeps_the_best_weights(rng):
     assert len(r2) < 200 and r2[-1] <= max(r2)
     with pytest.raises(NpmlpError, match="records val_r2 instead"):
         npmlp.fit(net, X, Y, loop_config(epochs=2, early_stopping="val_accuracy"))
+
+
+def test_onnx_export_refuses_a_regression_model_instead_of_a_wrong_graph(tmp_path):
+    with pytest.raises(NpmlpError, match="ONNX export is for classifiers"):
+        npmlp.export_onnx(MLP(3, 4, 3, 1, loss="squared_error"), tmp_path / "r.onnx")
