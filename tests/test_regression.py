@@ -128,3 +128,11 @@ def test_early_stopping_on_validation_r2_keeps_the_best_weights(rng):
 def test_onnx_export_refuses_a_regression_model_instead_of_a_wrong_graph(tmp_path):
     with pytest.raises(NpmlpError, match="ONNX export is for classifiers"):
         npmlp.export_onnx(MLP(3, 4, 3, 1, loss="squared_error"), tmp_path / "r.onnx")
+
+
+def test_a_regression_model_shows_its_loss_instead_of_classes():
+    net = MLP(3, 4, 3, 2, loss="squared_error")
+    assert (
+        repr(net) == "MLP(D=3, H=4, L=3, C=2, relu, float32; 26 parameters; squared_error outputs)"
+    )
+    assert "<p>squared_error outputs</p>" in net._repr_html_()
