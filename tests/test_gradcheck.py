@@ -102,3 +102,23 @@ def test_forward_keep_and_backward_keep_give_every_variable_with_its_shape(rng):
         np.testing.assert_allclose(grads[k], ref[k], rtol=1e-12)
     np.testing.assert_allclose(dx[4], dS @ net.params["W5"].T)  # eq. 23
     np.testing.assert_allclose(dx[3], dx[4] * (1 - xs[4] ** 2))  # tanh' from its output
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+@pytest.mark.parametrize("C", [1, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_whole_regression_networks_pass(loss, C, weighted, rng):
+    net = MLP(5, 6, 5, C, dtype=np.float64, seed=4, activation="tanh", loss=loss)
+    X = rng.standard_normal((10, 5))
+    Y = rng.poisson(2.0, (10, C)).astype(float)  # counts: targets for both heads
+    w = rng.uniform(0, 3, 10) if weighted else None
+    report = gradcheck(net, X, Y[:, 0] if C == 1 else Y, sample_weight=w, l2=1e-2)
+    assert report.passed and report.max_rel_error < 1e-7
+    assert [r.name for r in report.rows][-2:] == ["W5", "b5"] and report.rows[-1].shape == (1, C)
+
+
+def test_regression_network_with_relu_and_dropout_masks_passes(rng):
+    net = relu_safe_net(MLP(4, 6, 3, 2, dtype=np.float64, seed=5, loss="squared_error"), rng)
+    X, Y = rng.standard_normal((8, 4)), rng.standard_normal((8, 2))
+    masks = {2: (rng.uniform(size=(8, 6)) > 0.3) / 0.7}  # inverted dropout, held fixed
+    assert gradcheck(net, X, Y, masks=masks).max_rel_error < 1e-7

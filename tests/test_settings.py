@@ -68,7 +68,7 @@ def test_a_number_rule_says_what_it_wants():
     assert SETTINGS["threads"].rule.ok(None)
     assert str(_error("early_stopping", "val_los")) == (
         "unknown early-stopping monitor 'val_los'; choose one of off, val_loss, val_accuracy, "
-        "train_loss, train_objective"
+        "train_loss, train_objective, val_r2"
     )
     assert str(_error("layers", 4)) == (
         "L must be odd and >= 3 (FC and ReLU alternate, first and last layers are FC), got 4; "

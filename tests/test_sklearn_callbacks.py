@@ -165,6 +165,6 @@ def test_without_sklearn_callback_the_estimator_is_as_before():
         [sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True
     )
     assert run.stdout.splitlines() == [
-        "False ['ClassifierMixin', 'BaseEstimator']",
+        "False ['ClassifierMixin', 'BaseNpMLP']",
         "4 True",
     ], run.stderr

@@ -36,6 +36,7 @@ _HOME = {
     "ModelFileError": "core.errors",
     "TrainingDiverged": "core.errors",
     "NpMLPClassifier": "sklearn",
+    "NpMLPRegressor": "sklearn",
     "export_onnx": "export",
 }
 
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from .nn.model import MLP
     from .nn.model_file import load, save
     from .nn.preprocessing import Preprocessing
-    from .sklearn import NpMLPClassifier
+    from .sklearn import NpMLPClassifier, NpMLPRegressor
     from .train.gradcheck import gradcheck
     from .train.train_config import History, TrainConfig
     from .train.training import fit
@@ -71,6 +72,7 @@ __all__ = [
     "ModelFileError",
     "TrainingDiverged",
     "NpMLPClassifier",
+    "NpMLPRegressor",
     "export_onnx",
     "__version__",
 ]

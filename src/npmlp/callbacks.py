@@ -134,7 +134,7 @@ class EarlyStopping(Callback):
         self, monitor: str = "val_loss", patience: int = 10, tol: float = 0.0, restore: bool = True
     ):
         self.monitor, self.patience, self.tol, self.restore = monitor, patience, tol, restore
-        self.sign = 1.0 if monitor.endswith("accuracy") else -1.0
+        self.sign = _sign(monitor)
         self.best, self.best_epoch, self.best_params, self.wait = None, None, None, 0
 
     def update(self, record: dict, net) -> bool:
@@ -195,7 +195,7 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, path, monitor: str = "val_loss", save_best_only: bool = False):
         self.path, self.monitor, self.save_best_only = str(path), monitor, save_best_only
-        self.sign = 1.0 if monitor.endswith("accuracy") else -1.0
+        self.sign = _sign(monitor)
         self.best: float | None = None
         self.saved: list[Path] = []
 
@@ -303,13 +303,13 @@ class ProgressBar(Callback):
         self.show(done, status, logs["epoch"])
 
     def on_epoch_end(self, loop, logs: dict) -> None:
-        status = f"loss {logs['train_loss']:.4f} acc {logs['train_accuracy']:.3f}"
+        acc, val = logs["train_accuracy"], logs["val_accuracy"]  # None for regression
+        status = f"loss {logs['train_loss']:.4f}" + _shown(" acc", acc)
         if logs["val_loss"] is not None:
-            status += f" | val loss {logs['val_loss']:.4f} acc {logs['val_accuracy']:.3f}"
-        val = logs["val_accuracy"]  # the last epoch's, shown beside the next one's batches
-        self.last = f" | acc {logs['train_accuracy']:.3f}" + (
-            "" if val is None else f" val {val:.3f}"
-        )
+            status += f" | val loss {logs['val_loss']:.4f}" + _shown(" acc", val)
+            status += _shown(" R2", logs.get("val_r2"))
+        # the last epoch's, shown beside the next one's batches
+        self.last = _shown(" | acc", acc) + _shown(" val", val)
         self.show(logs["epoch"], status, logs["epoch"])
 
     def on_train_end(self, loop, logs: dict) -> None:
@@ -434,3 +434,13 @@ class Changes(Callback):
 
     def load_state(self, state: dict) -> None:
         self.done, self.applied = int(state["done"]), int(state["applied"])
+
+
+def _sign(monitor: str) -> float:
+    """+1 where a larger ``monitor`` is better (an accuracy, an R^2), -1 for a loss."""
+    return 1.0 if monitor.endswith(("accuracy", "r2")) else -1.0
+
+
+def _shown(label: str, value) -> str:
+    """``"{label} {value:.3f}"``, or nothing where the record has no such value."""
+    return "" if value is None else f"{label} {value:.3f}"

@@ -50,6 +50,8 @@ def model_parts(net) -> dict:
     the model does not scale its inputs), ``layers``: [(W (d_in, d_out), b (d_out,)), ...] for
     the FC layers 1, 3, ..., L, and ``metadata`` (the model's metadata dict).
     """
+    if not net.head.classes:  # the graph below ends in a softmax and a label
+        raise NpmlpError(f"ONNX export is for classifiers; this model's loss is {net.loss!r}")
     pre = net.preprocessing
     scaled = pre is not None and pre.kind != "none"
     return {

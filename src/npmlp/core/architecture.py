@@ -47,8 +47,9 @@ class Architecture:
     C: int
 
     @classmethod
-    def of(cls, D, H, L, C) -> Architecture:
-        """Validate the seed's ``D, H, L, C``; raise :class:`NpmlpError` naming the bad one."""
+    def of(cls, D, H, L, C, *, min_C: int = 2) -> Architecture:
+        """Validate the seed's ``D, H, L, C``; raise :class:`NpmlpError` naming the bad one.
+        ``min_C=1`` for a regression network, whose C outputs may be one."""
         D, L, C = _integer("D", D), _integer("L", L), _integer("C", C)
         if L < 3 or L % 2 == 0:
             raise NpmlpError(
@@ -69,8 +70,9 @@ class Architecture:
         for h in widths:
             if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1:
                 raise NpmlpError(f"H (hidden width) must be an integer >= 1, got H={h!r}")
-        if C < 2:
-            raise NpmlpError(f"C (number of classes) must be >= 2, got C={C}")
+        if C < min_C:
+            what = "classes" if min_C == 2 else "outputs"
+            raise NpmlpError(f"C (number of {what}) must be >= {min_C}, got C={C}")
         return cls(D, tuple(int(h) for h in widths), C)
 
     @property

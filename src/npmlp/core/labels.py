@@ -6,7 +6,13 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["check_class_indices", "check_class_count", "encode_labels", "indices_of"]
+__all__ = [
+    "check_class_indices",
+    "check_class_count",
+    "check_targets",
+    "encode_labels",
+    "indices_of",
+]
 
 
 def check_class_indices(y, N: int, C: int) -> np.ndarray:
@@ -72,3 +78,21 @@ def indices_of(classes: np.ndarray, y, N: int, *, indices: bool = False) -> np.n
     if not indices and not (classes.dtype.kind in "iu" and np.array_equal(classes, np.arange(C))):
         y = encode_labels(classes, y)
     return check_class_indices(y, N, C)
+
+
+def check_targets(y, N: int, C: int, dtype, *, non_negative: bool = False) -> np.ndarray:
+    """Regression targets y : (N,) (C = 1) or (N, C), finite (and >= 0 with ``non_negative``),
+    returned as a new (N, C) array of ``dtype``."""
+    Y = np.asarray(y)
+    if Y.dtype.kind not in "iufb":
+        raise DataError(f"regression targets must be numbers, got dtype {Y.dtype}")
+    if Y.ndim == 1 and C == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.shape != (N, C):
+        raise DataError(f"targets have shape {Y.shape}; expected ({N}, {C}) (or ({N},) for C=1)")
+    Y = Y.astype(dtype, copy=True)
+    if not np.isfinite(Y).all():
+        raise DataError("regression targets contain NaN or inf; drop or fill those rows")
+    if non_negative and (Y < 0).any():
+        raise DataError("Poisson targets must be >= 0 (counts or rates)")
+    return Y

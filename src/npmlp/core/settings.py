@@ -41,7 +41,8 @@ __all__ = [
 # lbfgs: npmlp.train.lbfgs, full batch; auto: lbfgs or adam by the rows (train_config.choose_optimizer)
 OPTIMIZERS = ("auto", "sgd", "momentum", "nesterov", "adam", "lbfgs")
 SCHEDULES = ("constant", "step", "cosine", "invscaling", "adaptive")
-MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_objective")
+# val_r2: the validation R^2 of a regression head (whose record has no accuracy)
+MONITORS = ("val_loss", "val_accuracy", "train_loss", "train_objective", "val_r2")
 # the settings a run may change while it trains (npmlp.train.loop.Trainer.change)
 CHANGEABLE = ("lr", "weight_decay", "batch_size", "optimizer")
 

@@ -22,16 +22,18 @@ __all__ = ["stratified_split", "split_dataset", "hold_out"]
 def stratified_split(y: np.ndarray, fraction: float, seed: int | None):
     """Indices ``(keep, held_out)`` with ``fraction`` of the rows held out, per class.
 
-    Falls back to a plain random split when a class has too few rows to stratify.
+    Falls back to a plain random split when a class has too few rows to stratify, and makes
+    one for regression targets y : (N, C), which have no classes.
     """
     idx = np.arange(len(y))
     if fraction <= 0:
         return idx, idx[:0]
     n_held = math.ceil(fraction * len(y))
-    counts = np.unique(y, return_counts=True)[1]
-    stratify = y if counts.min() >= 2 and n_held >= len(counts) else None
     if n_held >= len(y):
         raise DataError(f"a split of {fraction:g} leaves no training rows out of {len(y)}")
+    # regression targets (N, C) have no classes: a plain random split
+    counts = np.unique(y, return_counts=True)[1] if y.ndim == 1 else np.ones(1, int)
+    stratify = y if y.ndim == 1 and counts.min() >= 2 and n_held >= len(counts) else None
     if len(y) - n_held < len(counts):
         raise DataError(
             f"a split of {fraction:g} keeps {len(y) - n_held} of {len(y)} rows, fewer than the "
@@ -86,7 +88,7 @@ def split_dataset(ds, test_fraction: float, seed: int):
 
 
 def hold_out(X, y: np.ndarray, sample_weight, fraction: float, seed: int | None):
-    """Split rows X : (N, D), y : (N,) and optional weights (N,) into a kept and a held-out part.
+    """Split rows X : (N, D), y : (N,) (or targets (N, C)) and optional weights (N,) into a kept and a held-out part.
 
     Returns ``((X_keep, y_keep, w_keep), (X_held, y_held, w_held))``; the weights are ``None``
     when ``sample_weight`` is. A streamed X gives lazy views (no rows read).

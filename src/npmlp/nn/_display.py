@@ -40,8 +40,13 @@ def model_text(net) -> str:
     if net.encoder is not None:
         names = net.encoder.names
         parts.append(f"reads {len(names)} columns by name: {short_list(names)}")
-    parts.append(f"classes {short_list(net.classes.tolist())}")
+    parts.append(_output_text(net, short_list(net.classes.tolist())))
     return f"MLP({'; '.join(parts)})"
+
+
+def _output_text(net, classes: str, label: str = "classes") -> str:
+    """What the C outputs are: ``classes 0, 1, 2``, or a regression head's loss."""
+    return f"{label} {classes}" if net.head.classes else f"{net.loss} outputs"
 
 
 def graph_svg(net, N: str = "N") -> str:
@@ -107,5 +112,6 @@ def model_html(net, N: int = 32) -> str:
     if net.encoder is not None:
         names = html.escape(short_list(net.encoder.names, 20))
         parts.append(f"<p>reads {len(net.encoder.names)} columns by name: {names}</p>")
-    parts.append(f"<p>classes: {html.escape(short_list(net.classes.tolist(), 20))}</p></div>")
+    classes = short_list(net.classes.tolist(), 20)
+    parts.append(f"<p>{html.escape(_output_text(net, classes, 'classes:'))}</p></div>")
     return "".join(parts)

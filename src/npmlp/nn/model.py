@@ -12,7 +12,10 @@ and :meth:`MLP.scale_input`. Training, gradient checks, health measures and pict
 
 Labels given to :meth:`MLP.loss_and_grads` are class indices ``y in {0, ..., C-1}`` (the seed's
 convention); :meth:`MLP.predict` returns ``classes[index]`` so a model trained on named labels
-answers with the names.
+answers with the names. A regression model (:attr:`MLP.loss` ``"squared_error"`` or
+``"poisson"``, a head of :data:`~npmlp.nn.loss.HEADS`) takes float targets Y (N, C) instead,
+C its number of outputs, and :meth:`MLP.predict` returns its outputs; the network pass is the
+same, only the loss and the output map differ.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 
 from ..core.architecture import Architecture, fc_indices, summarise
 from ..core.errors import NpmlpError
-from ..core.labels import check_class_indices, encode_labels, indices_of
+from ..core.labels import check_class_indices, check_targets, encode_labels, indices_of
 from ..core.memory import TRAINING_COPIES, check_fits
 from ..core.packing import check_dtype, packed, packed_copy, packed_zeros
 from ..core.rows import check_rows, is_sparse, is_streamed
@@ -37,7 +40,7 @@ from .layers import (
     fc_backward,
     fc_forward,
 )
-from .loss import log_softmax, softmax, softmax_cross_entropy
+from .loss import HEADS, log_softmax, softmax, softmax_cross_entropy
 from .preprocessing import Preprocessing
 from .workspace import Workspace
 
@@ -71,12 +74,18 @@ class MLP:
         the scale scikit-learn's ``MLPClassifier`` starts from.
     activation : the hidden activation, one of :data:`~npmlp.nn.layers.ACTIVATIONS`: ``"relu"``
         (the seed's, default), ``"tanh"``, ``"logistic"``, ``"identity"``.
+    loss : what the output ``s`` (N, C) means, one of :data:`~npmlp.nn.loss.HEADS`:
+        ``"cross_entropy"`` (the seed's softmax classifier, default; C classes),
+        ``"squared_error"`` (identity output, C float outputs) or ``"poisson"`` (log link: the
+        prediction is ``exp(s)``, C non-negative outputs).
 
     Attributes
     ----------
     arch : :class:`~npmlp.core.architecture.Architecture`; ``D, H, L, C`` read from it.
     params : dict ``{"W1": (D, H), "b1": (1, H), "W3": (H, H), ..., "WL": (H, C), "bL": (1, C)}``
-    classes : (C,) labels returned by :meth:`predict` (default ``0 ... C-1``).
+    classes : (C,) labels returned by :meth:`predict` (default ``0 ... C-1``); a regression
+        model keeps ``0 ... C-1`` and never reads them.
+    loss : the name of its head (see :attr:`head`).
     preprocessing : :class:`Preprocessing` applied by :meth:`scale_input`, or ``None``.
     encoder : :class:`~npmlp.encoding.TableEncoder` of a model trained on a table, or ``None``;
         such a model also takes a table (a DataFrame, a dict of columns, a CSV path) wherever
@@ -95,6 +104,7 @@ class MLP:
         seed=None,
         init="he",
         activation="relu",
+        loss="cross_entropy",
     ):
         self._set_up(
             D,
@@ -105,6 +115,7 @@ class MLP:
             seed=seed,
             init=init,
             activation=activation,
+            loss=loss,
             copies=TRAINING_COPIES,
         )
         for i, d_in, d_out in self.arch.fc_layers:  # biases stay 0
@@ -115,18 +126,21 @@ class MLP:
                 W = self.rng.uniform(-a, a, (d_in, d_out))
             np.copyto(self.params[f"W{i}"], W, casting="unsafe")
 
-    def _set_up(self, D, H, L, C, *, dtype, seed, init, activation, copies=1) -> None:
+    def _set_up(self, D, H, L, C, *, dtype, seed, init, activation, loss, copies=1) -> None:
         """Every attribute; zero parameters, views of one buffer (see :mod:`npmlp.core.packing`).
 
         ``copies``: the parameter-sized arrays the model will need (see
         :data:`~npmlp.core.memory.TRAINING_COPIES`), checked against the free memory first."""
-        self.arch = Architecture.of(D, H, L, C)
+        if loss not in HEADS:
+            raise NpmlpError(f"unknown loss {loss!r}; choose one of {', '.join(HEADS)}")
+        self.arch = Architecture.of(D, H, L, C, min_C=2 if HEADS[loss].classes else 1)
         if init not in INITS:
             raise NpmlpError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
         if activation not in ACTIVATIONS:
             raise NpmlpError(
                 f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
             )
+        self.loss = loss
         self.dtype = check_dtype(dtype)
         check_fits(
             copies * self.arch.n_params * self.dtype.itemsize,
@@ -149,18 +163,21 @@ class MLP:
         self.metadata: dict = {}
 
     @classmethod
-    def empty(cls, D, H, L, C, *, dtype=np.float32, seed=0, init="he", activation="relu"):
-        """Zero parameters, no random draws: a model to fill from a file (allocated once)."""
+    def empty(cls, D, H, L, C, *, dtype=np.float32, seed=0, init="he", activation="relu", **kw):
+        """Zero parameters, no random draws: a model to fill from a file (allocated once).
+        ``kw``: ``loss`` (default ``"cross_entropy"``)."""
         net = cls.__new__(cls)
-        net._set_up(D, H, L, C, dtype=dtype, seed=seed, init=init, activation=activation)
+        loss = kw.pop("loss", "cross_entropy")
+        net._set_up(D, H, L, C, dtype=dtype, seed=seed, init=init, activation=activation, loss=loss)
         return net
 
     # ------------------------------------------------------------------ structure
     D = property(lambda self: self.arch.D, doc="Input size D.")
     H = property(lambda self: self.arch.H, doc="Hidden width H (a tuple for unequal widths).")
     L = property(lambda self: self.arch.L, doc="Number of layers L.")
-    C = property(lambda self: self.arch.C, doc="Number of classes C.")
+    C = property(lambda self: self.arch.C, doc="Number of classes C (of outputs, in regression).")
     act = property(lambda self: ACTIVATIONS[self.activation], doc="The hidden activation.")
+    head = property(lambda self: HEADS[self.loss], doc="The output's loss and map (``HEADS``).")
 
     @property
     def layers(self) -> list:
@@ -200,7 +217,8 @@ class MLP:
     def __setstate__(self, state: dict) -> None:
         """After pickle, joblib or ``copy.deepcopy`` (which copy each view alone): views of one
         buffer again, in the same dict, which an optimiser unpickled with the model shares."""
-        self.__dict__.update({"encoder": None, **state})  # pickled before it was declared
+        # pickled before they were declared: no encoder, the classifier's head
+        self.__dict__.update({"encoder": None, "loss": "cross_entropy", **state})
         if self.params and packed(self.params) is None:
             self.params.update(packed_copy(self.params, self.dtype))
 
@@ -215,8 +233,12 @@ class MLP:
         return check_rows(X, self.D, finite=finite)
 
     def check_labels(self, y, N: int) -> np.ndarray:
-        """Validate class indices y : (N,) in ``{0, ..., C-1}`` and return them as intp."""
-        return check_class_indices(y, N, self.C)
+        """Validate class indices y : (N,) in ``{0, ..., C-1}`` and return them as intp; for a
+        regression model, float targets y : (N,) or (N, C), returned as Y (N, C) in its dtype
+        (finite, and >= 0 for ``"poisson"``)."""
+        if self.head.classes:
+            return check_class_indices(y, N, self.C)
+        return check_targets(y, N, self.C, self.dtype, non_negative=self.loss == "poisson")
 
     def encode_labels(self, labels) -> np.ndarray:
         """Map original labels (N,) to class indices (N,) using :attr:`classes`."""
@@ -318,15 +340,19 @@ class MLP:
         """One forward and backward pass on the batch already in ``ws.X`` and ``ws.y``.
 
         Writes the gradient of eq. 5 plus ``l2/2 * sum ||W||^2`` into ``ws.grads``; returns
-        ``(loss, n_correct)``: the mean cross-entropy alone (add :meth:`l2_penalty` for the
-        objective) and how many rows the forward pass classified correctly. Allocates nothing
-        of size N x H.
-        ``masks``: dropout masks (``ws.mask``, drawn by the caller), or ``None``.
+        ``(loss, n_correct)``: the mean loss alone (add :meth:`l2_penalty` for the objective)
+        and how many rows the forward pass classified correctly (``None`` for a regression
+        head, whose loss of :attr:`head` is the only difference). Allocates nothing of size
+        N x H. ``masks``: dropout masks (``ws.mask``, drawn by the caller), or ``None``.
         """
         S = self.forward(ws.X, ws, masks=masks)
-        k = S.argmax(axis=1)  # the predicted classes
-        n_correct = int(np.count_nonzero(k == ws.y))
-        loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S, argmax=k)  # (P - Y) / N
+        if self.head.classes:
+            k = S.argmax(axis=1)  # the predicted classes
+            n_correct = int(np.count_nonzero(k == ws.y))
+            loss, dS = softmax_cross_entropy(S, ws.y, sample_weight, out=S, argmax=k)  # (P-Y)/N
+        else:  # identity or log link: (S - Y) / N or (exp(S) - Y) / N
+            n_correct = None
+            loss, dS = self.head.loss(S, ws.y, sample_weight, out=S)
         self.backward(ws.x, dS, ws.grads, ws, masks=masks)
         if l2:
             self.add_l2_gradient(ws.grads, l2, ws.decay)
@@ -338,14 +364,15 @@ class MLP:
         Parameters
         ----------
         X : (N, D) input rows (no preprocessing is applied).
-        y : (N,) class indices in ``{0, ..., C-1}``.
+        y : (N,) class indices in ``{0, ..., C-1}``; for a regression head, targets (N,) or
+            (N, C).
         sample_weight : optional (N,) weights (weighted mean instead of mean).
         l2 : L2 penalty ``l2/2 * sum_i ||W^(i)||^2`` added to the loss (biases excluded).
         masks : optional dropout masks ``{i: (N, H)}`` held fixed (see :meth:`forward`).
 
         Returns
         -------
-        loss : float, the objective: the mean cross-entropy plus the penalty.
+        loss : float, the objective: the mean loss of :attr:`head` plus the penalty.
         grads : dict with the keys and shapes of :attr:`params`.
         """
         X = self.check_input(X)
@@ -377,16 +404,25 @@ class MLP:
         self.map_scores(X, lambda start, S: fill(S, out[start : start + S.shape[0]]))
         return out
 
+    def _classes_only(self, what: str) -> None:
+        if not self.head.classes:
+            raise NpmlpError(f"{what} is for classifiers; this model's loss is {self.loss!r}")
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities P = softmax(S). X : (N, D) raw rows -> P : (N, C)."""
+        self._classes_only("predict_proba")
         return self._per_chunk(X, lambda S, out: softmax(S, out=out), self.C, self.dtype)
 
     def predict_log_proba(self, X: np.ndarray) -> np.ndarray:
         """``ln P`` from log-softmax: finite where ``np.log(predict_proba)`` is -inf. (N, C)."""
+        self._classes_only("predict_log_proba")
         return self._per_chunk(X, lambda S, out: log_softmax(S, out=out), self.C, self.dtype)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Predicted labels (N,): ``classes[argmax_k S_k]`` for each row of X : (N, D)."""
+        """Predicted labels (N,): ``classes[argmax_k S_k]`` for each row of X : (N, D); for a
+        regression head, the predictions (N, C): ``s`` itself, or ``exp(s)`` for Poisson."""
+        if not self.head.classes:
+            return self._per_chunk(X, self.head.output, self.C, self.dtype)
         idx = self._per_chunk(X, lambda S, out: S.argmax(axis=1, out=out[:, 0]), 1, np.intp)
         return self.classes[idx[:, 0]]
 
@@ -394,12 +430,17 @@ class MLP:
         """Mean cross-entropy and accuracy on raw rows X : (N, D) with labels y : (N,): the
         model's own, as :meth:`predict` gives them (class indices with ``indices=True``; see
         :func:`~npmlp.core.labels.indices_of`). With ``sample_weight`` (N,): weighted means.
-        A model trained on a table takes a table X and, without y, reads its label column."""
+        A model trained on a table takes a table X and, without y, reads its label column.
+        A regression head gives instead its mean loss and ``r2``, the coefficient of
+        determination of the predictions (averaged over the C outputs, as scikit-learn's
+        ``r2_score``), for targets y : (N,) or (N, C)."""
         if y is None and self.encoder is not None and is_table(X):
             X, y = labelled_table_input(X, self.encoder)
         elif y is None:
             raise NpmlpError("evaluate needs the labels y (N,) of the rows X")
         X = self.rows_of(X)
+        if not self.head.classes:
+            return self._evaluate_regression(X, y, sample_weight)
         y_idx = indices_of(self.classes, y, X.shape[0] if X.ndim == 2 else 1, indices=indices)
         w = None if sample_weight is None else np.asarray(sample_weight)
 
@@ -415,3 +456,36 @@ class MLP:
         total, correct = sum(s[0] for s in sums), sum(s[1] for s in sums)
         n = max(y_idx.shape[0], 1) if w is None else float(w.sum())
         return {"loss": total / n, "accuracy": correct / n}
+
+    def _evaluate_regression(self, X, y, sample_weight) -> dict:
+        """Mean loss and R^2 of the rows X : (N, D) with targets y : (N,) or (N, C)."""
+        Y = self.check_labels(y, X.shape[0] if X.ndim == 2 else 1)
+        w = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+
+        def chunk(start, S):  # (loss sum, residual sum of squares (C,)) of the chunk's rows
+            stop = start + S.shape[0]
+            Yc, wc = Y[start:stop], None if w is None else w[start:stop]
+            res = (Yc - self.head.output(S)).astype(np.float64)  # y - prediction
+            ss = (res * res).sum(axis=0) if wc is None else wc @ (res * res)
+            loss, _ = self.head.loss(S, Yc, wc, out=S)
+            return loss * (S.shape[0] if wc is None else float(wc.sum())), ss
+
+        sums = self.map_scores(X, chunk)
+        n = max(Y.shape[0], 1) if w is None else float(w.sum())
+        ss_res = sum((s[1] for s in sums), np.zeros(self.C))
+        return {"loss": sum(s[0] for s in sums) / n, "r2": r2_from_residuals(ss_res, Y, w)}
+
+
+def r2_from_residuals(ss_res: np.ndarray, Y: np.ndarray, w=None) -> float:
+    """``R^2 = 1 - SS_res / SS_tot`` per output, averaged over the C outputs (scikit-learn's
+    ``r2_score``: an output whose targets are constant scores 1 if predicted exactly, else 0).
+
+    ss_res : (C,) (weighted) residual sums of squares; Y : (N, C) targets; w : optional (N,).
+    """
+    Y = Y.astype(np.float64)
+    mean = np.average(Y, axis=0, weights=w)  # (C,)
+    dev = (Y - mean) ** 2
+    ss_tot = dev.sum(axis=0) if w is None else w @ dev
+    safe = np.where(ss_tot > 0, ss_tot, 1.0)
+    r2 = np.where(ss_tot > 0, 1.0 - ss_res / safe, np.where(ss_res > 0, 0.0, 1.0))
+    return float(r2.mean())

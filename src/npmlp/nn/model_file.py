@@ -44,6 +44,7 @@ from ..core.safeio import (
 )
 from ..encoding import TableEncoder, encoder_of
 from .layers import ACTIVATIONS
+from .loss import HEADS
 from .model import INITS, MLP
 from .preprocessing import KINDS, Preprocessing
 
@@ -70,6 +71,7 @@ def save(net: MLP, path, **metadata) -> None:
             "npmlp_version": __version__,
             "architecture": net.arch.to_dict(),
             "activation": net.activation,
+            "loss": net.loss,
             "dtype": net.dtype.name,
             "seed": net.seed,
             "init": getattr(net, "init", "he"),
@@ -204,6 +206,7 @@ _SPEC_KEYS = (
     "format_version",
     "architecture",
     "activation",
+    "loss",
     "dtype",
     "seed",
     "init",
@@ -311,6 +314,7 @@ def _new_model(spec: dict) -> MLP:
         seed=spec["seed"],
         init=spec["init"],
         activation=spec["activation"],
+        loss=spec["loss"],
     )
 
 
@@ -356,6 +360,23 @@ def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _choices(meta: dict, path) -> dict:
+    """The network's named choices in ``meta``, each checked, with the default of a file
+    written before the choice existed: He init, the seed's ReLU, the classifier's loss."""
+    spec = {
+        "init": meta.get("init", "he"),
+        "activation": meta.get("activation", "relu"),
+        "loss": meta.get("loss", "cross_entropy"),
+    }
+    if spec["init"] not in INITS:
+        raise _inconsistent(path, f"init {spec['init']!r} is not one of {', '.join(INITS)}")
+    if spec["activation"] not in ACTIVATIONS:
+        raise _inconsistent(path, f"unknown activation {spec['activation']!r}")
+    if spec["loss"] not in HEADS:
+        raise _inconsistent(path, f"unknown loss {spec['loss']!r}")
+    return spec
+
+
 def _check_metadata(meta: dict, path) -> dict:
     """The architecture and settings the metadata declares, every field type-checked."""
     version = meta.get("format_version")
@@ -375,7 +396,7 @@ def _check_metadata(meta: dict, path) -> dict:
         got = json.dumps(arch)[:120]
         raise _inconsistent(path, f"architecture D, H, L, C must be integers, got {got}")
     try:
-        spec = {"D": D, "H": H, "L": L, "C": C, "arch": Architecture.of(D, H, L, C)}
+        spec = {"D": D, "H": H, "L": L, "C": C, "arch": Architecture.of(D, H, L, C, min_C=1)}
     except NpmlpError as e:
         raise _inconsistent(path, str(e)) from None
     spec["dtype"] = meta.get("dtype")
@@ -384,12 +405,7 @@ def _check_metadata(meta: dict, path) -> dict:
     spec["seed"] = meta.get("seed", 0)
     if not _is_int(spec["seed"]) or not 0 <= spec["seed"] < 2**128:
         raise _inconsistent(path, f"seed {spec['seed']!r} is not an integer >= 0")
-    spec["init"] = meta.get("init", "he")  # files written before the option existed: He
-    if spec["init"] not in INITS:
-        raise _inconsistent(path, f"init {spec['init']!r} is not one of {', '.join(INITS)}")
-    spec["activation"] = meta.get("activation", "relu")  # files written before: the seed's
-    if spec["activation"] not in ACTIVATIONS:
-        raise _inconsistent(path, f"unknown activation {spec['activation']!r}")
+    spec.update(_choices(meta, path))
     spec["preprocessing"] = meta.get("preprocessing")
     if spec["preprocessing"] is not None and spec["preprocessing"] not in KINDS:
         raise _inconsistent(path, f"unknown preprocessing {spec['preprocessing']!r}")

@@ -14,7 +14,8 @@ __all__ = ["Workspace"]
 class Workspace:
     """Buffers for one batch size ``N``, allocated once and reused for every batch.
 
-    ``X`` (N, D) receives a batch's input ``x^(0)``, ``y`` (N,) its labels. ``x[i]`` is the
+    ``X`` (N, D) receives a batch's input ``x^(0)``, ``y`` its labels: class indices (N,), or
+    for a regression head (``net.head.classes`` false) targets (N, C) in the model's dtype. ``x[i]`` is the
     buffer of ``x^(i)``. The activation runs in place: the buffer of an FC output ``x^(i)``
     (i odd, i < L) is overwritten by ``x^(i+1) = f(x^(i))``, so ``x[i+1] is x[i]``; every
     backward rule reads the activation's output. ``grads`` holds ``dl/dW^(i)`` and
@@ -34,7 +35,7 @@ class Workspace:
         )
         self.N = N
         self.X = np.empty((N, net.D), dt)
-        self.y = np.empty(N, np.intp)
+        self.y = np.empty(N, np.intp) if net.head.classes else np.empty((N, net.C), dt)
         self.ones = np.ones((1, N), dt)  # 1_N^T of eq. 25, db = 1_N^T dZ
         sizes = net.arch.sizes
         self.x = [self.X]

@@ -48,8 +48,9 @@ class Curves(Callback):
     ``loss_curve_`` (the objective, with the L2 term, as scikit-learn's), and with ``early``
     ``validation_scores_`` and ``validation_loss_curve_``; one line each with ``verbose``."""
 
-    def __init__(self, estimator, n_rows: int, early: bool):
-        self.estimator, self.n_rows, self.early = estimator, n_rows, early
+    def __init__(self, estimator, n_rows: int, early: bool, score: str = "val_accuracy"):
+        """``score``: the record entry of the validation score (``val_r2`` for a regressor)."""
+        self.estimator, self.n_rows, self.early, self.score = estimator, n_rows, early, score
 
     def on_epoch_end(self, loop, logs: dict) -> None:
         est = self.estimator
@@ -60,10 +61,11 @@ class Curves(Callback):
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
         if self.early:
-            est.validation_scores_.append(logs["val_accuracy"])
+            score = logs[self.score]
+            est.validation_scores_.append(score)
             est.validation_loss_curve_.append(logs["val_loss"])
             if est.verbose:
-                print(f"Validation score: {logs['val_accuracy']:f}")
+                print(f"Validation score: {score:f}")
 
 
 # ------------------------------------------------------------------ scikit-learn's callbacks

@@ -8,11 +8,8 @@ that scikit-learn lacks.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -24,16 +21,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..core.rows import subset_rows
 from ..export import export_onnx
-from ..nn.model import MLP
-from ..train.training import fit
-from .callbacks import CALLBACK_SUPPORT, Curves, fit_task, model_attributes, with_callbacks
+from .callbacks import CALLBACK_SUPPORT, fit_task, with_callbacks
 from .convert import to_sklearn
+from .estimator import BaseNpMLP
 from .settings import (
     PARAMETER_CONSTRAINTS,
-    architecture,
     row_weights,
-    train_config,
-    validation_split,
 )
 
 __all__ = ["NpMLPClassifier"]
@@ -42,7 +35,7 @@ _FLOATS = (np.float64, np.float32)
 _SPARSE = ("csr", "csc")
 
 
-class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
+class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseNpMLP):
     """Multilayer perceptron classifier: the seed's network, a drop-in for ``MLPClassifier``.
 
     ``s = FC(f(... FC(f(FC(x; W1, b1)); W3, b3) ...); WL, bL)`` with ``f`` the hidden
@@ -144,36 +137,7 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
         class_weight=None,
         dtype="auto",
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.n_layers = n_layers
-        self.hidden_size = hidden_size
-        self.init = init
-        self.dropout = dropout
-        self.validation_monitor = validation_monitor
-        self.class_weight = class_weight
-        self.dtype = dtype
+        self._keep_parameters(locals())
 
     # ------------------------------------------------------------------ set-up
     def _validate(self, X, y, *, reset):
@@ -185,40 +149,13 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         return X, y
 
+    def _outputs(self):
+        """The seed's softmax over C >= 2 outputs (one class: a second, never-seen output)."""
+        return max(len(self.classes_), 2), "cross_entropy", "softmax"
+
     def _init_model(self, D, dtype, rng):
-        L, H = architecture(self)
-        C = max(len(self.classes_), 2)  # one class: a second, never-seen output
-        net = MLP(
-            D,
-            H,
-            L,
-            C,
-            dtype=dtype,
-            seed=int(rng.randint(2**31 - 1)),
-            init=self.init,
-            activation=self.activation,
-        )
-        net.classes = np.resize(self.classes_, C)
-        self.model_ = net
-        self._point_at_model()
-        self._optimizer = None
-        self._rng = rng  # partial_fit keeps drawing shuffling seeds from it
-        self.n_iter_ = self.t_ = 0
-        self.loss_curve_ = []
-        self.n_layers_ = net.L // 2 + 2
-        self.n_outputs_ = C
-        self.out_activation_ = "softmax"
-
-    def _point_at_model(self):
-        """``coefs_`` and ``intercepts_`` as views of the model's parameters."""
-        vars(self).update(model_attributes(self.model_))
-
-    def __setstate__(self, state):
-        """After pickle, joblib or ``copy.deepcopy``: the model has re-packed its parameters
-        (:meth:`MLP.__setstate__`); point ``coefs_`` and ``intercepts_`` at them again."""
-        super().__setstate__(state)
-        if hasattr(self, "model_"):
-            self._point_at_model()
+        super()._init_model(D, dtype, rng)
+        self.model_.classes = np.resize(self.classes_, self.model_.C)
 
     def _encode(self, X, y, sample_weight, *, partial):
         """Class indices (N,) of y and row weights; rows of weight 0 are dropped from X, y."""
@@ -236,68 +173,6 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
         return X, y_idx, sw
 
     # ------------------------------------------------------------------ training
-    def _train(self, X, y_idx, sw, *, epochs, partial, rng, relay=()):
-        split_seed, shuffle_seed = (int(s) for s in rng.randint(2**31 - 1, size=2))
-        early = self.early_stopping and not partial and self.solver != "lbfgs"
-        val = (None, None, None)
-        if early:
-            (X, y_idx, sw), val = validation_split(self, X, y_idx, sw, split_seed)
-        w_mean = 1.0 if sw is None else float(sw.mean())
-        config = train_config(
-            self, X.shape[0], epochs, shuffle_seed, partial=partial, w_mean=w_mean
-        )
-        if not partial:  # each fit starts a new optimiser and count, as scikit-learn's does
-            self._optimizer, self.n_iter_ = None, 0
-        # X and y_idx were checked by _validate and _encode: fit need not read X again
-        history = fit(
-            self.model_,
-            X,
-            y_idx,
-            config,
-            X_val=val[0],
-            y_val=val[1],
-            sample_weight=sw,
-            sample_weight_val=val[2],
-            callbacks=[Curves(self, X.shape[0], early), *relay],
-            optimizer=self._optimizer,
-            check_input=False,
-        )
-        self._optimizer = history.optimizer
-        self._no_improvement_count = history.no_improvement
-        if self.solver == "lbfgs":
-            self.n_iter_ = history.solver["nit"]
-            self.loss_ = history.solver["loss"]
-        if early:
-            self.best_validation_score_ = float(max(self.validation_scores_))
-            self.best_loss_ = None
-        elif not partial and self.loss_curve_:
-            self.best_loss_ = float(np.min(self.loss_curve_))
-        if partial:
-            return
-        stopped = history.stopped_early  # by a callback: not a failure to converge
-        if self.solver == "lbfgs" and history.solver["status"] != 0 and not stopped:
-            warnings.warn(
-                f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
-                f"({history.solver['message']}); raise max_iter or max_fun, or scale the data",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        elif self.solver != "lbfgs" and self.n_iter_ == self.max_iter:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-
-    def _start_curves(self):
-        early = self.early_stopping and self.solver != "lbfgs"
-        if early and getattr(self, "validation_scores_", None) is None:
-            self.validation_scores_, self.validation_loss_curve_ = [], []
-        if not early:
-            self.validation_scores_ = self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
-
     @_fit_context(prefer_skip_nested_validation=True)
     @with_callbacks
     def fit(self, X, y, sample_weight=None):
@@ -323,15 +198,7 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
             self._train(X, y_idx, sw, epochs=self.max_iter, partial=False, rng=rng, relay=relay)
         return self
 
-    def _check_solver(self):
-        if self.solver not in ("sgd", "adam"):
-            raise AttributeError(
-                f"partial_fit is only available for stochastic optimizers. "
-                f"{self.solver} is not stochastic."
-            )
-        return True
-
-    @available_if(_check_solver)
+    @available_if(BaseNpMLP._check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     @with_callbacks
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -406,8 +273,3 @@ class NpMLPClassifier(*CALLBACK_SUPPORT, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return to_sklearn(self)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

@@ -1,7 +1,9 @@
-"""From :class:`~npmlp.sklearn.NpMLPClassifier`'s parameters to npmlp's training settings.
+"""From the parameters of :class:`~npmlp.sklearn.NpMLPClassifier` and
+:class:`~npmlp.sklearn.NpMLPRegressor` to npmlp's training settings.
 
-One declared table of the parameters (:data:`PARAMETER_CONSTRAINTS`, checked by scikit-learn's
-validation in ``fit``), and the functions that read an estimator's parameters: the network's
+One declared table of the parameters (:data:`PARAMETER_CONSTRAINTS`, the classifier's, checked
+by scikit-learn's validation in ``fit``; :data:`REGRESSOR_CONSTRAINTS` the regressor's: the
+same without ``class_weight``, with ``loss``), and the functions that read an estimator's parameters: the network's
 shape, the :class:`~npmlp.train.train_config.TrainConfig` of one ``fit`` or ``partial_fit`` call with
 scikit-learn's meanings, and the row weights.
 """
@@ -12,6 +14,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
@@ -24,6 +27,8 @@ from ..train.train_config import TrainConfig
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
+    "REGRESSOR_CONSTRAINTS",
+    "score_entry",
     "architecture",
     "train_config",
     "row_weights",
@@ -64,6 +69,16 @@ PARAMETER_CONSTRAINTS: dict = {
     "class_weight": [dict, StrOptions({"balanced"}), None],
     "dtype": [StrOptions({"auto", "float32", "float64"})],
 }
+REGRESSOR_CONSTRAINTS: dict = {
+    "loss": [StrOptions({"squared_error", "poisson"})],  # scikit-learn's MLPRegressor
+    **{k: v for k, v in PARAMETER_CONSTRAINTS.items() if k != "class_weight"},
+}
+
+
+def score_entry(est) -> str:
+    """The loop's record entry of scikit-learn's validation score: the accuracy of a
+    classifier, the R^2 of a regressor."""
+    return "val_accuracy" if is_classifier(est) else "val_r2"
 
 
 def architecture(est) -> tuple[int, int | tuple]:
@@ -116,7 +131,7 @@ def train_config(est, n_rows: int, epochs: int, seed: int, *, partial: bool, w_m
     if not partial and est.solver != "lbfgs":
         monitor = "train_objective"  # the loss with its L2 term, as scikit-learn's loss_
         if est.early_stopping:
-            monitor = "val_accuracy" if est.validation_monitor == "score" else "val_loss"
+            monitor = score_entry(est) if est.validation_monitor == "score" else "val_loss"
     return TrainConfig(
         epochs=epochs,
         batch_size=B,
@@ -146,11 +161,13 @@ def train_config(est, n_rows: int, epochs: int, seed: int, *, partial: bool, w_m
 
 
 def row_weights(est, y_idx, sample_weight, X, *, partial: bool):
-    """Per-row weights (N,) from ``sample_weight`` and ``class_weight``, or ``None`` if uniform."""
-    if sample_weight is None and est.class_weight is None:
+    """Per-row weights (N,) from ``sample_weight`` and a classifier's ``class_weight``, or
+    ``None`` if uniform. ``y_idx``: a classifier's class indices (N,) (a regressor's unread)."""
+    class_weight = est.class_weight if is_classifier(est) else None
+    if sample_weight is None and class_weight is None:
         return None
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    if est.class_weight is not None:
+    if class_weight is not None:
         if partial and est.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' is not supported by partial_fit "
@@ -165,11 +182,14 @@ def row_weights(est, y_idx, sample_weight, X, *, partial: bool):
 
 
 def validation_split(est, X, y_idx, sw, seed):
-    """scikit-learn's validation split of rows X (N, D), y_idx (N,), weights (N,) or None:
-    ``validation_fraction`` held out, stratified (refused when a class has a single row)."""
-    C = len(est.classes_)
-    onehot = np.eye(C, dtype=bool)[y_idx]  # stratified on the binarized labels, as scikit-learn
-    stratify = onehot[:, 1:] if C == 2 else onehot
+    """scikit-learn's validation split of rows X (N, D), y_idx (N,) (a regressor's targets
+    (N, C)), weights (N,) or None: ``validation_fraction`` held out, stratified for a
+    classifier (refused when a class has a single row), at random for a regressor."""
+    stratify = None
+    if is_classifier(est):
+        C = len(est.classes_)
+        onehot = np.eye(C, dtype=bool)[y_idx]  # stratified on the binarized labels, as sklearn
+        stratify = onehot[:, 1:] if C == 2 else onehot
     parts = train_test_split(
         np.arange(len(y_idx)),
         test_size=est.validation_fraction,

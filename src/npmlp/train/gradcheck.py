@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.architecture import fc_indices
-from ..nn.loss import softmax_cross_entropy
 from ..nn.model import MLP
 
 __all__ = ["gradcheck", "GradcheckReport", "TensorCheck", "rel_error", "numerical_gradient"]
@@ -133,7 +132,7 @@ def _loss_and_signs(net: MLP, X, y, sample_weight, l2, masks=None):
     xs = net.forward(X, keep=True, masks=masks)
     kinked = net.act.kinked
     signs = [xs[i] > 0 for i in fc_indices(net.L) if i < net.L and kinked]
-    loss, _ = softmax_cross_entropy(xs[-1], y, sample_weight)  # xs[-1] = s, after any masks
+    loss, _ = net.head.loss(xs[-1], y, sample_weight)  # xs[-1] = s, after any masks
     return loss + (net.l2_penalty(l2) if l2 else 0.0), signs
 
 
@@ -187,7 +186,7 @@ def gradcheck(
     Parameters
     ----------
     net : the model (copied to float64; the original is untouched).
-    X : (N, D) rows; y : (N,) class indices.
+    X : (N, D) rows; y : (N,) class indices, or targets (N,) or (N, C) of a regression head.
     eps : finite-difference step (the stencil reaches +-2 eps).
     max_entries : tensors with more entries are checked on this many sampled entries.
     threshold : the report passes when every tensor's max relative error is below it.

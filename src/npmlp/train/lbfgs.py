@@ -52,7 +52,7 @@ def full_batch_loss_and_grad(net: MLP, X, y, sample_weight, l2: float, workspace
         part, ok = net.forward_backward(ws, w, 0.0)
         share = (n if w is None else float(np.sum(w))) / total  # this chunk's part of the mean
         loss += part * share
-        correct += ok
+        correct = None if ok is None else correct + ok  # None: a regression head
         grad += packed(ws.grads) * share
     if l2:
         loss += net.l2_penalty(l2)
@@ -147,7 +147,7 @@ class LbfgsLoop(Loop):
             "epoch": self.epoch + 1,
             "lr": None,
             "train_loss": fun - self.last["penalty"],  # cross-entropy
-            "train_accuracy": self.last["correct"] / self.X.shape[0],
+            "train_accuracy": _fraction(self.last["correct"], self.X.shape[0]),
             "val_loss": None,
             "val_accuracy": None,
             "l2_penalty": self.last["penalty"],
@@ -155,7 +155,9 @@ class LbfgsLoop(Loop):
         }
         if self.validation is not None:
             ev = self.net.evaluate(*self.validation, indices=True)
-            record["val_loss"], record["val_accuracy"] = ev["loss"], ev["accuracy"]
+            record["val_loss"], record["val_accuracy"] = ev["loss"], ev.get("accuracy")
+            if "r2" in ev:  # a regression head: its validation score
+                record["val_r2"] = ev["r2"]
         record["seconds"] = time.perf_counter() - self.t0
         self.t0 = time.perf_counter()
         self.epoch += 1
@@ -190,3 +192,8 @@ class LbfgsLoop(Loop):
             )
         self.load_callback_states(state.callbacks)
         self.net.set_params(state.params)
+
+
+def _fraction(correct, N: int):
+    """The accuracy of ``correct`` rows of N, or ``None`` (a regression head counts none)."""
+    return None if correct is None else correct / N

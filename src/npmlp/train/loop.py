@@ -266,7 +266,8 @@ class Trainer(Loop):
         s["loss_sum"] += loss * n
         s["penalty_sum"] += penalty * n
         s["objective_sum"] += objective * n
-        s["correct"] += n_ok
+        if n_ok is not None:  # None: a regression head, no accuracy
+            s["correct"] += n_ok
         self.batch += 1
         if self.batch_listeners:
             self.announce_batch(loss)
@@ -289,7 +290,7 @@ class Trainer(Loop):
             "epoch": self.epoch + 1,
             "lr": self.optimizer.learning_rate,
             "train_loss": s["loss_sum"] / N,
-            "train_accuracy": s["correct"] / N,
+            "train_accuracy": s["correct"] / N if self.net.head.classes else None,
             "val_loss": None,
             "val_accuracy": None,
             "l2_penalty": s["penalty_sum"] / N,
@@ -297,7 +298,9 @@ class Trainer(Loop):
         }
         if self.validation is not None:
             ev = self.net.evaluate(*self.validation, indices=True)
-            record["val_loss"], record["val_accuracy"] = ev["loss"], ev["accuracy"]
+            record["val_loss"], record["val_accuracy"] = ev["loss"], ev.get("accuracy")
+            if "r2" in ev:  # a regression head: its validation score
+                record["val_r2"] = ev["r2"]
         record["seconds"] = time.perf_counter() - self.t0
         self.epoch, self.batch, self.in_epoch = self.epoch + 1, 0, False
         self.announce("on_epoch_end", record)
@@ -387,7 +390,7 @@ def _optimizer_like(name: str, params: dict, config, old):
 
 
 def gather_batch(net, X, y, rows: np.ndarray, ws: Workspace) -> None:
-    """Rows ``rows`` of X : (N, D) and y : (N,) into ``ws.X`` and ``ws.y``, scaled (one batch:
+    """Rows ``rows`` of X : (N, D) and y : (N,) or (N, C) into ``ws.X`` and ``ws.y``, scaled (one batch:
     a sparse X is densified here, a streamed one read here)."""
     if is_sparse(X):
         X[rows].toarray(out=ws.X)
@@ -396,4 +399,4 @@ def gather_batch(net, X, y, rows: np.ndarray, ws: Workspace) -> None:
     else:
         np.copyto(ws.X, X[rows], casting="unsafe")
     net.scale_input(ws.X, out=ws.X)
-    np.take(y, rows, out=ws.y)
+    np.take(y, rows, axis=0, out=ws.y)

@@ -183,6 +183,7 @@ def _plan(net, X, y, config, *, X_val, y_val, sample_weight, sample_weight_val, 
         X_val = net.check_input(X_val, finite=True)
         validation = (X_val, net.check_labels(y_val, X_val.shape[0]), sample_weight_val)
     monitor = config.early_stopping if validation is not None else planned_monitor
+    _check_score(net, monitor)
     if solver == "lbfgs":
         monitor = None  # full batch, its own loop, no early stopping
     elif monitor and monitor.startswith("val_") and validation is None:
@@ -194,6 +195,15 @@ def _plan(net, X, y, config, *, X_val, y_val, sample_weight, sample_weight_val, 
     if X.shape[0] == 0:
         raise DataError("no training rows")
     return config, (X, y, sample_weight), validation, solver, monitor
+
+
+def _check_score(net, monitor) -> None:
+    """A validation score the model's head records: accuracy for classes, R^2 for regression."""
+    has = "val_accuracy" if net.head.classes else "val_r2"
+    if monitor in ("val_accuracy", "val_r2") and monitor != has:
+        raise NpmlpError(
+            f"early stopping on {monitor}: a model of loss {net.loss!r} records {has} instead"
+        )
 
 
 def _check_weights(sample_weight, N: int, dtype):
