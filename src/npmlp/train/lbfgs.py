@@ -143,22 +143,9 @@ class LbfgsLoop(Loop):
     def iteration_ended(self, intermediate_result):
         """scipy's word after each iteration: its record, announced as an epoch's end."""
         fun = float(intermediate_result.fun)
-        record = {
-            "epoch": self.epoch + 1,
-            "lr": None,
-            "train_loss": fun - self.last["penalty"],  # cross-entropy
-            "train_accuracy": _fraction(self.last["correct"], self.X.shape[0]),
-            "val_loss": None,
-            "val_accuracy": None,
-            "l2_penalty": self.last["penalty"],
-            "train_objective": fun,
-        }
-        if self.validation is not None:
-            ev = self.net.evaluate(*self.validation, indices=True)
-            record["val_loss"], record["val_accuracy"] = ev["loss"], ev.get("accuracy")
-            if "r2" in ev:  # a regression head: its validation score
-                record["val_r2"] = ev["r2"]
-        record["seconds"] = time.perf_counter() - self.t0
+        accuracy = _fraction(self.last["correct"], self.X.shape[0])
+        loss = fun - self.last["penalty"]  # the data loss alone (cross-entropy)
+        record = self.record(None, loss, accuracy, penalty=self.last["penalty"], objective=fun)
         self.t0 = time.perf_counter()
         self.epoch += 1
         self.announce("on_epoch_end", record)

@@ -72,6 +72,28 @@ class Loop:
         """Stop here because the run was interrupted (a signal): ``history.interrupted``."""
         self.history.interrupted = self.stop_training = True
 
+    def record(self, lr, loss: float, accuracy, *, penalty: float, objective: float) -> dict:
+        """The record of the epoch (iteration) that ends: its mean losses and accuracy (None for
+        a regression head), the validation rows scored (``val_r2`` too for regression), and the
+        seconds since ``t0``. ``validation`` and ``t0`` are the subclass's."""
+        record = {
+            "epoch": self.epoch + 1,
+            "lr": lr,
+            "train_loss": loss,
+            "train_accuracy": accuracy,
+            "val_loss": None,
+            "val_accuracy": None,
+            "l2_penalty": penalty,
+            "train_objective": objective,
+        }
+        if self.validation is not None:
+            ev = self.net.evaluate(*self.validation, indices=True)
+            record["val_loss"], record["val_accuracy"] = ev["loss"], ev.get("accuracy")
+            if "r2" in ev:  # a regression head: its validation score
+                record["val_r2"] = ev["r2"]
+        record["seconds"] = time.perf_counter() - self.t0
+        return record
+
     def callback_states(self) -> dict:
         """``{name: state}`` of every callback that declares one (overrides ``state``)."""
         return {name: c.state() for name, c in self.keeping.items()}
@@ -286,22 +308,14 @@ class Trainer(Loop):
         if not all(math.isfinite(float(v.sum())) for v in self.net.params.values()):
             raise self.diverged("a parameter became non-finite")
         N, s = self.X.shape[0], self.sums
-        record = {
-            "epoch": self.epoch + 1,
-            "lr": self.optimizer.learning_rate,
-            "train_loss": s["loss_sum"] / N,
-            "train_accuracy": s["correct"] / N if self.net.head.classes else None,
-            "val_loss": None,
-            "val_accuracy": None,
-            "l2_penalty": s["penalty_sum"] / N,
-            "train_objective": s["objective_sum"] / N,
-        }
-        if self.validation is not None:
-            ev = self.net.evaluate(*self.validation, indices=True)
-            record["val_loss"], record["val_accuracy"] = ev["loss"], ev.get("accuracy")
-            if "r2" in ev:  # a regression head: its validation score
-                record["val_r2"] = ev["r2"]
-        record["seconds"] = time.perf_counter() - self.t0
+        accuracy = s["correct"] / N if self.net.head.classes else None
+        record = self.record(
+            self.optimizer.learning_rate,
+            s["loss_sum"] / N,
+            accuracy,
+            penalty=s["penalty_sum"] / N,
+            objective=s["objective_sum"] / N,
+        )
         self.epoch, self.batch, self.in_epoch = self.epoch + 1, 0, False
         self.announce("on_epoch_end", record)
 
