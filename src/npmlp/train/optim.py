@@ -31,9 +31,8 @@ __all__ = [
     "learning_rate",
 ]
 
-ADAPTIVE_FACTOR = (
-    5.0  # the adaptive schedule divides the rate by this on a plateau (scikit-learn's)
-)
+# the adaptive schedule divides the rate by this on a plateau (scikit-learn's)
+ADAPTIVE_FACTOR = 5.0
 ADAPTIVE_FLOOR = 1e-6  # ... until the rate is at or below this: then training stops
 
 
